@@ -1,0 +1,426 @@
+//! Checks: each rule of a spec, judged on one photo.
+//!
+//! A check yields a [`Check`]: its [`CheckId`], a [`Status`], what was measured, what the spec
+//! requires, and — when it does not pass — a hint in Chinese and English and the official
+//! rejection reason a reviewer would give. [`ALL`] is the only registry: a new check is one type
+//! implementing [`Rule`], one entry there, and its tests.
+
+mod file;
+
+pub use file::{FileAspect, FileColourMode, FileDpi, FileFormat, FileKb, FilePixels};
+
+use crate::decode::Photo;
+use crate::spec::Spec;
+use serde::Serialize;
+use std::fmt;
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The rule does not apply (the spec sets no value, or what it needs could not be measured).
+    #[serde(rename = "na")]
+    NotApplicable,
+    /// Within the rule.
+    Pass,
+    /// Within the hard limit but outside what the document asks for; a reviewer may accept it.
+    Warn,
+    /// Breaks the rule: the photo would be rejected.
+    Fail,
+}
+
+impl Status {
+    /// The word shown in reports.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+            Status::NotApplicable => "N/A",
+        }
+    }
+}
+
+macro_rules! check_ids {
+    ($($variant:ident => $id:literal, $doc:literal;)*) => {
+        /// Stable identifiers of every check; the JSON report uses the string form.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum CheckId {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl CheckId {
+            /// Every id, in report order.
+            pub const ALL: &'static [CheckId] = &[$(CheckId::$variant,)*];
+
+            /// The id as it appears in reports, e.g. `file.kb`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(CheckId::$variant => $id,)*
+                }
+            }
+        }
+    };
+}
+
+check_ids! {
+    FileFormat => "file.format", "File format by content (JPEG …).";
+    FilePixels => "file.pixels", "Width × height in pixels.";
+    FileAspect => "file.aspect", "Width / height ratio.";
+    FileDpi => "file.dpi", "Resolution stored in the file.";
+    FileColourMode => "file.colour_mode", "24-bit RGB without alpha.";
+    FileKb => "file.kb", "File size in KB.";
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for CheckId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The unit of a measured or required value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Pixels.
+    Px,
+    /// Kilobytes (1024 bytes).
+    Kb,
+    /// Dots per inch.
+    Dpi,
+    /// A plain ratio or fraction.
+    Ratio,
+    /// Degrees.
+    Deg,
+    /// CIEDE2000 colour difference.
+    DeltaE,
+    /// CIE L* lightness (0–100).
+    Lightness,
+    /// A count.
+    Count,
+    /// A score without physical unit (documented per check).
+    Score,
+    /// A name (format, colour mode …).
+    Name,
+}
+
+impl Unit {
+    fn suffix(self) -> &'static str {
+        match self {
+            Unit::Px => " px",
+            Unit::Kb => " KB",
+            Unit::Dpi => " dpi",
+            Unit::Deg => "°",
+            Unit::DeltaE => " ΔE",
+            Unit::Lightness => " L*",
+            Unit::Ratio | Unit::Count | Unit::Score | Unit::Name => "",
+        }
+    }
+}
+
+/// A measured or required value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// One number.
+    Number(f64),
+    /// Two numbers, e.g. width and height.
+    Pair([f64; 2]),
+    /// A name.
+    Text(String),
+}
+
+/// What a check measured on the photo.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measure {
+    /// The value.
+    pub value: Value,
+    /// Its unit.
+    pub unit: Unit,
+    /// The value as people read it, e.g. `576×768 px`.
+    pub text: String,
+}
+
+impl Measure {
+    /// A single number, shown with `decimals` decimals.
+    pub fn number(value: f64, unit: Unit, decimals: usize) -> Self {
+        Measure {
+            value: Value::Number(round_to(value, 4)),
+            unit,
+            text: format!("{}{}", fmt_num(value, decimals), unit.suffix()),
+        }
+    }
+
+    /// Width × height.
+    pub fn size(w: f64, h: f64, unit: Unit) -> Self {
+        Measure {
+            value: Value::Pair([round_to(w, 4), round_to(h, 4)]),
+            unit,
+            text: format!("{}×{}{}", fmt_num(w, 0), fmt_num(h, 0), unit.suffix()),
+        }
+    }
+
+    /// A name, e.g. a format.
+    pub fn name(name: impl Into<String>) -> Self {
+        let name = name.into();
+        Measure {
+            text: name.clone(),
+            value: Value::Text(name),
+            unit: Unit::Name,
+        }
+    }
+
+    /// A free-form observation with no numeric value.
+    pub fn note(text: impl Into<String>) -> Self {
+        Self::name(text)
+    }
+}
+
+/// What the spec requires of a value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Requirement {
+    /// Smallest accepted value, if bounded below.
+    pub min: Option<Value>,
+    /// Largest accepted value, if bounded above.
+    pub max: Option<Value>,
+    /// Accepted names, for named values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_of: Option<Vec<String>>,
+    /// Unit of `min` / `max`.
+    pub unit: Unit,
+    /// The requirement as people read it, e.g. `193–221 px`.
+    pub text: String,
+}
+
+impl Requirement {
+    /// A closed range; either end may be open.
+    pub fn range(min: Option<f64>, max: Option<f64>, unit: Unit, decimals: usize) -> Self {
+        let s = unit.suffix();
+        let text = match (min, max) {
+            (Some(a), Some(b)) if (a - b).abs() < 1e-9 => format!("{}{s}", fmt_num(a, decimals)),
+            (Some(a), Some(b)) => format!("{}–{}{s}", fmt_num(a, decimals), fmt_num(b, decimals)),
+            (Some(a), None) => format!("≥ {}{s}", fmt_num(a, decimals)),
+            (None, Some(b)) => format!("≤ {}{s}", fmt_num(b, decimals)),
+            (None, None) => "any".to_string(),
+        };
+        Requirement {
+            min: min.map(Value::Number),
+            max: max.map(Value::Number),
+            one_of: None,
+            unit,
+            text,
+        }
+    }
+
+    /// A width × height range.
+    pub fn size(min: [f64; 2], max: [f64; 2], unit: Unit) -> Self {
+        let text = if min == max {
+            format!(
+                "{}×{}{}",
+                fmt_num(min[0], 0),
+                fmt_num(min[1], 0),
+                unit.suffix()
+            )
+        } else {
+            format!(
+                "{}–{} × {}–{}{}",
+                fmt_num(min[0], 0),
+                fmt_num(max[0], 0),
+                fmt_num(min[1], 0),
+                fmt_num(max[1], 0),
+                unit.suffix()
+            )
+        };
+        Requirement {
+            min: Some(Value::Pair(min)),
+            max: Some(Value::Pair(max)),
+            one_of: None,
+            unit,
+            text,
+        }
+    }
+
+    /// One of several names.
+    pub fn one_of(names: &[String]) -> Self {
+        Requirement {
+            min: None,
+            max: None,
+            one_of: Some(names.to_vec()),
+            unit: Unit::Name,
+            text: names.join(" or "),
+        }
+    }
+
+    /// Whether a number lies within `[min, max]` (numeric requirements only).
+    pub fn contains(&self, v: f64) -> bool {
+        let lo = match self.min {
+            Some(Value::Number(m)) => v >= m - 1e-9,
+            _ => true,
+        };
+        let hi = match self.max {
+            Some(Value::Number(m)) => v <= m + 1e-9,
+            _ => true,
+        };
+        lo && hi && v.is_finite()
+    }
+}
+
+/// A fix-it hint in both languages the report speaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hint {
+    /// Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+impl Hint {
+    /// A hint from its two texts.
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Hint {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+}
+
+/// The result of one check on one photo.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    /// Which check.
+    pub id: CheckId,
+    /// Its outcome.
+    pub status: Status,
+    /// What was measured (absent when nothing could be measured).
+    pub measured: Option<Measure>,
+    /// What the spec requires (absent when the spec sets no rule).
+    pub required: Option<Requirement>,
+    /// How to fix it; present when the check does not pass.
+    pub hint: Option<Hint>,
+    /// The official rejection reason a Guangdong reviewer would give (Chinese label).
+    pub official_reason: Option<&'static str>,
+}
+
+impl Check {
+    /// A check the spec does not regulate or that could not be measured.
+    pub fn not_applicable(id: CheckId, why: Hint) -> Self {
+        Check {
+            id,
+            status: Status::NotApplicable,
+            measured: None,
+            required: None,
+            hint: Some(why),
+            official_reason: None,
+        }
+    }
+
+    /// A judged check; the hint and reason are kept only when it does not pass.
+    pub fn judged(
+        id: CheckId,
+        status: Status,
+        measured: Measure,
+        required: Requirement,
+        hint: Hint,
+        official_reason: Option<&'static str>,
+    ) -> Self {
+        let passed = status == Status::Pass;
+        Check {
+            id,
+            status,
+            measured: Some(measured),
+            required: Some(required),
+            hint: (!passed).then_some(hint),
+            official_reason: if passed { None } else { official_reason },
+        }
+    }
+}
+
+/// Everything a rule may look at.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The spec judged against.
+    pub spec: &'a Spec,
+    /// The decoded photo and its file facts.
+    pub photo: &'a Photo,
+}
+
+/// One rule of a spec, judged on a photo.
+pub trait Rule: Sync {
+    /// The check this rule produces.
+    fn id(&self) -> CheckId;
+    /// Judges the photo.
+    fn judge(&self, ctx: &Context<'_>) -> Check;
+}
+
+/// Every rule, in report order.
+pub static ALL: &[&dyn Rule] = &[
+    &FileFormat,
+    &FilePixels,
+    &FileAspect,
+    &FileDpi,
+    &FileColourMode,
+    &FileKb,
+];
+
+/// Runs every rule on a photo.
+pub fn run(ctx: &Context<'_>) -> Vec<Check> {
+    ALL.iter().map(|rule| rule.judge(ctx)).collect()
+}
+
+fn round_to(v: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (v * f).round() / f
+}
+
+/// Formats a number with at most `decimals` decimals, dropping trailing zeros.
+pub(crate) fn fmt_num(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_has_each_id_once_in_declared_order() {
+        let ids: Vec<CheckId> = ALL.iter().map(|r| r.id()).collect();
+        let declared: Vec<CheckId> = CheckId::ALL
+            .iter()
+            .copied()
+            .filter(|id| ids.contains(id))
+            .collect();
+        assert_eq!(ids, declared);
+        assert_eq!(ids.len(), CheckId::ALL.len(), "every CheckId has a rule");
+    }
+
+    #[test]
+    fn range_requirement_text_and_bounds() {
+        let r = Requirement::range(Some(193.0), Some(221.0), Unit::Px, 0);
+        assert_eq!(r.text, "193–221 px");
+        assert!(r.contains(193.0) && r.contains(221.0));
+        assert!(!r.contains(192.5) && !r.contains(f64::NAN));
+        assert_eq!(
+            Requirement::range(Some(207.0), None, Unit::Px, 0).text,
+            "≥ 207 px"
+        );
+    }
+
+    #[test]
+    fn numbers_drop_trailing_zeros() {
+        assert_eq!(fmt_num(14.50, 1), "14.5");
+        assert_eq!(fmt_num(350.0, 1), "350");
+        assert_eq!(fmt_num(0.8118, 3), "0.812");
+    }
+}

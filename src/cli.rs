@@ -1,0 +1,179 @@
+//! Command-line flags, and turning them into a checked configuration once.
+//!
+//! Nothing after [`Config`] is built reads the environment or the terminal: colour, language and
+//! the spec library are decided here.
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use idphoto::report::Lang;
+use idphoto::spec::Library;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Checks an ID photo against the official rules of a city and document before you submit it.
+#[derive(Debug, Parser)]
+#[command(name = "idphoto", version, about, max_term_width = 100)]
+#[command(
+    after_help = "Exit codes: 0 every check passed, 1 a photo failed a check, 2 usage or input error.\n\
+Example: idphoto check photo.jpg --city dongguan"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check photos against a city's spec and report each rule.
+    Check(CheckArgs),
+    /// List or show the specs idphoto knows.
+    #[command(subcommand)]
+    Specs(SpecsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpecsCommand {
+    /// Table of every city and document: size, dpi, background.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+        #[command(flatten)]
+        specs: SpecArgs,
+    },
+    /// The fully resolved spec of one city and document, as TOML.
+    Show {
+        /// City: id (dongguan), Chinese (东莞) or English name, any case.
+        city: String,
+        /// Document: id (id-card) or name (身份证); default: resident ID card.
+        #[arg(long)]
+        doc: Option<String>,
+        #[command(flatten)]
+        specs: SpecArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SpecArgs {
+    /// Add or override specs from a TOML file (repeatable).
+    #[arg(long = "spec", value_name = "FILE")]
+    pub spec_files: Vec<PathBuf>,
+    /// Add or override specs from every *.toml in a folder.
+    #[arg(long, value_name = "DIR", env = "IDPHOTO_SPECS_DIR")]
+    pub specs_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Photo files to check.
+    #[arg(required = true, value_name = "PHOTO")]
+    pub paths: Vec<PathBuf>,
+    /// City: id (dongguan), Chinese (东莞) or English name, any case.
+    #[arg(long, short = 'c')]
+    pub city: String,
+    /// Document: id (id-card) or name (身份证); default: resident ID card.
+    #[arg(long, short = 'd')]
+    pub doc: Option<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Language of hints [default: zh when LANG starts with zh, else en].
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// When to colour the human report.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+    #[command(flatten)]
+    pub specs: SpecArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Human,
+    /// One JSON object per photo (an array for several photos).
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table for people.
+    Human,
+    /// A JSON array for scripts.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// 中文
+    Zh,
+    /// English
+    En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when stdout is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Loads the built-in specs plus `--specs-dir` / `IDPHOTO_SPECS_DIR` and `--spec` files, in
+/// that order, so the most specific source wins.
+pub fn load_library(args: &SpecArgs) -> anyhow::Result<Library> {
+    let mut lib = Library::builtin().context("built-in specs are broken")?;
+    if let Some(dir) = &args.specs_dir {
+        lib.add_dir(dir)
+            .with_context(|| format!("loading specs from {}", dir.display()))?;
+    }
+    for file in &args.spec_files {
+        lib.add_file(file)?;
+    }
+    Ok(lib)
+}
+
+/// Language: the flag, else the locale.
+pub fn lang(arg: Option<LangArg>) -> Lang {
+    match arg {
+        Some(LangArg::Zh) => Lang::Zh,
+        Some(LangArg::En) => Lang::En,
+        None => {
+            let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .iter()
+                .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+                .unwrap_or_default();
+            if locale.to_lowercase().starts_with("zh") {
+                Lang::Zh
+            } else {
+                Lang::En
+            }
+        }
+    }
+}
+
+/// Colour only for a terminal, and never under `NO_COLOR` or `TERM=dumb` (https://no-color.org).
+pub fn colour(when: ColorWhen) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,387 @@
+//! Reports: what idphoto found about one photo, and the renderers for people and scripts.
+//!
+//! One [`Report`] per photo; [`render_human`] writes the table people read, [`render_json`] the
+//! stable JSON object scripts read (`"schema": 1`; fields are added, never renamed). Renderers
+//! write to any `io::Write` and never decide about terminals or colour themselves: the caller
+//! says whether to colour.
+
+use crate::checks::{Check, Status};
+use crate::decode::FileInfo;
+use serde::Serialize;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use unicode_width::UnicodeWidthStr;
+
+/// Version of the JSON schema; bumped only when a field changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The language of hints and labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Chinese.
+    Zh,
+    /// English.
+    #[default]
+    En,
+}
+
+/// The overall judgement of one photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every check passed (warnings allowed).
+    Pass,
+    /// At least one check failed.
+    Fail,
+    /// The photo could not be judged (unreadable, not an image …).
+    Error,
+}
+
+impl Verdict {
+    /// From a list of checks: any failure fails the photo.
+    pub fn of(checks: &[Check]) -> Self {
+        if checks.iter().any(|c| c.status == Status::Fail) {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    /// The word shown in reports.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Error => "ERROR",
+        }
+    }
+}
+
+/// The process exit code a set of verdicts leads to: 0 all passed, 1 some failed, 2 some could not
+/// be processed (an error outranks a failure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Exit {
+    /// Every photo passed.
+    #[default]
+    Pass = 0,
+    /// At least one photo failed a check.
+    Fail = 1,
+    /// At least one photo (or the command itself) could not be processed.
+    Error = 2,
+}
+
+impl Exit {
+    /// The exit code for one verdict.
+    pub fn of(verdict: Verdict) -> Self {
+        match verdict {
+            Verdict::Pass => Exit::Pass,
+            Verdict::Fail => Exit::Fail,
+            Verdict::Error => Exit::Error,
+        }
+    }
+
+    /// Combines two outcomes: the more serious wins.
+    pub fn merge(self, other: Exit) -> Exit {
+        self.max(other)
+    }
+
+    /// The numeric exit code.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// Everything idphoto found about one photo.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The photo's path as given.
+    pub file: PathBuf,
+    /// The spec key, e.g. `dongguan/id-card`.
+    pub spec: String,
+    /// The overall judgement.
+    pub verdict: Verdict,
+    /// Every check, in registry order.
+    pub checks: Vec<Check>,
+    /// File facts, when the file could be read.
+    pub image: Option<FileInfo>,
+    /// Where the corrected photo was written, if one was.
+    pub output: Option<PathBuf>,
+    /// Why the photo could not be judged.
+    pub error: Option<String>,
+}
+
+impl Report {
+    /// The report of a photo that could not be judged.
+    pub fn error(file: PathBuf, spec: String, error: &crate::Error) -> Self {
+        Report {
+            file,
+            spec,
+            verdict: Verdict::Error,
+            checks: Vec::new(),
+            image: None,
+            output: None,
+            error: Some(error.to_string()),
+        }
+    }
+
+    /// Number of checks with a given status.
+    pub fn count(&self, status: Status) -> usize {
+        self.checks.iter().filter(|c| c.status == status).count()
+    }
+}
+
+#[derive(Serialize)]
+struct JsonCheck<'a> {
+    id: &'a str,
+    status: Status,
+    measured: &'a Option<crate::checks::Measure>,
+    required: &'a Option<crate::checks::Requirement>,
+    hint: Option<&'a str>,
+    official_reason: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema: u32,
+    file: String,
+    spec: &'a str,
+    verdict: Verdict,
+    checks: Vec<JsonCheck<'a>>,
+    image: &'a Option<FileInfo>,
+    output: Option<String>,
+    error: &'a Option<String>,
+}
+
+/// The JSON object for one report (the stable schema documented in README).
+pub fn to_json(report: &Report, lang: Lang) -> serde_json::Value {
+    let checks = report
+        .checks
+        .iter()
+        .map(|c| JsonCheck {
+            id: c.id.as_str(),
+            status: c.status,
+            measured: &c.measured,
+            required: &c.required,
+            hint: c.hint.as_ref().map(|h| match lang {
+                Lang::Zh => h.zh.as_str(),
+                Lang::En => h.en.as_str(),
+            }),
+            official_reason: c.official_reason,
+        })
+        .collect();
+    let json = JsonReport {
+        schema: SCHEMA_VERSION,
+        file: report.file.display().to_string(),
+        spec: &report.spec,
+        verdict: report.verdict,
+        checks,
+        image: &report.image,
+        output: report.output.as_ref().map(|p| p.display().to_string()),
+        error: &report.error,
+    };
+    serde_json::to_value(json).unwrap_or(serde_json::Value::Null)
+}
+
+/// Writes one report as a pretty JSON document.
+pub fn render_json(out: &mut dyn Write, report: &Report, lang: Lang) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &to_json(report, lang))?;
+    writeln!(out)
+}
+
+/// How the human report looks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// ANSI colours (the caller decides: terminal, `NO_COLOR`, `--color`).
+    pub colour: bool,
+    /// Language of hints and labels.
+    pub lang: Lang,
+}
+
+fn paint(style: &Style, code: &str, text: &str) -> String {
+    if style.colour {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn status_colour(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "32",
+        Status::Warn => "33",
+        Status::Fail => "1;31",
+        Status::NotApplicable => "2",
+    }
+}
+
+/// Replaces control characters so a hostile file name cannot drive the terminal.
+pub fn sanitise(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+fn pad(text: &str, width: usize) -> String {
+    let w = UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+/// Writes the human-readable table for one report.
+pub fn render_human(
+    out: &mut dyn Write,
+    report: &Report,
+    style: &Style,
+    title: &str,
+) -> io::Result<()> {
+    let verdict = paint(
+        style,
+        match report.verdict {
+            Verdict::Pass => "1;32",
+            Verdict::Fail => "1;31",
+            Verdict::Error => "1;35",
+        },
+        report.verdict.word(),
+    );
+    writeln!(
+        out,
+        "{}  {}  [{}]  {verdict}",
+        sanitise(&report.file.display().to_string()),
+        title,
+        report.spec
+    )?;
+    if let Some(err) = &report.error {
+        writeln!(
+            out,
+            "  {}: {}",
+            paint(style, "1;35", "error"),
+            sanitise(err)
+        )?;
+        return Ok(());
+    }
+    let (h_check, h_measured, h_required, h_hint) = match style.lang {
+        Lang::Zh => ("检查", "实测", "要求", "建议"),
+        Lang::En => ("check", "measured", "required", "hint"),
+    };
+    let rows: Vec<[String; 4]> = report
+        .checks
+        .iter()
+        .map(|c| {
+            let hint = c.hint.as_ref().map(|h| match style.lang {
+                Lang::Zh => h.zh.clone(),
+                Lang::En => h.en.clone(),
+            });
+            let hint = match (hint, c.official_reason) {
+                (Some(h), Some(r)) if c.status != Status::NotApplicable => format!("{h} 〔{r}〕"),
+                (Some(h), _) => h,
+                (None, _) => String::new(),
+            };
+            [
+                c.id.as_str().to_string(),
+                c.measured
+                    .as_ref()
+                    .map(|m| m.text.clone())
+                    .unwrap_or_else(|| "–".into()),
+                c.required
+                    .as_ref()
+                    .map(|r| r.text.clone())
+                    .unwrap_or_else(|| "–".into()),
+                hint,
+            ]
+        })
+        .collect();
+    let width = |i: usize, header: &str| {
+        rows.iter()
+            .map(|r| UnicodeWidthStr::width(r[i].as_str()))
+            .chain([UnicodeWidthStr::width(header)])
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1, w2) = (
+        width(0, h_check),
+        width(1, h_measured),
+        width(2, h_required),
+    );
+    writeln!(
+        out,
+        "  {}",
+        paint(
+            style,
+            "2",
+            &format!(
+                "{}  {}  {}  {}  {h_hint}",
+                pad("", 4),
+                pad(h_check, w0),
+                pad(h_measured, w1),
+                pad(h_required, w2)
+            )
+        )
+    )?;
+    for (check, row) in report.checks.iter().zip(&rows) {
+        let word = paint(
+            style,
+            status_colour(check.status),
+            &pad(check.status.word(), 4),
+        );
+        let line = format!(
+            "{word}  {}  {}  {}  {}",
+            pad(&row[0], w0),
+            pad(&row[1], w1),
+            pad(&row[2], w2),
+            row[3]
+        );
+        writeln!(out, "  {}", line.trim_end())?;
+    }
+    let summary = match style.lang {
+        Lang::Zh => format!(
+            "{} 项通过，{} 项警告，{} 项未通过，{} 项不适用",
+            report.count(Status::Pass),
+            report.count(Status::Warn),
+            report.count(Status::Fail),
+            report.count(Status::NotApplicable)
+        ),
+        Lang::En => format!(
+            "{} passed, {} warned, {} failed, {} not applicable",
+            report.count(Status::Pass),
+            report.count(Status::Warn),
+            report.count(Status::Fail),
+            report.count(Status::NotApplicable)
+        ),
+    };
+    writeln!(out, "  {summary}")?;
+    if let Some(output) = &report.output {
+        let label = match style.lang {
+            Lang::Zh => "修正照片",
+            Lang::En => "corrected photo",
+        };
+        writeln!(
+            out,
+            "  {label}: {}",
+            sanitise(&output.display().to_string())
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_merge_error_outranks_fail_outranks_pass() {
+        assert_eq!(Exit::Pass.merge(Exit::Fail), Exit::Fail);
+        assert_eq!(Exit::Fail.merge(Exit::Error), Exit::Error);
+        assert_eq!(Exit::Error.merge(Exit::Pass), Exit::Error);
+        assert_eq!(Exit::of(Verdict::Fail).code(), 1);
+    }
+
+    #[test]
+    fn sanitise_replaces_terminal_escapes() {
+        assert_eq!(sanitise("a\x1b[31mb\n"), "a\u{FFFD}[31mb\u{FFFD}");
+    }
+
+    #[test]
+    fn pad_counts_chinese_as_double_width() {
+        assert_eq!(pad("东莞", 6), "东莞  ");
+    }
+}

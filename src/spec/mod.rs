@@ -1,0 +1,727 @@
+//! Photo specs: loading `specs/*.toml`, inheritance, lookup by city and document, validation.
+//!
+//! Specs are data. Two kinds of file exist:
+//! - a **base** file (`specs/base/*.toml`) describes one document type nationally, with an `id`
+//!   (`id-card`) and optionally `extends` another base (`common` holds shared quality defaults);
+//! - a **city** file (`specs/cities/*.toml`) has a `[city]` table and one `[documents.<doc>]` table
+//!   per document the city issues; each extends the base of the same id unless it says otherwise,
+//!   and overrides only what really differs there.
+//!
+//! Resolution merges the chain root first, table by table (a child's scalar or array replaces the
+//! parent's; tables merge key by key); `sources` accumulate. The result is validated, and every
+//! error names the file, the dotted key and the line that set it.
+//!
+//! The specs shipped in `specs/` are embedded in the binary at build time, so the tool needs no
+//! files beside it; [`Library::add_file`] and [`Library::add_dir`] add or replace specs by id.
+
+mod model;
+mod validate;
+
+pub use model::{
+    BackgroundColour, BackgroundRules, Body, Canvas, CityMeta, FileRules, HeadRules, QualityRules,
+    Range,
+};
+
+use crate::error::{Error, Result, SpecLocation};
+use model::CityFile;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The document `--doc` means when it is not given.
+pub const DEFAULT_DOCUMENT: &str = "id-card";
+
+include!(concat!(env!("OUT_DIR"), "/builtin_specs.rs"));
+
+/// One spec file's text and where it came from, kept to point errors at lines.
+#[derive(Debug)]
+struct Source {
+    label: String,
+    text: String,
+}
+
+#[derive(Debug, Clone)]
+struct Base {
+    body: Body,
+    table: toml::Table,
+    source: Arc<Source>,
+}
+
+#[derive(Debug, Clone)]
+struct City {
+    meta: CityMeta,
+    docs: BTreeMap<String, (Body, toml::Table)>,
+    source: Arc<Source>,
+}
+
+/// Every spec idphoto knows: the built-in ones plus any added from files.
+#[derive(Debug, Clone, Default)]
+pub struct Library {
+    bases: BTreeMap<String, Base>,
+    cities: BTreeMap<String, City>,
+}
+
+/// A fully resolved, validated spec for one city and document.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The city.
+    pub city: CityMeta,
+    /// The document id, e.g. `id-card`.
+    pub doc: String,
+    /// The merged rules after inheritance.
+    pub body: Body,
+    /// Output width in pixels (present after validation).
+    pub width_px: u32,
+    /// Output height in pixels (present after validation).
+    pub height_px: u32,
+    merged: toml::Table,
+}
+
+impl Spec {
+    /// `city/doc`, the id used in reports, e.g. `dongguan/id-card`.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.city.id, self.doc)
+    }
+
+    /// The document's display name in the given language.
+    pub fn doc_name(&self, lang: crate::report::Lang) -> &str {
+        let (zh, en) = (&self.body.name_zh, &self.body.name_en);
+        match lang {
+            crate::report::Lang::Zh => zh.as_deref().or(en.as_deref()),
+            crate::report::Lang::En => en.as_deref().or(zh.as_deref()),
+        }
+        .unwrap_or(&self.doc)
+    }
+
+    /// The resolved spec as TOML, for `idphoto specs show`.
+    pub fn to_toml(&self) -> String {
+        let mut table = toml::Table::new();
+        let mut city = toml::Table::new();
+        city.insert("id".into(), self.city.id.clone().into());
+        city.insert("name_zh".into(), self.city.name_zh.clone().into());
+        city.insert("name_en".into(), self.city.name_en.clone().into());
+        if let Some(p) = &self.city.province_zh {
+            city.insert("province_zh".into(), p.clone().into());
+        }
+        table.insert("city".into(), city.into());
+        table.insert("document".into(), self.doc.clone().into());
+        for (k, v) in &self.merged {
+            table.insert(k.clone(), v.clone());
+        }
+        toml::to_string_pretty(&table).unwrap_or_else(|e| format!("# cannot render spec: {e}\n"))
+    }
+}
+
+/// A short, listable view of one spec, for `idphoto specs list`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    /// `city/doc`.
+    pub spec: String,
+    /// City id.
+    pub city: String,
+    /// City name, Chinese.
+    pub city_zh: String,
+    /// City name, English.
+    pub city_en: String,
+    /// Document id.
+    pub doc: String,
+    /// Document name, Chinese.
+    pub doc_zh: String,
+    /// Document name, English.
+    pub doc_en: String,
+    /// Output width, px.
+    pub width_px: u32,
+    /// Output height, px.
+    pub height_px: u32,
+    /// Resolution, dpi.
+    pub dpi: Option<f64>,
+    /// Accepted background colour names.
+    pub background: Vec<String>,
+}
+
+impl Library {
+    /// The specs shipped with idphoto (embedded at build time).
+    ///
+    /// # Examples
+    /// ```
+    /// let lib = idphoto::spec::Library::builtin().unwrap();
+    /// let spec = lib.resolve("东莞", None).unwrap();
+    /// assert_eq!(spec.key(), "dongguan/id-card");
+    /// assert_eq!((spec.width_px, spec.height_px), (358, 441));
+    /// ```
+    pub fn builtin() -> Result<Self> {
+        let mut lib = Library::default();
+        for (name, text) in BUILTIN_SPECS {
+            lib.add_text(format!("<built-in>/{name}"), (*text).to_string())?;
+        }
+        Ok(lib)
+    }
+
+    /// Adds (or replaces, by id) the spec in one TOML file.
+    pub fn add_file(&mut self, path: &Path) -> Result<()> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        self.add_text(path.display().to_string(), text)
+    }
+
+    /// Adds every `*.toml` below a folder, in sorted order.
+    pub fn add_dir(&mut self, dir: &Path) -> Result<()> {
+        let mut files = Vec::new();
+        collect_toml(dir, &mut files, 0)?;
+        files.sort();
+        for file in files {
+            self.add_file(&file)?;
+        }
+        Ok(())
+    }
+
+    /// Parses one spec file's text; `label` names it in errors.
+    pub fn add_text(&mut self, label: String, text: String) -> Result<()> {
+        let source = Arc::new(Source { label, text });
+        let parse_error = |e: toml::de::Error| Error::SpecParse {
+            location: SpecLocation {
+                file: source.label.clone(),
+                line: e.span().map(|s| line_of(&source.text, s.start)),
+            },
+            message: e.message().trim().to_string(),
+        };
+        let table: toml::Table = toml::from_str(&source.text).map_err(parse_error)?;
+        if table.contains_key("city") {
+            let file: CityFile = toml::from_str(&source.text).map_err(parse_error)?;
+            check_name(&source, "city.id", &file.city.id)?;
+            let mut docs = BTreeMap::new();
+            for (doc, body) in file.documents {
+                check_name(&source, &format!("documents.{doc}"), &doc)?;
+                let doc_table = table
+                    .get("documents")
+                    .and_then(|d| d.get(&doc))
+                    .and_then(|t| t.as_table())
+                    .cloned()
+                    .unwrap_or_default();
+                docs.insert(doc, (body, doc_table));
+            }
+            let id = file.city.id.clone();
+            self.cities.insert(
+                id,
+                City {
+                    meta: file.city,
+                    docs,
+                    source,
+                },
+            );
+        } else {
+            let body: Body = toml::from_str(&source.text).map_err(parse_error)?;
+            let Some(id) = body.id.clone() else {
+                return Err(Error::SpecParse {
+                    location: SpecLocation {
+                        file: source.label.clone(),
+                        line: None,
+                    },
+                    message: "a spec file needs either a `[city]` table (city file) or an `id` (base spec)".into(),
+                });
+            };
+            check_name(&source, "id", &id)?;
+            self.bases.insert(
+                id,
+                Base {
+                    body,
+                    table,
+                    source,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Every city, sorted by id.
+    pub fn cities(&self) -> impl Iterator<Item = &CityMeta> {
+        self.cities.values().map(|c| &c.meta)
+    }
+
+    /// Resolves the spec for a city and document. Both accept the id, the Chinese or English
+    /// name or an alias, case-insensitively; `doc` defaults to [`DEFAULT_DOCUMENT`].
+    pub fn resolve(&self, city: &str, doc: Option<&str>) -> Result<Spec> {
+        let city = self.find_city(city)?;
+        let doc = self.find_doc(city, doc.unwrap_or(DEFAULT_DOCUMENT))?;
+        self.resolve_doc(city, &doc)
+    }
+
+    /// Resolves every document of every city (what `specs list` shows); fails on the first
+    /// invalid spec.
+    pub fn resolve_all(&self) -> Result<Vec<Spec>> {
+        let mut out = Vec::new();
+        for city in self.cities.values() {
+            for doc in city.docs.keys() {
+                out.push(self.resolve_doc(city, doc)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn find_city(&self, name: &str) -> Result<&City> {
+        reject_path_like("city", name)?;
+        let wanted = normalise(name);
+        let found = self.cities.values().find(|c| {
+            let m = &c.meta;
+            [&m.id, &m.name_zh, &m.name_en]
+                .into_iter()
+                .chain(m.aliases.iter())
+                .any(|n| normalise(n) == wanted || normalise(n) + "市" == wanted)
+        });
+        found.ok_or_else(|| {
+            let known: Vec<String> = self.cities.keys().cloned().collect();
+            let candidates = self.cities.values().flat_map(|c| {
+                [&c.meta.id, &c.meta.name_zh, &c.meta.name_en]
+                    .into_iter()
+                    .chain(c.meta.aliases.iter())
+                    .map(move |n| (n.as_str(), c.meta.id.as_str()))
+            });
+            Error::UnknownCity {
+                name: name.to_string(),
+                nearest: nearest(&wanted, candidates),
+                known,
+            }
+        })
+    }
+
+    fn find_doc(&self, city: &City, name: &str) -> Result<String> {
+        reject_path_like("document", name)?;
+        let wanted = normalise(name);
+        for (id, (body, _)) in &city.docs {
+            if normalise(id) == wanted {
+                return Ok(id.clone());
+            }
+            // Names and aliases may sit in the city document or anywhere up its chain.
+            let mut names: Vec<&String> = Vec::new();
+            names.extend(
+                body.name_zh
+                    .iter()
+                    .chain(body.name_en.iter())
+                    .chain(&body.aliases),
+            );
+            let mut base = self.bases.get(body.extends.as_deref().unwrap_or(id));
+            let mut depth = 0;
+            while let Some(b) = base {
+                names.extend(
+                    b.body
+                        .name_zh
+                        .iter()
+                        .chain(b.body.name_en.iter())
+                        .chain(&b.body.aliases),
+                );
+                depth += 1;
+                if depth > 16 {
+                    break;
+                }
+                base = b.body.extends.as_deref().and_then(|e| self.bases.get(e));
+            }
+            if names.iter().any(|n| normalise(n) == wanted) {
+                return Ok(id.clone());
+            }
+        }
+        Err(Error::UnknownDocument {
+            city: city.meta.id.clone(),
+            name: name.to_string(),
+            known: city.docs.keys().cloned().collect(),
+        })
+    }
+
+    fn resolve_doc(&self, city: &City, doc: &str) -> Result<Spec> {
+        let (body, table) = &city.docs[doc];
+        // The chain from the city document up to the root base, each with where it came from.
+        let mut chain: Vec<Layer<'_>> = vec![Layer {
+            table,
+            sources: &body.sources,
+            source: &city.source,
+            prefix: format!("documents.{doc}"),
+        }];
+        let mut seen = vec![format!("{}/{}", city.meta.id, doc)];
+        let mut next = Some((
+            body.extends.clone().unwrap_or_else(|| doc.to_string()),
+            city.source.clone(),
+            format!("documents.{doc}.extends"),
+        ));
+        while let Some((name, from, key)) = next.take() {
+            if seen.contains(&name) {
+                seen.push(name);
+                return Err(Error::SpecCycle { chain: seen });
+            }
+            let base = self.bases.get(&name).ok_or_else(|| Error::UnknownBase {
+                location: SpecLocation {
+                    file: from.label.clone(),
+                    line: locate(&from.text, &key),
+                },
+                name: name.clone(),
+                known: self.bases.keys().cloned().collect(),
+            })?;
+            seen.push(name);
+            chain.push(Layer {
+                table: &base.table,
+                sources: &base.body.sources,
+                source: &base.source,
+                prefix: String::new(),
+            });
+            next = base
+                .body
+                .extends
+                .clone()
+                .map(|e| (e, base.source.clone(), "extends".to_string()));
+        }
+
+        let mut merged = toml::Table::new();
+        for layer in chain.iter().rev() {
+            merge_into(&mut merged, layer.table);
+        }
+        for key in ["id", "extends", "abstract_base"] {
+            merged.remove(key);
+        }
+        let mut sources: Vec<String> = Vec::new();
+        for layer in chain.iter().rev() {
+            for s in layer.sources {
+                if !sources.contains(s) {
+                    sources.push(s.clone());
+                }
+            }
+        }
+        if sources.is_empty() {
+            merged.remove("sources");
+        } else {
+            merged.insert(
+                "sources".into(),
+                toml::Value::Array(sources.iter().map(|s| s.clone().into()).collect()),
+            );
+        }
+        let located = |key: &str, reason: String| {
+            // The layer that set the key, nearest the city first.
+            let layer = chain
+                .iter()
+                .find(|l| lookup(l.table, key).is_some())
+                .unwrap_or(&chain[0]);
+            let full = if layer.prefix.is_empty() {
+                key.to_string()
+            } else {
+                format!("{}.{key}", layer.prefix)
+            };
+            Error::SpecInvalid {
+                location: SpecLocation {
+                    file: layer.source.label.clone(),
+                    line: locate(&layer.source.text, &full),
+                },
+                key: full,
+                reason,
+            }
+        };
+        let merged_body: Body = toml::Value::Table(merged.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| located("", e.message().to_string()))?;
+        let (width_px, height_px) =
+            validate::validate(&merged_body).map_err(|(key, reason)| located(key, reason))?;
+        Ok(Spec {
+            city: city.meta.clone(),
+            doc: doc.to_string(),
+            body: merged_body,
+            width_px,
+            height_px,
+            merged,
+        })
+    }
+
+    /// One summary row per resolved spec, sorted by city then document.
+    pub fn summaries(&self) -> Result<Vec<Summary>> {
+        Ok(self
+            .resolve_all()?
+            .into_iter()
+            .map(|s| Summary {
+                spec: s.key(),
+                city: s.city.id.clone(),
+                city_zh: s.city.name_zh.clone(),
+                city_en: s.city.name_en.clone(),
+                doc: s.doc.clone(),
+                doc_zh: s.body.name_zh.clone().unwrap_or_default(),
+                doc_en: s.body.name_en.clone().unwrap_or_default(),
+                width_px: s.width_px,
+                height_px: s.height_px,
+                dpi: s.body.canvas.dpi,
+                background: s
+                    .body
+                    .background
+                    .allowed
+                    .iter()
+                    .flatten()
+                    .map(|c| c.name.clone())
+                    .collect(),
+            })
+            .collect())
+    }
+}
+
+struct Layer<'a> {
+    table: &'a toml::Table,
+    sources: &'a [String],
+    source: &'a Arc<Source>,
+    /// Where this layer's keys sit in its file (`documents.id-card` in a city file).
+    prefix: String,
+}
+
+fn collect_toml(dir: &Path, out: &mut Vec<std::path::PathBuf>, depth: usize) -> Result<()> {
+    // Spec folders are shallow; a deep tree means a symlink loop or the wrong folder.
+    if depth > 8 {
+        return Ok(());
+    }
+    let io = |source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_dir() {
+            collect_toml(&path, out, depth + 1)?;
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Deep merge: tables merge key by key, anything else in `child` replaces `parent`'s value.
+fn merge_into(parent: &mut toml::Table, child: &toml::Table) {
+    for (key, value) in child {
+        match (parent.get_mut(key), value) {
+            (Some(toml::Value::Table(p)), toml::Value::Table(c)) => merge_into(p, c),
+            _ => {
+                parent.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+fn lookup<'a>(table: &'a toml::Table, dotted: &str) -> Option<&'a toml::Value> {
+    let mut parts = dotted.split('.');
+    let mut value = table.get(parts.next()?)?;
+    for part in parts {
+        value = value.as_table()?.get(part)?;
+    }
+    Some(value)
+}
+
+/// Finds the line that sets a dotted key, following `[table]` headers. Good enough for spec
+/// files (no multi-line strings hiding headers); `None` when the key is not written literally.
+fn locate(text: &str, dotted: &str) -> Option<usize> {
+    let mut header = String::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        if line.starts_with('[') {
+            let inner = line.trim_start_matches('[');
+            let inner = inner.split(']').next().unwrap_or("");
+            header = unquote_path(inner);
+            if header == dotted {
+                return Some(i + 1);
+            }
+            continue;
+        }
+        if let Some((key, _)) = line.split_once('=') {
+            let key = unquote_path(key);
+            let full = if header.is_empty() {
+                key
+            } else {
+                format!("{header}.{key}")
+            };
+            if full == dotted || dotted.starts_with(&format!("{full}.")) {
+                return Some(i + 1);
+            }
+        }
+    }
+    None
+}
+
+fn unquote_path(path: &str) -> String {
+    path.split('.')
+        .map(|p| p.trim().trim_matches('"').trim_matches('\''))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+fn check_name(source: &Source, key: &str, value: &str) -> Result<()> {
+    let ok = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::SpecInvalid {
+            location: SpecLocation {
+                file: source.label.clone(),
+                line: locate(&source.text, key),
+            },
+            key: key.to_string(),
+            reason: format!(
+                "\"{value}\" must be a short id of lowercase ASCII letters, digits and '-'"
+            ),
+        })
+    }
+}
+
+fn reject_path_like(what: &'static str, value: &str) -> Result<()> {
+    if value.contains(['/', '\\', '\0']) || value.contains("..") {
+        return Err(Error::InvalidName {
+            what,
+            value: value.to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn normalise(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+/// The candidate closest to `wanted` by edit distance, if it is close enough to be a typo.
+fn nearest<'a>(
+    wanted: &str,
+    candidates: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Option<String> {
+    let (distance, id) = candidates
+        .map(|(name, id)| (strsim::levenshtein(wanted, &normalise(name)), id))
+        .min()?;
+    let allowed = (wanted.chars().count() / 3).max(2);
+    (distance <= allowed).then(|| id.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lib_with(extra: &[(&str, &str)]) -> Result<Library> {
+        let mut lib = Library::builtin()?;
+        for (label, text) in extra {
+            lib.add_text(label.to_string(), text.to_string())?;
+        }
+        Ok(lib)
+    }
+
+    #[test]
+    fn every_builtin_spec_resolves() {
+        let lib = Library::builtin().unwrap();
+        let all = lib.resolve_all().unwrap();
+        assert!(all.iter().any(|s| s.key() == "dongguan/id-card"));
+    }
+
+    #[test]
+    fn city_lookup_accepts_id_chinese_name_and_case() {
+        let lib = Library::builtin().unwrap();
+        for name in ["dongguan", "DongGuan", "东莞", "东莞市", " dongguan "] {
+            assert_eq!(
+                lib.resolve(name, None).unwrap().key(),
+                "dongguan/id-card",
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_city_suggests_the_nearest() {
+        let lib = Library::builtin().unwrap();
+        match lib.resolve("dongguang", None) {
+            Err(Error::UnknownCity { nearest, known, .. }) => {
+                assert_eq!(nearest.as_deref(), Some("dongguan"));
+                assert!(known.contains(&"dongguan".to_string()));
+            }
+            other => panic!("expected UnknownCity, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn path_like_city_is_rejected() {
+        let lib = Library::builtin().unwrap();
+        for bad in ["../etc", "a/b", "..", "x\\y"] {
+            assert!(
+                matches!(lib.resolve(bad, None), Err(Error::InvalidName { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn city_overrides_only_what_it_sets() {
+        let lib = lib_with(&[(
+            "t.toml",
+            "[city]\nid = \"testcity\"\nname_zh = \"测试\"\nname_en = \"Test\"\n\
+             [documents.id-card]\n[documents.id-card.file]\nkb = [12.0, 20.0]\n",
+        )])
+        .unwrap();
+        let spec = lib.resolve("testcity", Some("身份证")).unwrap();
+        assert_eq!(spec.body.file.kb, Some([12.0, 20.0]));
+        // Inherited untouched from the base.
+        assert_eq!(spec.body.head.face_width_px, Some([193.0, 221.0]));
+        assert_eq!(spec.width_px, 358);
+    }
+
+    #[test]
+    fn unknown_key_names_file_and_line() {
+        let err = lib_with(&[(
+            "bad.toml",
+            "[city]\nid = \"x\"\nname_zh = \"x\"\nname_en = \"x\"\ncolour = 1\n",
+        )])
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("bad.toml:"), "{msg}");
+        assert!(msg.contains("colour"), "{msg}");
+    }
+
+    #[test]
+    fn min_above_max_names_the_key_and_line() {
+        let lib = lib_with(&[(
+            "t.toml",
+            "[city]\nid = \"t\"\nname_zh = \"t\"\nname_en = \"t\"\n\n[documents.id-card.head]\nface_width_px = [230.0, 200.0]\n",
+        )])
+        .unwrap();
+        let msg = lib.resolve("t", None).unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            "t.toml:7: `documents.id-card.head.face_width_px` has min 230 above max 200"
+        );
+    }
+
+    #[test]
+    fn inheritance_cycle_is_an_error() {
+        let lib = lib_with(&[
+            ("a.toml", "id = \"loop-a\"\nextends = \"loop-b\"\n"),
+            ("b.toml", "id = \"loop-b\"\nextends = \"loop-a\"\n"),
+            (
+                "c.toml",
+                "[city]\nid = \"c\"\nname_zh = \"c\"\nname_en = \"c\"\n[documents.loop-a]\n",
+            ),
+        ])
+        .unwrap();
+        assert!(matches!(
+            lib.resolve("c", Some("loop-a")),
+            Err(Error::SpecCycle { .. })
+        ));
+    }
+
+    #[test]
+    fn locate_follows_headers_and_dotted_keys() {
+        let text = "id = \"x\"\n[head]\nface_width_px = [1, 2]\n[file]\nkb = [1, 2]\n";
+        assert_eq!(locate(text, "head.face_width_px"), Some(3));
+        assert_eq!(locate(text, "file.kb"), Some(5));
+        assert_eq!(locate(text, "file"), Some(4));
+        assert_eq!(locate(text, "quality.face_l"), None);
+    }
+}

@@ -1,0 +1,442 @@
+//! End-to-end tests of the `idphoto` command: file-level checks, bad input, specs, JSON, exit codes.
+
+mod util;
+
+use predicates::prelude::*;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use util::{compliant_id_jpeg, idphoto, jpeg_bytes, textured, write};
+
+/// The JSON schema, mirrored strictly: a renamed or dropped field fails deserialisation here.
+// Every field is listed to pin the schema, even those no test reads.
+#[allow(dead_code)]
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonReport {
+    schema: u32,
+    file: String,
+    spec: String,
+    verdict: String,
+    checks: Vec<JsonCheck>,
+    image: Option<serde_json::Value>,
+    output: Option<String>,
+    error: Option<String>,
+    #[serde(default)]
+    face: Option<serde_json::Value>,
+}
+
+#[allow(dead_code)]
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonCheck {
+    id: String,
+    status: String,
+    measured: Option<serde_json::Value>,
+    required: Option<serde_json::Value>,
+    hint: Option<String>,
+    official_reason: Option<String>,
+}
+
+fn check_json(path: &std::path::Path, extra: &[&str]) -> (JsonReport, i32) {
+    let out = idphoto()
+        .arg("check")
+        .arg(path)
+        .args(["--city", "dongguan", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let report: JsonReport = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    (report, out.status.code().unwrap())
+}
+
+fn statuses(r: &JsonReport) -> BTreeMap<&str, &str> {
+    r.checks
+        .iter()
+        .map(|c| (c.id.as_str(), c.status.as_str()))
+        .collect()
+}
+
+#[test]
+fn compliant_file_passes_every_file_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "ok.jpg", &compliant_id_jpeg());
+    let (r, code) = check_json(&path, &[]);
+    let s = statuses(&r);
+    for id in [
+        "file.format",
+        "file.pixels",
+        "file.aspect",
+        "file.dpi",
+        "file.colour_mode",
+        "file.kb",
+    ] {
+        assert_eq!(s[id], "pass", "{id}: {r:?}");
+    }
+    assert_eq!(r.schema, 1);
+    assert_eq!(r.spec, "dongguan/id-card");
+    assert!(r.error.is_none() && r.output.is_none());
+    // Later stages (face, background) judge this synthetic picture; the file rules are what
+    // this test protects, so the exit code only has to agree with the verdict.
+    assert_eq!(code, if r.verdict == "pass" { 0 } else { 1 });
+}
+
+#[test]
+fn each_file_rule_fails_on_its_own_defect() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = textured(358, 441, 14);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "wrong-size.jpg",
+            jpeg_bytes(&textured(400, 500, 14), 60, Some(350)),
+            "file.pixels",
+        ),
+        ("no-dpi.jpg", jpeg_bytes(&img, 60, None), "file.dpi"),
+        ("wrong-dpi.jpg", jpeg_bytes(&img, 60, Some(300)), "file.dpi"),
+        (
+            "huge.jpg",
+            jpeg_bytes(&textured(358, 441, 80), 100, Some(350)),
+            "file.kb",
+        ),
+    ];
+    for (name, bytes, failing) in cases {
+        let path = write(dir.path(), name, &bytes);
+        let (r, code) = check_json(&path, &[]);
+        assert_eq!(statuses(&r)[failing], "fail", "{name}: {r:?}");
+        assert_eq!(code, 1, "{name}");
+        let c = r.checks.iter().find(|c| c.id == failing).unwrap();
+        assert!(
+            c.hint.as_deref().is_some_and(|h| !h.is_empty()),
+            "{name} has a hint"
+        );
+        assert!(c.measured.is_some() && c.required.is_some());
+    }
+}
+
+#[test]
+fn wrong_aspect_fails_aspect() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "wide.jpg",
+        &jpeg_bytes(&textured(441, 441, 10), 60, Some(350)),
+    );
+    let (r, _) = check_json(&path, &[]);
+    assert_eq!(statuses(&r)["file.aspect"], "fail");
+}
+
+#[test]
+fn png_named_jpg_is_read_by_content_and_fails_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut png = Vec::new();
+    textured(358, 441, 5)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let path = write(dir.path(), "photo.jpg", &png);
+    let (r, code) = check_json(&path, &[]);
+    assert_eq!(statuses(&r)["file.format"], "fail");
+    assert_eq!(statuses(&r)["file.pixels"], "pass");
+    assert_eq!(r.image.as_ref().unwrap()["format"], "png");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn grayscale_and_alpha_fail_colour_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let gray = image::DynamicImage::ImageRgb8(textured(358, 441, 10)).into_luma8();
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 70)
+        .encode_image(&gray)
+        .unwrap();
+    let (r, _) = check_json(&write(dir.path(), "gray.jpg", &bytes), &[]);
+    assert_eq!(statuses(&r)["file.colour_mode"], "fail");
+    assert_eq!(r.image.as_ref().unwrap()["colour_mode"], "gray8");
+
+    let rgba = image::DynamicImage::ImageRgb8(textured(358, 441, 10)).into_rgba8();
+    let mut png = Vec::new();
+    rgba.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let (r, _) = check_json(&write(dir.path(), "alpha.png", &png), &[]);
+    assert_eq!(statuses(&r)["file.colour_mode"], "fail");
+}
+
+#[test]
+fn bad_inputs_are_clear_errors_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = compliant_id_jpeg();
+    // A JPEG whose frame header claims 60000×60000: refused before any pixel is allocated.
+    let mut bomb = good.clone();
+    let sof = bomb
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("baseline JPEG");
+    bomb[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.jpg", Vec::new(), "not an image"),
+        (
+            "text.jpg",
+            b"just some text, not a photo".to_vec(),
+            "not an image",
+        ),
+        (
+            "corrupt.jpg",
+            [&good[..200], &[0u8; 300][..]].concat(),
+            "cannot decode",
+        ),
+        ("truncated.jpg", good[..good.len() / 2].to_vec(), "jpeg"),
+        ("bomb.jpg", bomb, "60000×60000"),
+    ];
+    for (name, bytes, message) in cases {
+        let path = write(dir.path(), name, &bytes);
+        let (r, code) = check_json(&path, &[]);
+        assert_eq!(r.verdict, "error", "{name}");
+        assert_eq!(code, 2, "{name}");
+        let err = r.error.unwrap();
+        assert!(err.contains(name), "{name}: {err}");
+        assert!(err.to_lowercase().contains(message), "{name}: {err}");
+        // The input is never modified.
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{name} untouched");
+    }
+}
+
+#[test]
+fn missing_file_and_directory_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    idphoto()
+        .args(["check", "--city", "dongguan"])
+        .arg(dir.path().join("nope.jpg"))
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("nope.jpg"))
+        .stdout(predicate::str::contains("ERROR"));
+    idphoto()
+        .args(["check", "--city", "dongguan"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("directory"));
+}
+
+#[test]
+fn unknown_city_lists_known_and_nearest() {
+    idphoto()
+        .args(["check", "x.jpg", "--city", "dongguang"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown city \"dongguang\""))
+        .stderr(predicate::str::contains("did you mean \"dongguan\""));
+}
+
+#[test]
+fn path_like_city_is_rejected() {
+    idphoto()
+        .args(["check", "x.jpg", "--city", "../../etc/passwd"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("path separators"));
+}
+
+#[test]
+fn city_accepts_chinese_name_and_any_case() {
+    for city in ["东莞", "DONGGUAN", "Dongguan"] {
+        idphoto()
+            .args(["specs", "show", city])
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with("# dongguan/id-card"));
+    }
+}
+
+#[test]
+fn usage_error_exits_2() {
+    idphoto().args(["check", "x.jpg"]).assert().code(2);
+    idphoto()
+        .args(["check", "x.jpg", "--city", "dongguan", "--format", "xml"])
+        .assert()
+        .code(2);
+}
+
+fn spec_error(body: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write(dir.path(), "city.toml", body.as_bytes());
+    let out = idphoto()
+        .args(["specs", "show", "testcity", "--spec"])
+        .arg(&spec)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{body}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+const CITY_HEAD: &str = "[city]\nid = \"testcity\"\nname_zh = \"测试\"\nname_en = \"Test\"\n";
+
+#[test]
+fn every_spec_error_names_file_key_and_line() {
+    let cases = [
+        (format!("{CITY_HEAD}[documents.id-card\n"), "city.toml:5", "invalid table header"),
+        (format!("{CITY_HEAD}colour = \"red\"\n"), "city.toml:5", "unknown field `colour`"),
+        (format!("{CITY_HEAD}[documents.id-card.canvas]\nwidth_px = \"wide\"\n"), "city.toml:6", "invalid type"),
+        (format!("{CITY_HEAD}[documents.id-card.head]\nface_width_px = [230.0, 200.0]\n"), "city.toml:6", "min 230 above max 200"),
+        (format!("{CITY_HEAD}[documents.id-card.head]\nface_width_px = [100.0, 400.0]\n"), "city.toml:6", "wider than the canvas"),
+        (format!("{CITY_HEAD}[documents.id-card.head]\neye_to_bottom_min_px = 430.0\n"), "city.toml:6", "hair-top band"),
+        (format!("{CITY_HEAD}[documents.id-card]\nextends = \"no-such-base\"\n"), "city.toml:6", "names no base spec"),
+        (format!("{CITY_HEAD}[documents.id-card.file]\nkb = [200.0, 300.0]\nkb_hard = [200.0, 300.0]\n"), "city.toml:6", "cannot be reached"),
+    ];
+    for (body, location, message) in cases {
+        let err = spec_error(&body);
+        assert!(err.contains(location), "want {location} in: {err}");
+        assert!(err.contains(message), "want {message:?} in: {err}");
+    }
+}
+
+#[test]
+fn inheritance_cycle_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.toml",
+        b"id = \"loop-a\"\nextends = \"loop-b\"\n",
+    );
+    write(
+        dir.path(),
+        "b.toml",
+        b"id = \"loop-b\"\nextends = \"loop-a\"\n",
+    );
+    write(
+        dir.path(),
+        "c.toml",
+        format!("{CITY_HEAD}[documents.loop-a]\n").as_bytes(),
+    );
+    idphoto()
+        .args([
+            "specs",
+            "show",
+            "testcity",
+            "--doc",
+            "loop-a",
+            "--specs-dir",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cycle: testcity/loop-a -> loop-a -> loop-b -> loop-a",
+        ));
+}
+
+#[test]
+fn specs_dir_from_environment_adds_a_city() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.toml",
+        format!("{CITY_HEAD}[documents.id-card]\n").as_bytes(),
+    );
+    idphoto()
+        .env("IDPHOTO_SPECS_DIR", dir.path())
+        .args(["specs", "show", "测试"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("width_px = 358"));
+}
+
+#[test]
+fn specs_list_shows_dongguan_in_table_and_json() {
+    idphoto()
+        .args(["specs", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("dongguan/id-card"))
+        .stdout(predicate::str::contains("358×441 px @350 dpi"));
+    let out = idphoto()
+        .args(["specs", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let dg = rows
+        .iter()
+        .find(|r| r["spec"] == "dongguan/id-card")
+        .unwrap();
+    assert_eq!(
+        (dg["width_px"].as_u64(), dg["height_px"].as_u64()),
+        (Some(358), Some(441))
+    );
+}
+
+#[test]
+fn specs_show_prints_resolved_toml_that_parses() {
+    let out = idphoto()
+        .args(["specs", "show", "dongguan", "--doc", "身份证"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    assert_eq!(table["canvas"]["width_px"].as_integer(), Some(358));
+    assert_eq!(table["head"]["face_width_px"][0].as_float(), Some(193.0));
+    assert!(
+        table["sources"].as_array().unwrap().len() >= 2,
+        "sources accumulate along the chain"
+    );
+}
+
+#[test]
+fn human_report_has_no_colour_when_piped_and_hints_in_chosen_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "p.jpg",
+        &jpeg_bytes(&textured(400, 500, 14), 60, None),
+    );
+    let out = idphoto()
+        .arg("check")
+        .arg(&path)
+        .args(["--city", "dongguan", "--lang", "zh"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains('\x1b'),
+        "no ANSI escapes when not a terminal"
+    );
+    assert!(text.contains("照片须为 358×441 像素"), "{text}");
+    let out = idphoto()
+        .arg("check")
+        .arg(&path)
+        .args(["--city", "dongguan", "--lang", "en", "--color", "always"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\x1b[1;31mFAIL"), "{text}");
+    assert!(text.contains("the photo must be 358×441 px"));
+}
+
+#[test]
+fn json_hints_follow_lang() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "p.jpg",
+        &jpeg_bytes(&textured(400, 500, 14), 60, None),
+    );
+    let (zh, _) = check_json(&path, &["--lang", "zh"]);
+    let hint = zh
+        .checks
+        .iter()
+        .find(|c| c.id == "file.pixels")
+        .unwrap()
+        .hint
+        .clone()
+        .unwrap();
+    assert!(hint.contains("像素"), "{hint}");
+    let (en, _) = check_json(&path, &["--lang", "en"]);
+    let hint = en
+        .checks
+        .iter()
+        .find(|c| c.id == "file.pixels")
+        .unwrap()
+        .hint
+        .clone()
+        .unwrap();
+    assert!(hint.contains("px"), "{hint}");
+}

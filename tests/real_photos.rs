@@ -1,0 +1,73 @@
+//! Real photos from `../shared/data/photos` (or `IDPHOTO_TESTDATA`): every one is judged without
+//! error and its file facts are reported correctly.
+
+mod util;
+
+use util::{idphoto, testdata};
+
+#[test]
+fn every_shared_photo_is_checked_without_error() {
+    let Some(data) = testdata() else { return };
+    let photos = data.join("photos");
+    let mut names: Vec<_> = std::fs::read_dir(&photos)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 22, "expected the 22 shared photos");
+    for path in names {
+        let out = idphoto()
+            .arg("check")
+            .arg(&path)
+            .args(["--city", "dongguan", "--format", "json"])
+            .output()
+            .unwrap();
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        assert_ne!(r["verdict"], "error", "{name}: {}", r["error"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{name}: none is 358×441, so each fails honestly"
+        );
+        let check = |id: &str| {
+            r["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == id)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(check("file.pixels")["status"], "fail", "{name}");
+        let image = &r["image"];
+        match name.as_str() {
+            "hv_test1.jpg" => {
+                assert_eq!(image["format"], "webp");
+                assert_eq!(check("file.format")["status"], "fail");
+            }
+            "hv_test2.jpg" => {
+                assert_eq!(image["format"], "png");
+                assert_eq!(image["colour_mode"], "rgba32");
+                assert_eq!(check("file.colour_mode")["status"], "fail");
+            }
+            "exif6_zuckerberg_2.jpg" => {
+                // Stored rotated; reported upright, the same size as zuckerberg_2.jpg.
+                assert_eq!(image["orientation"], 6);
+                assert_eq!(
+                    (image["width"].as_u64(), image["height"].as_u64()),
+                    (Some(1414), Some(1264))
+                );
+            }
+            "hv_test0.jpg" => {
+                assert_eq!(
+                    (image["width"].as_u64(), image["height"].as_u64()),
+                    (Some(576), Some(768))
+                );
+                assert_eq!(check("file.format")["status"], "pass");
+            }
+            _ => {}
+        }
+    }
+}
