@@ -23,6 +23,8 @@
 pub mod checks;
 pub mod decode;
 mod error;
+pub mod face;
+pub mod imageops;
 pub mod report;
 pub mod spec;
 
@@ -50,7 +52,11 @@ pub fn check_file(path: &Path, spec: &Spec, options: &Options) -> Report {
 
 /// Judges an already decoded photo.
 pub fn check_photo(path: &Path, photo: &decode::Photo, spec: &Spec) -> Report {
-    let ctx = checks::Context { spec, photo };
+    let ctx = checks::Context {
+        spec,
+        photo,
+        face: None,
+    };
     let checks = checks::run(&ctx);
     Report {
         file: path.to_path_buf(),

@@ -310,7 +310,11 @@ mod tests {
             .unwrap()
             .resolve("dongguan", None)
             .unwrap();
-        rule.judge(&Context { spec: &spec, photo })
+        rule.judge(&Context {
+            spec: &spec,
+            photo,
+            face: None,
+        })
     }
 
     #[test]

@@ -349,6 +349,8 @@ pub struct Context<'a> {
     pub spec: &'a Spec,
     /// The decoded photo and its file facts.
     pub photo: &'a Photo,
+    /// The face stage's findings, when it ran.
+    pub face: Option<&'a crate::face::FaceAnalysis>,
 }
 
 /// One rule of a spec, judged on a photo.

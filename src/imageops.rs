@@ -1,0 +1,104 @@
+//! Small image operations every stage shares: the working-resolution copy of a photo.
+//!
+//! Phone photos are 12–50 MP; face detection, segmentation and quality measures need a few
+//! hundred pixels across the face, so they run on one downscaled copy and map results back.
+//! Downscaling uses a proper low-pass (area / convolution) filter so thin structures such as hair
+//! do not alias.
+
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+use image::RgbImage;
+
+/// A downscaled copy of a photo and how to map its coordinates back.
+#[derive(Debug, Clone)]
+pub struct Scaled {
+    /// The pixels.
+    pub image: RgbImage,
+    /// Working pixels per photo pixel (≤ 1). A photo coordinate is `working / scale`.
+    pub scale: f32,
+}
+
+impl Scaled {
+    /// Maps a working-resolution point to photo coordinates.
+    pub fn to_photo(&self, p: [f32; 2]) -> [f32; 2] {
+        [p[0] / self.scale, p[1] / self.scale]
+    }
+}
+
+/// A copy whose longer side is at most `max_side` px (the photo itself, copied, if it is smaller).
+pub fn downscale(image: &RgbImage, max_side: u32) -> Scaled {
+    let (w, h) = image.dimensions();
+    let longest = w.max(h);
+    if longest <= max_side || w == 0 || h == 0 {
+        return Scaled {
+            image: image.clone(),
+            scale: 1.0,
+        };
+    }
+    let scale = max_side as f32 / longest as f32;
+    let nw = ((w as f32 * scale).round() as u32).max(1);
+    let nh = ((h as f32 * scale).round() as u32).max(1);
+    Scaled {
+        image: resize(image, nw, nh, Quality::Fast),
+        // The exact per-axis factor differs from `scale` by rounding only; the width's is used.
+        scale: nw as f32 / w as f32,
+    }
+}
+
+/// How carefully to resample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quality {
+    /// Area averaging: fast, alias-free, slightly soft (analysis copies).
+    Fast,
+    /// Lanczos-3: sharp, for photos people will look at.
+    Best,
+}
+
+/// Resizes to exactly `w`×`h`.
+pub fn resize(image: &RgbImage, w: u32, h: u32, quality: Quality) -> RgbImage {
+    if image.dimensions() == (w, h) {
+        return image.clone();
+    }
+    let mut dst = RgbImage::new(w, h);
+    let alg = match quality {
+        Quality::Fast => ResizeAlg::Convolution(FilterType::Box),
+        Quality::Best => ResizeAlg::Convolution(FilterType::Lanczos3),
+    };
+    match Resizer::new().resize(image, &mut dst, &ResizeOptions::new().resize_alg(alg)) {
+        Ok(()) => dst,
+        // fast_image_resize only fails on zero sizes, which callers exclude; stay correct anyway.
+        Err(_) => image::imageops::resize(image, w, h, image::imageops::FilterType::Triangle),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downscale_keeps_aspect_and_reports_scale() {
+        let img = RgbImage::new(4000, 3000);
+        let s = downscale(&img, 1000);
+        assert_eq!(s.image.dimensions(), (1000, 750));
+        assert!((s.scale - 0.25).abs() < 1e-6);
+        assert_eq!(s.to_photo([100.0, 50.0]), [400.0, 200.0]);
+    }
+
+    #[test]
+    fn small_images_are_not_enlarged() {
+        let s = downscale(&RgbImage::new(300, 200), 1000);
+        assert_eq!((s.image.dimensions(), s.scale), ((300, 200), 1.0));
+    }
+
+    #[test]
+    fn area_filter_averages() {
+        let img = RgbImage::from_fn(4, 4, |x, _| {
+            if x % 2 == 0 {
+                image::Rgb([0, 0, 0])
+            } else {
+                image::Rgb([200, 200, 200])
+            }
+        });
+        let out = resize(&img, 2, 2, Quality::Fast);
+        assert!(out.pixels().all(|p| (95..=105).contains(&p[0])), "{out:?}");
+    }
+}
