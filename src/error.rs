@@ -146,6 +146,14 @@ pub enum Error {
         /// The rejected value.
         value: String,
     },
+    /// An embedded neural network failed to load or run (a bug, not a property of the photo).
+    #[error("model {name}: {message}")]
+    Model {
+        /// Which network.
+        name: &'static str,
+        /// tract's message.
+        message: String,
+    },
     /// An output photo could not be written where asked (it exists, it is the input …).
     #[error("{path}: {reason}")]
     Output {

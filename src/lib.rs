@@ -25,6 +25,7 @@ pub mod decode;
 mod error;
 pub mod face;
 pub mod imageops;
+pub mod nn;
 pub mod report;
 pub mod spec;
 

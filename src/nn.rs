@@ -1,0 +1,113 @@
+//! The neural networks idphoto ships, embedded in the binary and loaded once per process.
+//!
+//! The models are MediaPipe's (Apache-2.0), converted to ONNX by `models/convert.py` and run with
+//! tract, pure Rust, so the binary needs no files and no native libraries. Loading and optimising
+//! one costs 20–55 ms, more than running it (3–12 ms), so each is loaded lazily on first use and
+//! shared by every photo and thread afterwards. Tensor layouts and normalisation: `models/README.md`.
+
+use crate::error::{Error, Result};
+use std::sync::{Arc, OnceLock};
+use tract_onnx::prelude::*;
+
+/// A loaded, optimised network ready to run.
+pub struct Network {
+    name: &'static str,
+    plan: Arc<TypedSimplePlan>,
+}
+
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network").field("name", &self.name).finish()
+    }
+}
+
+impl Network {
+    fn load(name: &'static str, bytes: &[u8]) -> Result<Self> {
+        let plan = tract_onnx::onnx()
+            .model_for_read(&mut std::io::Cursor::new(bytes))
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .map_err(|e| Error::Model {
+                name,
+                message: format!("{e:#}"),
+            })?;
+        Ok(Network { name, plan })
+    }
+
+    /// Runs the network on one NHWC float input; returns its outputs in graph order.
+    pub fn run(&self, input: Tensor) -> Result<TVec<TValue>> {
+        self.plan
+            .run(tvec!(input.into_tvalue()))
+            .map_err(|e| Error::Model {
+                name: self.name,
+                message: format!("{e:#}"),
+            })
+    }
+}
+
+macro_rules! embedded {
+    ($(#[$doc:meta])* $fn_name:ident, $file:literal) => {
+        $(#[$doc])*
+        pub fn $fn_name() -> Result<&'static Network> {
+            static CELL: OnceLock<std::result::Result<Network, String>> = OnceLock::new();
+            CELL.get_or_init(|| {
+                Network::load($file, include_bytes!(concat!("../models/", $file, ".onnx")))
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|message| Error::Model {
+                name: $file,
+                message: message.clone(),
+            })
+        }
+    };
+}
+
+embedded!(
+    /// FaceMesh: 192×192 RGB face crop in [0, 1] → 468 landmarks (crop pixels) and a face logit.
+    face_landmark,
+    "face_landmark"
+);
+embedded!(
+    /// BlazeFace short range: 128×128 RGB in [−1, 1] → 896 anchors × (box + 6 keypoints), logits.
+    face_detection,
+    "face_detection_short_range"
+);
+embedded!(
+    /// Selfie segmentation: 256×256 RGB in [0, 1] → person probability per pixel.
+    selfie_segmentation,
+    "selfie_segmentation"
+);
+
+/// Packs an RGB image (already at the network's input size) into a `[1, h, w, 3]` tensor,
+/// mapping each 0–255 value `v` to `v * scale + offset`.
+pub fn nhwc_tensor(image: &image::RgbImage, scale: f32, offset: f32) -> Tensor {
+    let (w, h) = image.dimensions();
+    let data: Vec<f32> = image
+        .as_raw()
+        .iter()
+        .map(|&v| f32::from(v) * scale + offset)
+        .collect();
+    // The shape always matches the data length, so this cannot fail.
+    Tensor::from_shape(&[1, h as usize, w as usize, 3], &data).unwrap_or_else(|_| {
+        Tensor::zero::<f32>(&[1, h as usize, w as usize, 3]).unwrap_or_default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_network_loads_and_runs_on_its_input_size() {
+        for (net, size, outputs) in [
+            (face_landmark().unwrap(), 192, 2),
+            (face_detection().unwrap(), 128, 2),
+            (selfie_segmentation().unwrap(), 256, 1),
+        ] {
+            let input = nhwc_tensor(&image::RgbImage::new(size, size), 1.0 / 255.0, 0.0);
+            let out = net.run(input).unwrap();
+            assert_eq!(out.len(), outputs, "{net:?}");
+        }
+    }
+}
