@@ -20,6 +20,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod annotations;
 pub mod checks;
 pub mod decode;
 mod error;

@@ -1,0 +1,234 @@
+//! Hand annotations of real photos (`shared/data/photos/annotations.csv`), the ground truth the
+//! accuracy harness and the real-photo tests measure against.
+//!
+//! Format (documented in `shared/data/README.md`): one row per photo, pixel coordinates after EXIF
+//! orientation, the subject's own left and right, empty cells for points that are not visible.
+
+use crate::face::{Confidence, Face, Point};
+use std::path::Path;
+
+/// How many faces a photo holds, as annotated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaceCount {
+    /// Exactly this many.
+    Exactly(usize),
+    /// At least this many (`2+`).
+    AtLeast(usize),
+}
+
+impl FaceCount {
+    /// Whether a detected count agrees with the annotation.
+    pub fn accepts(self, n: usize) -> bool {
+        match self {
+            FaceCount::Exactly(k) => n == k,
+            FaceCount::AtLeast(k) => n >= k,
+        }
+    }
+}
+
+/// One annotated photo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Annotation {
+    /// File name in the photos folder.
+    pub file: String,
+    /// Faces a checker should find.
+    pub faces: FaceCount,
+    /// Subject's right eye (image left).
+    pub right_eye: Option<Point>,
+    /// Subject's left eye (image right).
+    pub left_eye: Option<Point>,
+    /// Highest point of the head with hair; `None` when above the top edge.
+    pub crown: Option<Point>,
+    /// Lowest point of the chin.
+    pub chin: Option<Point>,
+    /// Face contour, image left.
+    pub face_x_min: Option<f32>,
+    /// Face contour, image right.
+    pub face_x_max: Option<f32>,
+    /// Height of the face-width measurement.
+    pub face_width_y: Option<f32>,
+    /// Free text.
+    pub notes: String,
+}
+
+impl Annotation {
+    /// Inter-eye distance, when both eyes are annotated.
+    pub fn inter_eye(&self) -> Option<f32> {
+        let (r, l) = (self.right_eye?, self.left_eye?);
+        Some(((l[0] - r[0]).powi(2) + (l[1] - r[1]).powi(2)).sqrt())
+    }
+
+    /// The face height errors are expressed against: chin − crown, or 2.6 × the inter-eye
+    /// distance where the crown is not visible (the convention of `shared/data/README.md`).
+    pub fn face_height(&self) -> Option<f32> {
+        match (self.crown, self.chin) {
+            (Some(c), Some(ch)) => Some(ch[1] - c[1]),
+            _ => self.inter_eye().map(|d| 2.6 * d),
+        }
+    }
+
+    /// The annotated geometry as a [`Face`] (full confidence), for tests that need a known face;
+    /// `None` for photos without one complete annotated face.
+    pub fn to_face(&self) -> Option<Face> {
+        let (right_eye, left_eye, chin) = (self.right_eye?, self.left_eye?, self.chin?);
+        let (x0, x1) = (self.face_x_min?, self.face_x_max?);
+        let top = self.crown.map_or(0.0, |c| c[1]);
+        let roll = (left_eye[1] - right_eye[1])
+            .atan2(left_eye[0] - right_eye[0])
+            .to_degrees();
+        Some(Face {
+            bbox: [x0, top, x1 - x0, chin[1] - top],
+            left_eye,
+            right_eye,
+            crown: self.crown,
+            chin,
+            face_left_x: x0,
+            face_right_x: x1,
+            face_width_y: self.face_width_y.unwrap_or((left_eye[1] + chin[1]) / 2.0),
+            roll_deg: roll,
+            confidence: Confidence {
+                face: 1.0,
+                eyes: 1.0,
+                crown: if self.crown.is_some() { 1.0 } else { 0.0 },
+                chin: 1.0,
+                width: 1.0,
+            },
+        })
+    }
+}
+
+/// Parses an annotations CSV.
+pub fn parse(text: &str) -> Result<Vec<Annotation>, String> {
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines
+        .next()
+        .ok_or("empty annotations file")?
+        .split(',')
+        .collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim() == name)
+            .ok_or(format!("missing column {name}"))
+    };
+    let idx = [
+        "file",
+        "faces",
+        "right_eye_x",
+        "right_eye_y",
+        "left_eye_x",
+        "left_eye_y",
+        "crown_x",
+        "crown_y",
+        "chin_x",
+        "chin_y",
+        "face_x_min",
+        "face_x_max",
+        "face_width_y",
+        "notes",
+    ]
+    .map(col);
+    let mut idx_ok = [0usize; 14];
+    for (slot, r) in idx_ok.iter_mut().zip(idx) {
+        *slot = r?;
+    }
+    let mut out = Vec::new();
+    for (n, line) in lines.enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cells = split_csv(line);
+        let cell = |i: usize| cells.get(idx_ok[i]).map(|s| s.trim()).unwrap_or("");
+        let num = |i: usize| -> Result<Option<f32>, String> {
+            let s = cell(i);
+            if s.is_empty() {
+                Ok(None)
+            } else {
+                s.parse()
+                    .map(Some)
+                    .map_err(|_| format!("line {}: bad number {s:?}", n + 2))
+            }
+        };
+        let point = |i: usize| -> Result<Option<Point>, String> {
+            Ok(num(i)?.zip(num(i + 1)?).map(|(x, y)| [x, y]))
+        };
+        let faces = match cell(1) {
+            s if s.ends_with('+') => FaceCount::AtLeast(
+                s.trim_end_matches('+')
+                    .parse()
+                    .map_err(|_| format!("line {}: bad faces", n + 2))?,
+            ),
+            s => FaceCount::Exactly(
+                s.parse()
+                    .map_err(|_| format!("line {}: bad faces {s:?}", n + 2))?,
+            ),
+        };
+        out.push(Annotation {
+            file: cell(0).to_string(),
+            faces,
+            right_eye: point(2)?,
+            left_eye: point(4)?,
+            crown: point(6)?,
+            chin: point(8)?,
+            face_x_min: num(10)?,
+            face_x_max: num(11)?,
+            face_width_y: num(12)?,
+            notes: cell(13).to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// Reads and parses an annotations file.
+pub fn load(path: &Path) -> Result<Vec<Annotation>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Splits one CSV line, honouring double quotes (the notes column may contain commas).
+fn split_csv(line: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => cells.push(String::new()),
+            _ => cells.last_mut().map(|s| s.push(c)).unwrap_or(()),
+        }
+    }
+    cells
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "file,faces,right_eye_x,right_eye_y,left_eye_x,left_eye_y,crown_x,crown_y,chin_x,chin_y,face_x_min,face_x_max,face_width_y,notes\n\
+hv_test0.jpg,1,240.6,205.0,306.5,202.1,279.2,59,281.4,331.8,210.7,361.2,227.8,\n\
+aniston_1.jpg,1,615.3,707.1,916.5,688.1,,,793.1,1266.7,418.1,1103.5,775.3,\"crown, not visible\"\n\
+neg_two_people.jpg,2+,,,,,,,,,,,,two people\n";
+
+    #[test]
+    fn parses_points_empty_cells_and_quoted_notes() {
+        let rows = parse(SAMPLE).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].right_eye, Some([240.6, 205.0]));
+        assert_eq!(rows[0].face_height(), Some(331.8 - 59.0));
+        assert_eq!(rows[1].crown, None);
+        assert_eq!(rows[1].notes, "crown, not visible");
+        assert!((rows[1].face_height().unwrap() - 2.6 * rows[1].inter_eye().unwrap()).abs() < 1e-3);
+        assert_eq!(rows[2].faces, FaceCount::AtLeast(2));
+        assert!(rows[2].to_face().is_none());
+    }
+
+    #[test]
+    fn to_face_keeps_subject_sides_and_roll_sign() {
+        let face = parse(SAMPLE).unwrap()[0].to_face().unwrap();
+        assert!(
+            face.right_eye[0] < face.left_eye[0],
+            "subject's right eye is on the image left"
+        );
+        assert!(face.roll_deg < 0.0, "left eye (image right) is higher here");
+        assert!((face.width() - (361.2 - 210.7)).abs() < 1e-3);
+    }
+}
