@@ -310,9 +310,11 @@ mod tests {
             .unwrap()
             .resolve("dongguan", None)
             .unwrap();
+        let working = crate::imageops::downscale(&photo.image, crate::ANALYSIS_MAX_SIDE);
         rule.judge(&Context {
             spec: &spec,
             photo,
+            working: &working,
             face: None,
         })
     }

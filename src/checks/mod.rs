@@ -349,6 +349,8 @@ pub struct Context<'a> {
     pub spec: &'a Spec,
     /// The decoded photo and its file facts.
     pub photo: &'a Photo,
+    /// The working-resolution copy every analysis stage shares (see [`crate::ANALYSIS_MAX_SIDE`]).
+    pub working: &'a crate::imageops::Scaled,
     /// The face stage's findings, when it ran.
     pub face: Option<&'a crate::face::FaceAnalysis>,
 }
