@@ -22,6 +22,7 @@
 
 pub mod annotations;
 pub mod checks;
+pub mod crop;
 pub mod decode;
 mod error;
 pub mod face;

@@ -149,6 +149,8 @@ pub struct HeadRules {
     pub max_roll_deg: Option<f64>,
     /// Largest enlargement the corrected photo may apply to the source.
     pub max_upscale: Option<f64>,
+    /// Largest tilt the corrected photo straightens; beyond it no crop is offered.
+    pub max_fix_roll_deg: Option<f64>,
 }
 
 /// Exposure, colour and sharpness thresholds (defaults in `specs/base/common.toml`).

@@ -229,6 +229,14 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
             ));
         }
     }
+    if let Some(r) = hd.max_fix_roll_deg {
+        if !(0.0..=45.0).contains(&r) {
+            return Err((
+                "head.max_fix_roll_deg",
+                format!("is {r}; it must be between 0 and 45"),
+            ));
+        }
+    }
     if let Some(u) = hd.max_upscale {
         if !(1.0..=8.0).contains(&u) {
             return Err((

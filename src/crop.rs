@@ -1,0 +1,411 @@
+//! Crop planning: where the spec's canvas lies in a photo so that the face lands in the middle of
+//! every allowed range — or why no such crop exists.
+//!
+//! The plan levels the eyes (rotation about the eye midpoint), picks the scale that puts the face
+//! width (and head height, when the spec bounds it) in the middle of its ranges, centres the face
+//! horizontally, and places the crown in the middle of the top-margin band. GA 461 lets the eye
+//! rule win over the hair-top rule ("耸立过高的头发" may be cropped), so when both cannot hold the
+//! eye line is kept and the plan says the hair is cropped.
+//!
+//! Mapping: a photo point `p` becomes `R(−roll)·(p − pivot) + pivot` (eyes level), then canvas
+//! `(p' − origin) · scale`. Canvas pixels are the spec's output pixels.
+
+use crate::face::{Face, Point};
+use crate::spec::Spec;
+use serde::Serialize;
+
+/// Why no compliant crop exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Infeasible {
+    /// The top of the head is outside the photo, so the hair-top margin cannot be set.
+    HeadCutOff,
+    /// Not enough photo above the head for the required top margin.
+    NoRoomAbove,
+    /// Not enough photo below (shoulders) to fill the canvas bottom.
+    NoRoomBelow,
+    /// Not enough photo beside the head to fill the canvas width.
+    NoRoomSides,
+    /// The face is too small: reaching the required width would enlarge the photo too much.
+    FaceTooSmall,
+    /// The head is tilted more than a correction may straighten.
+    TooMuchTilt,
+    /// Face width and head height ranges cannot both hold for this face.
+    Proportions,
+}
+
+impl Infeasible {
+    /// A short bilingual explanation, `(zh, en)`.
+    pub fn explain(self) -> (&'static str, &'static str) {
+        match self {
+            Infeasible::HeadCutOff => ("头顶被截掉了：重拍，头顶上方留出空间", "the top of the head is cut off: retake with space above the head"),
+            Infeasible::NoRoomAbove => ("头顶上方空间不够：相机放低一些或离远一点重拍", "not enough space above the head: retake from a bit further away"),
+            Infeasible::NoRoomBelow => ("下方需露出肩膀和衣领：离远一点重拍", "the shoulders and collar must show: retake from further away"),
+            Infeasible::NoRoomSides => ("头部两侧空间不够：离远一点重拍，人像居中", "not enough space beside the head: retake further away, centred"),
+            Infeasible::FaceTooSmall => ("脸部像素太少，放大后会模糊：离近一点或用更高分辨率重拍", "the face has too few pixels and would blur when enlarged: retake closer or at higher resolution"),
+            Infeasible::TooMuchTilt => ("头部歪斜太多，无法自动校正：坐正、双眼平视重拍", "the head is tilted too much to straighten: sit straight, eyes level, and retake"),
+            Infeasible::Proportions => ("脸宽与头高的比例无法同时满足规格", "face width and head height cannot both meet the spec"),
+        }
+    }
+
+    /// The official rejection reason a reviewer would give.
+    pub fn official_reason(self) -> &'static str {
+        match self {
+            Infeasible::HeadCutOff | Infeasible::NoRoomAbove => "整体偏上",
+            Infeasible::NoRoomBelow | Infeasible::NoRoomSides => "取景范围过小",
+            Infeasible::FaceTooSmall => "图像像素不足",
+            Infeasible::TooMuchTilt => "头不能歪",
+            Infeasible::Proportions => "系统自动裁剪出错",
+        }
+    }
+}
+
+/// Where the canvas lies in the photo, and what the face will measure on it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CropPlan {
+    /// Rotation applied about `pivot` to level the eyes, degrees (the face's roll, negated).
+    pub rotate_deg: f32,
+    /// Centre of rotation: the eye midpoint, photo pixels.
+    pub pivot: Point,
+    /// Canvas pixels per photo pixel.
+    pub scale: f32,
+    /// The canvas's top-left corner in levelled photo coordinates.
+    pub origin: Point,
+    /// Canvas size, px.
+    pub canvas: [u32; 2],
+    /// Predicted face width on the canvas, px.
+    pub face_width_px: f32,
+    /// Predicted crown distance from the top edge, px (negative: hair cropped).
+    pub top_margin_px: f32,
+    /// Predicted eye-line distance from the bottom edge, px.
+    pub eye_to_bottom_px: f32,
+    /// Predicted crown-to-chin height, px.
+    pub head_height_px: f32,
+    /// Whether the plan crops over-tall hair to keep the eye line (GA 461 allows it).
+    pub hair_cropped: bool,
+    /// Canvas edges that fall outside the photo and would need filling with background, px
+    /// `[top, right, bottom, left]`.
+    pub overflow_px: [f32; 4],
+    /// Why the crop does not work; empty when it does.
+    pub problems: Vec<Infeasible>,
+}
+
+/// Knobs of the planner.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanOptions {
+    /// Whether canvas area beyond the photo's top and sides may be filled with the background
+    /// colour (only when the background will be replaced with confidence).
+    pub allow_padding: bool,
+    /// Overflow tolerated on any edge without padding, canvas px (rounding of the crop).
+    pub slack_px: f32,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            allow_padding: false,
+            slack_px: 1.0,
+        }
+    }
+}
+
+impl CropPlan {
+    /// Whether a compliant crop exists.
+    pub fn is_feasible(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// Maps a photo point to canvas pixels.
+    pub fn to_canvas(&self, p: Point) -> Point {
+        let q = rotate(p, self.pivot, self.rotate_deg);
+        [
+            (q[0] - self.origin[0]) * self.scale,
+            (q[1] - self.origin[1]) * self.scale,
+        ]
+    }
+
+    /// Maps a canvas point back to photo pixels.
+    pub fn to_photo(&self, c: Point) -> Point {
+        let q = [
+            c[0] / self.scale + self.origin[0],
+            c[1] / self.scale + self.origin[1],
+        ];
+        rotate(q, self.pivot, -self.rotate_deg)
+    }
+}
+
+fn rotate(p: Point, pivot: Point, deg: f32) -> Point {
+    let (s, c) = deg.to_radians().sin_cos();
+    let (dx, dy) = (p[0] - pivot[0], p[1] - pivot[1]);
+    [pivot[0] + c * dx - s * dy, pivot[1] + s * dx + c * dy]
+}
+
+fn mid(r: [f64; 2]) -> f32 {
+    ((r[0] + r[1]) / 2.0) as f32
+}
+
+/// Plans the crop of a photo of `photo_size` (w, h) for `spec`.
+pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOptions) -> CropPlan {
+    let head = &spec.body.head;
+    let (cw, ch) = (spec.width_px as f32, spec.height_px as f32);
+    let mut problems = Vec::new();
+
+    // A spec without `max_fix_roll_deg` allows no straightening (and `head.roll` judges the tilt).
+    let rotate_deg = match head.max_fix_roll_deg {
+        Some(max) if face.roll_deg.abs() > max as f32 => {
+            problems.push(Infeasible::TooMuchTilt);
+            0.0
+        }
+        Some(_) => -face.roll_deg,
+        None => 0.0,
+    };
+    let pivot = face.eye_mid();
+    let level = |p: Point| rotate(p, pivot, rotate_deg);
+
+    // Face width is measured level with the eyes; rotation leaves it (a horizontal distance near
+    // the eye line) practically unchanged, so the photo's value is used.
+    let width = face.width().max(1.0);
+    let eye_y = level(face.eye_mid())[1];
+    let chin = level(face.chin);
+    let crown = face.crown.map(level);
+    let centre_x = level([
+        (face.face_left_x + face.face_right_x) / 2.0,
+        face.face_width_y,
+    ])[0];
+
+    // Scale: the middle of the face-width range, narrowed by the head-height range if any.
+    let mut lo = 0.0f32;
+    let mut hi = f32::INFINITY;
+    let mut target = ch / (chin[1] - eye_y).max(1.0) * 0.25; // fallback when no rule sets a size
+    if let Some(r) = head.face_width_px {
+        lo = lo.max(r[0] as f32 / width);
+        hi = hi.min(r[1] as f32 / width);
+        target = mid(r) / width;
+    }
+    if let (Some(r), Some(c)) = (head.head_height_px, crown) {
+        let hh = (chin[1] - c[1]).max(1.0);
+        lo = lo.max(r[0] as f32 / hh);
+        hi = hi.min(r[1] as f32 / hh);
+        if head.face_width_px.is_none() {
+            target = mid(r) / hh;
+        }
+    }
+    if lo > hi + 1e-6 {
+        problems.push(Infeasible::Proportions);
+    }
+    let scale = target.clamp(lo, hi.max(lo));
+    if let Some(max_up) = head.max_upscale {
+        if scale > max_up as f32 + 1e-6 {
+            problems.push(Infeasible::FaceTooSmall);
+        }
+    }
+
+    // Vertical placement: crown in the middle of the top-margin band; the eye rules win.
+    let eye_max_canvas = head.eye_to_bottom_min_px.map(|m| ch - m as f32);
+    let eye_band = head.eye_from_top_px.map(|r| [r[0] as f32, r[1] as f32]);
+    let mut origin_y = match (crown, head.top_margin_px) {
+        (Some(c), Some(r)) => c[1] - mid(r) / scale,
+        // No crown rule: put the eye line in the middle of its band, or at 45 % of the height.
+        _ => eye_y - eye_band.map_or(ch * 0.45, |b| (b[0] + b[1]) / 2.0) / scale,
+    };
+    let mut hair_cropped = false;
+    let eye_canvas = |oy: f32| (eye_y - oy) * scale;
+    if let Some(max) = eye_max_canvas {
+        if eye_canvas(origin_y) > max {
+            origin_y = eye_y - max / scale;
+            hair_cropped = true;
+        }
+    }
+    if let Some([b0, b1]) = eye_band {
+        let e = eye_canvas(origin_y);
+        if e < b0 {
+            origin_y = eye_y - b0 / scale;
+        } else if e > b1 {
+            origin_y = eye_y - b1 / scale;
+            hair_cropped = true;
+        }
+    }
+    if head.top_margin_px.is_some() && crown.is_none() {
+        problems.push(Infeasible::HeadCutOff);
+    }
+    let origin = [centre_x - cw / 2.0 / scale, origin_y];
+
+    // Which canvas edges fall outside the photo (checked on the canvas's corners and edges).
+    let (pw, ph) = (photo_size.0 as f32, photo_size.1 as f32);
+    let mut overflow = [0.0f32; 4];
+    let steps = 16;
+    for i in 0..=steps {
+        let t = i as f32 / steps as f32;
+        for (edge, c) in [
+            (0, [t * cw, 0.0]),
+            (1, [cw, t * ch]),
+            (2, [t * cw, ch]),
+            (3, [0.0, t * ch]),
+        ] {
+            let q = [c[0] / scale + origin[0], c[1] / scale + origin[1]];
+            let p = rotate(q, pivot, -rotate_deg);
+            let out = (-p[0]).max(p[0] - pw).max(-p[1]).max(p[1] - ph).max(0.0) * scale;
+            overflow[edge] = overflow[edge].max(out);
+        }
+    }
+    let slack = options.slack_px;
+    if overflow[0] > slack && !options.allow_padding {
+        problems.push(Infeasible::NoRoomAbove);
+    }
+    if overflow[2] > slack {
+        problems.push(Infeasible::NoRoomBelow);
+    }
+    if (overflow[1] > slack || overflow[3] > slack) && !options.allow_padding {
+        problems.push(Infeasible::NoRoomSides);
+    }
+    problems.dedup();
+
+    let top_margin_px = crown.map_or(f32::NAN, |c| (c[1] - origin_y) * scale);
+    CropPlan {
+        rotate_deg,
+        pivot,
+        scale,
+        origin,
+        canvas: [spec.width_px, spec.height_px],
+        face_width_px: width * scale,
+        top_margin_px,
+        eye_to_bottom_px: ch - eye_canvas(origin_y),
+        head_height_px: crown.map_or(f32::NAN, |c| (chin[1] - c[1]) * scale),
+        hair_cropped: hair_cropped && crown.is_some_and(|c| (c[1] - origin_y) * scale < 0.0),
+        overflow_px: overflow,
+        problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::face::Confidence;
+    use crate::spec::Library;
+
+    fn id_spec() -> Spec {
+        Library::builtin()
+            .unwrap()
+            .resolve("dongguan", None)
+            .unwrap()
+    }
+
+    /// A level face 300 px wide in a 2000×3000 photo, crown 300 px above the eyes.
+    fn face(roll_deg: f32) -> Face {
+        let pivot = [1000.0, 1200.0];
+        let r = |p: Point| rotate(p, pivot, roll_deg);
+        Face {
+            bbox: [850.0, 900.0, 300.0, 450.0],
+            right_eye: r([940.0, 1200.0]),
+            left_eye: r([1060.0, 1200.0]),
+            crown: Some(r([1000.0, 900.0])),
+            chin: r([1000.0, 1400.0]),
+            face_left_x: 850.0,
+            face_right_x: 1150.0,
+            face_width_y: 1220.0,
+            roll_deg,
+            confidence: Confidence::default(),
+        }
+    }
+
+    #[test]
+    fn level_face_lands_mid_range() {
+        let plan = plan(
+            &face(0.0),
+            (2000, 3000),
+            &id_spec(),
+            &PlanOptions::default(),
+        );
+        assert!(plan.is_feasible(), "{:?}", plan.problems);
+        assert!((plan.face_width_px - 207.0).abs() < 0.5);
+        assert!((plan.top_margin_px - 14.0).abs() < 0.5);
+        assert!(plan.eye_to_bottom_px >= 207.0);
+        // The face centre maps to the canvas centre.
+        let c = plan.to_canvas([1000.0, 1220.0]);
+        assert!((c[0] - 179.0).abs() < 0.5, "{c:?}");
+    }
+
+    #[test]
+    fn mapping_round_trips() {
+        let plan = plan(
+            &face(4.0),
+            (2000, 3000),
+            &id_spec(),
+            &PlanOptions::default(),
+        );
+        let p = [1234.5, 987.0];
+        let back = plan.to_photo(plan.to_canvas(p));
+        assert!((back[0] - p[0]).abs() < 1e-2 && (back[1] - p[1]).abs() < 1e-2);
+    }
+
+    #[test]
+    fn small_roll_is_levelled() {
+        let plan = plan(
+            &face(2.0),
+            (2000, 3000),
+            &id_spec(),
+            &PlanOptions::default(),
+        );
+        assert!(plan.is_feasible(), "{:?}", plan.problems);
+        let f = face(2.0);
+        let (l, r) = (plan.to_canvas(f.left_eye), plan.to_canvas(f.right_eye));
+        assert!((l[1] - r[1]).abs() < 0.01, "eyes level on the canvas");
+    }
+
+    #[test]
+    fn large_roll_is_refused() {
+        let plan = plan(
+            &face(25.0),
+            (2000, 3000),
+            &id_spec(),
+            &PlanOptions::default(),
+        );
+        assert!(plan.problems.contains(&Infeasible::TooMuchTilt));
+    }
+
+    #[test]
+    fn head_cut_off_and_no_room_above() {
+        let mut f = face(0.0);
+        f.crown = None;
+        assert!(plan(&f, (2000, 3000), &id_spec(), &PlanOptions::default())
+            .problems
+            .contains(&Infeasible::HeadCutOff));
+        // Move everything up so the crown is 5 px below the top edge: the margin needs ~20 px.
+        let mut f = face(0.0);
+        for p in [&mut f.right_eye, &mut f.left_eye, &mut f.chin] {
+            p[1] -= 895.0;
+        }
+        f.crown = Some([1000.0, 5.0]);
+        f.face_width_y -= 895.0;
+        let p = plan(&f, (2000, 3000), &id_spec(), &PlanOptions::default());
+        assert!(p.problems.contains(&Infeasible::NoRoomAbove), "{p:?}");
+        let padded = plan(
+            &f,
+            (2000, 3000),
+            &id_spec(),
+            &PlanOptions {
+                allow_padding: true,
+                ..Default::default()
+            },
+        );
+        assert!(padded.is_feasible(), "{:?}", padded.problems);
+    }
+
+    #[test]
+    fn tiny_face_needs_too_much_upscaling() {
+        let mut f = face(0.0);
+        f.face_left_x = 950.0;
+        f.face_right_x = 1050.0; // 100 px → 207 px is ×2.07
+        let p = plan(&f, (2000, 3000), &id_spec(), &PlanOptions::default());
+        assert!(p.problems.contains(&Infeasible::FaceTooSmall));
+    }
+
+    #[test]
+    fn tall_hair_gives_way_to_the_eye_line() {
+        let mut f = face(0.0);
+        f.crown = Some([1000.0, 600.0]); // 600 px of hair and forehead above the eyes
+        let p = plan(&f, (2000, 3000), &id_spec(), &PlanOptions::default());
+        assert!((p.eye_to_bottom_px - 207.0).abs() < 0.5, "{p:?}");
+        assert!(p.hair_cropped);
+    }
+}
