@@ -14,7 +14,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "idphoto", version, about, max_term_width = 100)]
 #[command(
-    after_help = "Exit codes: 0 every check passed, 1 a photo failed a check, 2 usage or input error.\n\
+    after_help = "Exit codes: 0 every photo passed, 1 a photo failed a check, 2 a photo could not be \
+checked or usage error (2 outranks 1), 130 interrupted.\n\
 Example: idphoto check photo.jpg --city dongguan"
 )]
 pub struct Cli {
@@ -65,9 +66,54 @@ pub struct SpecArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Photo files to check.
-    #[arg(required = true, value_name = "PHOTO")]
+    /// Photos or folders to check (a folder: the photos directly in it, see -r).
+    #[arg(
+        value_name = "PATH",
+        required_unless_present = "files_from",
+        long_help = "Photos or folders to check. A file is decoded by its content whatever its \
+name; in a folder, files ending in .jpg .jpeg .png .webp .bmp .tif .tiff (any case) are taken, \
+hidden ones skipped, in name order. Several paths or any folder make a batch: photos are checked \
+in parallel and the report ends with a summary."
+    )]
     pub paths: Vec<PathBuf>,
+    /// Also check the photos in sub-folders of the folders given.
+    #[arg(
+        long,
+        short = 'r',
+        long_help = "Also check the photos in sub-folders of the folders given, following \
+symbolic links; a link back to a folder being walked is reported as an error, not followed."
+    )]
+    pub recursive: bool,
+    /// Read more paths from FILE, one per line ("-" for standard input).
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Read more paths from FILE, one per line (\"-\" for standard input), after \
+those given as arguments; blank lines are skipped. Each path counts as if given as an argument.\n\
+Example: find shop -name '*.jpg' -mtime -1 | idphoto check -c dongguan --files-from -"
+    )]
+    pub files_from: Option<PathBuf>,
+    /// Photos checked at once [default: number of logical cores].
+    #[arg(long = "threads", short = 'j', value_name = "N",
+        value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// No progress bar and no notes on stderr (errors are still printed).
+    #[arg(
+        long,
+        short = 'q',
+        long_help = "No progress bar and no notes on stderr; errors are still printed. The bar is \
+shown only when stderr is a terminal and more than one photo is checked."
+    )]
+    pub quiet: bool,
+    /// Also write one CSV row per photo to FILE.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Also write one CSV row per photo to FILE, in input order: \
+path,verdict,failed_checks,output,error (failed check ids joined by \";\"). Written at the \
+end, atomically (a temporary file renamed over FILE); not written when interrupted."
+    )]
+    pub summary: Option<PathBuf>,
     /// City: id (dongguan), Chinese (东莞) or English name, any case.
     #[arg(long, short = 'c')]
     pub city: String,
@@ -91,8 +137,10 @@ pub struct CheckArgs {
 pub enum Format {
     /// A table for people.
     Human,
-    /// One JSON object per photo (an array for several photos).
+    /// One JSON object per photo (an array of them for a batch).
     Json,
+    /// One JSON object per line per photo, as each finishes (for scripts).
+    Jsonl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -133,6 +181,36 @@ pub fn load_library(args: &SpecArgs) -> anyhow::Result<Library> {
         lib.add_file(file)?;
     }
     Ok(lib)
+}
+
+/// The paths to check: the arguments, then the lines of `--files-from`.
+pub fn paths(args: &CheckArgs) -> anyhow::Result<Vec<PathBuf>> {
+    let mut paths = args.paths.clone();
+    if let Some(list) = &args.files_from {
+        let read = if list.as_os_str() == "-" {
+            idphoto::batch::read_path_list(std::io::stdin().lock())
+        } else {
+            std::fs::File::open(list)
+                .and_then(|f| idphoto::batch::read_path_list(std::io::BufReader::new(f)))
+        };
+        paths.extend(read.with_context(|| format!("reading paths from {}", list.display()))?);
+    }
+    Ok(paths)
+}
+
+/// A progress bar on stderr only for a terminal, several photos and no `--quiet`; otherwise a
+/// hidden one, so callers need not care.
+pub fn progress(quiet: bool, photos: usize) -> indicatif::ProgressBar {
+    if quiet || photos < 2 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(photos as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{wide_bar} {pos}/{len} photos  {per_sec}  ETA {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// Language: the flag, else the locale.

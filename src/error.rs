@@ -62,6 +62,16 @@ pub enum Error {
         /// The format found from the file's content.
         format: String,
     },
+    /// Checking this photo panicked outside the decoder (a bug in idphoto); the batch carried on.
+    #[error(
+        "{path}: idphoto crashed while checking this photo (a bug, please report it): {message}"
+    )]
+    Panic {
+        /// The file involved.
+        path: PathBuf,
+        /// The panic's message.
+        message: String,
+    },
     /// The image is larger than idphoto is willing to decode (a guard against decompression bombs).
     #[error("{path}: image is {width}×{height} px, over the limit of {limit_mp} megapixels; shrink it first")]
     TooLarge {

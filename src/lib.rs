@@ -2,7 +2,8 @@
 //! person submits it.
 //!
 //! The pipeline runs in one direction — [`decode`] → [`checks`] → [`report`] — with [`spec`]
-//! feeding the checks their thresholds. Nothing here prints, exits or looks at the terminal: the
+//! feeding the checks their thresholds and [`batch`] finding many photos and driving the loop
+//! over them. Nothing here prints, exits or looks at the terminal: the
 //! library returns [`report::Report`]s and the binary renders them.
 //!
 //! Conventions, stated once: coordinates are pixels with the origin at the top-left, x to the
@@ -21,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod annotations;
+pub mod batch;
 pub mod checks;
 pub mod crop;
 pub mod decode;

@@ -1,17 +1,27 @@
 //! The `idphoto` binary: parse flags, call the library, render, choose the exit code.
 
 mod cli;
+mod render;
 
+use anyhow::Context as _;
 use clap::Parser;
 use cli::{Cli, Command, SpecsCommand};
+use idphoto::batch::{self, Walk};
 use idphoto::report::{self, Exit, Style};
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by the first Ctrl-C: no photo starts after it; a second Ctrl-C exits at once.
+static CANCEL: AtomicBool = AtomicBool::new(false);
+
+/// Exit code after Ctrl-C, as shells report a SIGINT death (128 + 2).
+const INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(exit) => ExitCode::from(exit.code()),
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             // A closed pipe (`idphoto … | head`) is the reader's choice, not an error.
             if err
@@ -26,112 +36,102 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<Exit> {
+fn run(cli: Cli) -> anyhow::Result<u8> {
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     match cli.command {
-        Command::Check(args) => {
-            let lib = cli::load_library(&args.specs)?;
-            let spec = lib.resolve(&args.city, args.doc.as_deref())?;
-            let lang = cli::lang(args.lang);
-            let style = Style {
-                colour: cli::colour(args.color),
-                lang,
-            };
-            let options = idphoto::Options::default();
-            let title = format!(
-                "{} {}",
-                match lang {
-                    report::Lang::Zh => &spec.city.name_zh,
-                    report::Lang::En => &spec.city.name_en,
-                },
-                spec.doc_name(lang)
-            );
-            let mut exit = Exit::Pass;
-            let mut json = Vec::new();
-            for (i, path) in args.paths.iter().enumerate() {
-                let report = idphoto::check_file(path, &spec, &options);
-                exit = exit.merge(Exit::of(report.verdict));
-                match args.format {
-                    cli::Format::Human => {
-                        if i > 0 {
-                            writeln!(out)?;
-                        }
-                        report::render_human(&mut out, &report, &style, &title)?;
-                    }
-                    cli::Format::Json => json.push(report::to_json(&report, lang)),
-                }
-            }
-            if args.format == cli::Format::Json {
-                let value = if json.len() == 1 {
-                    json.remove(0)
-                } else {
-                    serde_json::Value::Array(json)
-                };
-                serde_json::to_writer_pretty(&mut out, &value)?;
-                writeln!(out)?;
-            }
-            Ok(exit)
-        }
+        Command::Check(args) => check(args),
         Command::Specs(SpecsCommand::List { format, specs }) => {
             let rows = cli::load_library(&specs)?.summaries()?;
+            let mut out = stdout.lock();
             match format {
                 cli::ListFormat::Json => {
                     serde_json::to_writer_pretty(&mut out, &rows)?;
                     writeln!(out)?;
                 }
-                cli::ListFormat::Human => write_spec_table(&mut out, &rows)?,
+                cli::ListFormat::Human => render::write_spec_table(&mut out, &rows)?,
             }
-            Ok(Exit::Pass)
+            Ok(Exit::Pass.code())
         }
         Command::Specs(SpecsCommand::Show { city, doc, specs }) => {
             let spec = cli::load_library(&specs)?.resolve(&city, doc.as_deref())?;
-            write!(out, "# {}\n{}", spec.key(), spec.to_toml())?;
-            Ok(Exit::Pass)
+            write!(stdout.lock(), "# {}\n{}", spec.key(), spec.to_toml())?;
+            Ok(Exit::Pass.code())
         }
     }
 }
 
-fn write_spec_table(out: &mut dyn Write, rows: &[idphoto::spec::Summary]) -> std::io::Result<()> {
-    let table: Vec<[String; 5]> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.spec.clone(),
-                format!("{} {}", r.city_zh, r.city_en),
-                format!("{} {}", r.doc_zh, r.doc_en),
-                format!(
-                    "{}×{} px{}",
-                    r.width_px,
-                    r.height_px,
-                    r.dpi.map(|d| format!(" @{d} dpi")).unwrap_or_default()
-                ),
-                r.background.join("/"),
-            ]
-        })
-        .collect();
-    let header = ["spec", "city", "document", "size", "background"].map(String::from);
-    let widths: Vec<usize> = (0..5)
-        .map(|i| {
-            std::iter::once(&header)
-                .chain(&table)
-                .map(|r| unicode_width::UnicodeWidthStr::width(r[i].as_str()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for row in std::iter::once(&header).chain(&table) {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| {
-                format!(
-                    "{cell}{}",
-                    " ".repeat(w - unicode_width::UnicodeWidthStr::width(cell.as_str()))
-                )
-            })
-            .collect();
-        writeln!(out, "{}", line.join("  ").trim_end())?;
+fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
+    let lib = cli::load_library(&args.specs)?;
+    let spec = lib.resolve(&args.city, args.doc.as_deref())?;
+    let lang = cli::lang(args.lang);
+    let style = Style {
+        colour: cli::colour(args.color),
+        lang,
+    };
+    let city = match lang {
+        report::Lang::Zh => &spec.city.name_zh,
+        report::Lang::En => &spec.city.name_en,
+    };
+    let title = format!("{city} {}", spec.doc_name(lang));
+    let paths = cli::paths(&args)?;
+    let inputs = batch::discover(
+        &paths,
+        Walk {
+            recursive: args.recursive,
+        },
+    );
+    if inputs.is_empty() {
+        let hint = if args.recursive {
+            ""
+        } else {
+            " (add -r to look in sub-folders)"
+        };
+        let given: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        anyhow::ensure!(
+            !given.is_empty(),
+            "no paths given: the --files-from list is empty"
+        );
+        anyhow::bail!("no photos found in {}{hint}", given.join(", "));
     }
-    Ok(())
+    if let Some(n) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.into())
+            .build_global()
+            .context("starting worker threads")?;
+    }
+    let on_ctrl_c = || {
+        if CANCEL.swap(true, Ordering::SeqCst) {
+            std::process::exit(INTERRUPTED.into());
+        }
+    };
+    if let Err(e) = ctrlc::set_handler(on_ctrl_c) {
+        if !args.quiet {
+            eprintln!("idphoto: note: Ctrl-C will not stop cleanly: {e}");
+        }
+    }
+    let bar = cli::progress(args.quiet, inputs.len());
+    let mut printer =
+        render::Printer::new(std::io::stdout().lock(), args.format, style, title, &bar);
+    printer.batch = inputs.len() > 1 || args.files_from.is_some() || inputs[0].root.is_some();
+    printer.rows = args.summary.as_ref().map(|_| Vec::new());
+    let options = idphoto::Options::default();
+    let tally = batch::check_all(&inputs, &spec, &options, &CANCEL, |i, r| {
+        printer.report(i, r)
+    })?;
+    if tally.cancelled {
+        bar.finish_and_clear();
+        if !args.quiet {
+            eprintln!(
+                "idphoto: interrupted after {} of {} photos; no summary written",
+                tally.total(),
+                inputs.len()
+            );
+        }
+        return Ok(INTERRUPTED);
+    }
+    let rows = printer.finish(&tally)?;
+    if let Some(path) = &args.summary {
+        batch::write_summary_file(path, &rows)?;
+    }
+    Ok(tally.exit().code())
 }

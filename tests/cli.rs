@@ -214,7 +214,7 @@ fn missing_file_and_directory_are_errors() {
         .arg(dir.path())
         .assert()
         .code(2)
-        .stdout(predicate::str::contains("directory"));
+        .stderr(predicate::str::contains("no photos found in"));
 }
 
 #[test]
