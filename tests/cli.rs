@@ -440,3 +440,48 @@ fn json_hints_follow_lang() {
         .unwrap();
     assert!(hint.contains("px"), "{hint}");
 }
+
+#[test]
+fn specs_list_json_shows_every_guangdong_city_and_document() {
+    let out = idphoto()
+        .args(["specs", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let cities: std::collections::BTreeSet<&str> =
+        rows.iter().filter_map(|r| r["city"].as_str()).collect();
+    assert_eq!(
+        cities.len(),
+        22,
+        "21 Guangdong cities plus china: {cities:?}"
+    );
+    let passport = rows
+        .iter()
+        .find(|r| r["spec"] == "shenzhen/passport")
+        .unwrap();
+    assert_eq!(passport["doc_zh"], "普通护照");
+    assert_eq!(
+        (
+            passport["width_px"].as_u64(),
+            passport["height_px"].as_u64()
+        ),
+        (Some(390), Some(567))
+    );
+    assert!(rows.iter().any(|r| r["spec"] == "china/exam-cet"));
+}
+
+#[test]
+fn doc_accepts_chinese_and_english_names() {
+    for (doc, key) in [
+        ("护照", "# guangzhou/passport"),
+        ("港澳通行证", "# guangzhou/hk-macau-permit"),
+        ("Driving licence", "# guangzhou/driving-licence"),
+    ] {
+        idphoto()
+            .args(["specs", "show", "广州", "--doc", doc])
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with(key));
+    }
+}

@@ -15,6 +15,8 @@
 //! files beside it; [`Library::add_file`] and [`Library::add_dir`] add or replace specs by id.
 
 mod model;
+#[cfg(test)]
+mod shipped_tests;
 mod validate;
 
 pub use model::{
@@ -289,35 +291,16 @@ impl Library {
     fn find_doc(&self, city: &City, name: &str) -> Result<String> {
         reject_path_like("document", name)?;
         let wanted = normalise(name);
+        // Ids first, so a name elsewhere can never shadow a document's own id.
+        if let Some(id) = city.docs.keys().find(|id| normalise(id) == wanted) {
+            return Ok(id.clone());
+        }
         for (id, (body, _)) in &city.docs {
-            if normalise(id) == wanted {
-                return Ok(id.clone());
-            }
-            // Names and aliases may sit in the city document or anywhere up its chain.
-            let mut names: Vec<&String> = Vec::new();
-            names.extend(
-                body.name_zh
-                    .iter()
-                    .chain(body.name_en.iter())
-                    .chain(&body.aliases),
-            );
-            let mut base = self.bases.get(body.extends.as_deref().unwrap_or(id));
-            let mut depth = 0;
-            while let Some(b) = base {
-                names.extend(
-                    b.body
-                        .name_zh
-                        .iter()
-                        .chain(b.body.name_en.iter())
-                        .chain(&b.body.aliases),
-                );
-                depth += 1;
-                if depth > 16 {
-                    break;
-                }
-                base = b.body.extends.as_deref().and_then(|e| self.bases.get(e));
-            }
-            if names.iter().any(|n| normalise(n) == wanted) {
+            if self
+                .doc_names(id, body)
+                .iter()
+                .any(|n| normalise(n) == wanted)
+            {
                 return Ok(id.clone());
             }
         }
@@ -326,6 +309,32 @@ impl Library {
             name: name.to_string(),
             known: city.docs.keys().cloned().collect(),
         })
+    }
+
+    /// The names `--doc` accepts for one city document: `name_zh`, `name_en` and `aliases` as
+    /// resolution would merge them, i.e. each from the nearest layer of the chain that sets it.
+    /// (Collecting every layer's names would let `hk-macau-permit` answer to `护照`, an alias of
+    /// the `passport` base it extends.)
+    fn doc_names<'a>(&'a self, id: &str, body: &'a Body) -> Vec<&'a String> {
+        let mut chain = vec![body];
+        let mut base = self.bases.get(body.extends.as_deref().unwrap_or(id));
+        while let Some(b) = base {
+            // A cycle is reported by resolution; here it only has to end.
+            if chain.len() > 16 {
+                break;
+            }
+            chain.push(&b.body);
+            base = b.body.extends.as_deref().and_then(|e| self.bases.get(e));
+        }
+        let name_zh = chain.iter().find_map(|b| b.name_zh.as_ref());
+        let name_en = chain.iter().find_map(|b| b.name_en.as_ref());
+        let aliases = chain
+            .iter()
+            .map(|b| &b.aliases)
+            .find(|a| !a.is_empty())
+            .into_iter()
+            .flatten();
+        name_zh.into_iter().chain(name_en).chain(aliases).collect()
     }
 
     fn resolve_doc(&self, city: &City, doc: &str) -> Result<Spec> {
