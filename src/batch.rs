@@ -241,19 +241,20 @@ pub fn check_all<S, E>(
 where
     S: FnMut(usize, Report) -> Result<(), E>,
 {
-    run(inputs, &spec.key(), cancel, sink, |input| {
+    run(inputs, &spec.key(), cancel, sink, |_, input| {
         crate::check_file(&input.path, spec, options)
     })
 }
 
-/// Runs `process` on every input, one task per photo on the current rayon pool, and hands each
-/// report with its input index to `sink` on the calling thread as it completes.
+/// Runs `process(index, input)` on every input, one task per photo on the current rayon pool,
+/// and hands each report with its input index to `sink` on the calling thread as it completes.
 ///
-/// An input with a [`Input::problem`] becomes an error report without calling `process`; a panic
-/// in `process` becomes an error report for that photo. Setting `cancel` stops the batch
-/// promptly: no photo starts after it is seen, photos in flight finish and are handed over, and
-/// the tally says `cancelled`. An error from `sink` (a closed pipe) stops the batch the same way
-/// and is returned.
+/// The index lets `process` look up per-input data, such as the destination [`mirror_paths`]
+/// gave it. An input with a [`Input::problem`] becomes an error report without calling
+/// `process`; a panic in `process` becomes an error report for that photo. Setting `cancel`
+/// stops the batch promptly: no photo starts after it is seen, photos in flight finish and are
+/// handed over, and the tally says `cancelled`. An error from `sink` (a closed pipe) stops the
+/// batch the same way and is returned.
 ///
 /// # Examples
 /// ```no_run
@@ -276,7 +277,7 @@ pub fn run<P, S, E>(
     process: P,
 ) -> Result<Tally, E>
 where
-    P: Fn(&Input) -> Report + Sync,
+    P: Fn(usize, &Input) -> Report + Sync,
     S: FnMut(usize, Report) -> Result<(), E>,
 {
     let stop = AtomicBool::new(false);
@@ -292,7 +293,7 @@ where
                     if cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
                         return;
                     }
-                    let report = process_one(input, spec_key, process);
+                    let report = process_one(i, input, spec_key, process);
                     // A closed channel means the caller stopped; nothing is left to do.
                     let _ = tx.send((i, report));
                 });
@@ -311,11 +312,14 @@ where
     })
 }
 
-fn process_one<P: Fn(&Input) -> Report>(input: &Input, spec_key: &str, process: &P) -> Report {
+fn process_one<P>(index: usize, input: &Input, spec_key: &str, process: &P) -> Report
+where
+    P: Fn(usize, &Input) -> Report,
+{
     if let Some(problem) = &input.problem {
         return Report::error(input.path.clone(), spec_key.to_string(), problem);
     }
-    panic::catch_unwind(AssertUnwindSafe(|| process(input))).unwrap_or_else(|payload| {
+    panic::catch_unwind(AssertUnwindSafe(|| process(index, input))).unwrap_or_else(|payload| {
         let message = payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -652,7 +656,7 @@ mod tests {
         assert_eq!((t.exit(), t.total()), (Exit::Error, 3));
     }
 
-    fn fake(input: &Input) -> Report {
+    fn fake(_: usize, input: &Input) -> Report {
         let name = input.path.to_string_lossy();
         if name.contains("boom") {
             panic!("decoder exploded on {name}");
