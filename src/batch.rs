@@ -1,8 +1,8 @@
 //! Batch mode: finding the photos to check (files, folders, path lists), checking them in
 //! parallel, mirroring output paths, and the per-photo summary table.
 //!
-//! One photo is one rayon task on the *current* pool (the binary builds the global pool once, from
-//! `--threads`). A task decodes, judges and drops its photo and hands only the [`Report`] back, so
+//! One photo is one task on rayon's *global* pool (the binary sizes it once, from `--threads`;
+//! `RAYON_NUM_THREADS` does the same for other callers). A task decodes, judges and drops its photo and hands only the [`Report`] back, so
 //! memory is bounded by the photos in flight (one per worker), never by the size of the batch.
 //! Reports reach the caller on the calling thread, through a bounded channel, in *completion*
 //! order with their input index, so a caller can stream them (JSONL) or restore input order.
@@ -246,7 +246,7 @@ where
     })
 }
 
-/// Runs `process(index, input)` on every input, one task per photo on the current rayon pool,
+/// Runs `process(index, input)` on every input, one task per photo on rayon's global pool,
 /// and hands each report with its input index to `sink` on the calling thread as it completes.
 ///
 /// The index lets `process` look up per-input data, such as the destination [`mirror_paths`]
@@ -282,6 +282,9 @@ where
 {
     let stop = AtomicBool::new(false);
     let (tx, rx) = mpsc::sync_channel::<(usize, Report)>(CHANNEL_BOUND);
+    // The photos run on a helper thread, outside any pool, so its `par_iter` uses the global
+    // pool; the calling thread only receives, and may hold things that cannot cross threads
+    // (a locked stdout).
     std::thread::scope(|scope| {
         let stop = &stop;
         let process = &process;
