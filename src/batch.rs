@@ -1,8 +1,8 @@
 //! Batch mode: finding the photos to check (files, folders, path lists), checking them in
 //! parallel, mirroring output paths, and the per-photo summary table.
 //!
-//! One photo is one rayon task on the *current* pool (the binary builds the global pool once, from
-//! `--threads`). A task decodes, judges and drops its photo and hands only the [`Report`] back, so
+//! One photo is one task on rayon's *global* pool (the binary sizes it once, from `--threads`;
+//! `RAYON_NUM_THREADS` does the same for other callers). A task decodes, judges and drops its photo and hands only the [`Report`] back, so
 //! memory is bounded by the photos in flight (one per worker), never by the size of the batch.
 //! Reports reach the caller on the calling thread, through a bounded channel, in *completion*
 //! order with their input index, so a caller can stream them (JSONL) or restore input order.
@@ -241,19 +241,20 @@ pub fn check_all<S, E>(
 where
     S: FnMut(usize, Report) -> Result<(), E>,
 {
-    run(inputs, &spec.key(), cancel, sink, |input| {
+    run(inputs, &spec.key(), cancel, sink, |_, input| {
         crate::check_file(&input.path, spec, options)
     })
 }
 
-/// Runs `process` on every input, one task per photo on the current rayon pool, and hands each
-/// report with its input index to `sink` on the calling thread as it completes.
+/// Runs `process(index, input)` on every input, one task per photo on rayon's global pool,
+/// and hands each report with its input index to `sink` on the calling thread as it completes.
 ///
-/// An input with a [`Input::problem`] becomes an error report without calling `process`; a panic
-/// in `process` becomes an error report for that photo. Setting `cancel` stops the batch
-/// promptly: no photo starts after it is seen, photos in flight finish and are handed over, and
-/// the tally says `cancelled`. An error from `sink` (a closed pipe) stops the batch the same way
-/// and is returned.
+/// The index lets `process` look up per-input data, such as the destination [`mirror_paths`]
+/// gave it. An input with a [`Input::problem`] becomes an error report without calling
+/// `process`; a panic in `process` becomes an error report for that photo. Setting `cancel`
+/// stops the batch promptly: no photo starts after it is seen, photos in flight finish and are
+/// handed over, and the tally says `cancelled`. An error from `sink` (a closed pipe) stops the
+/// batch the same way and is returned.
 ///
 /// # Examples
 /// ```no_run
@@ -276,11 +277,14 @@ pub fn run<P, S, E>(
     process: P,
 ) -> Result<Tally, E>
 where
-    P: Fn(&Input) -> Report + Sync,
+    P: Fn(usize, &Input) -> Report + Sync,
     S: FnMut(usize, Report) -> Result<(), E>,
 {
     let stop = AtomicBool::new(false);
     let (tx, rx) = mpsc::sync_channel::<(usize, Report)>(CHANNEL_BOUND);
+    // The photos run on a helper thread, outside any pool, so its `par_iter` uses the global
+    // pool; the calling thread only receives, and may hold things that cannot cross threads
+    // (a locked stdout).
     std::thread::scope(|scope| {
         let stop = &stop;
         let process = &process;
@@ -292,7 +296,7 @@ where
                     if cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
                         return;
                     }
-                    let report = process_one(input, spec_key, process);
+                    let report = process_one(i, input, spec_key, process);
                     // A closed channel means the caller stopped; nothing is left to do.
                     let _ = tx.send((i, report));
                 });
@@ -311,11 +315,14 @@ where
     })
 }
 
-fn process_one<P: Fn(&Input) -> Report>(input: &Input, spec_key: &str, process: &P) -> Report {
+fn process_one<P>(index: usize, input: &Input, spec_key: &str, process: &P) -> Report
+where
+    P: Fn(usize, &Input) -> Report,
+{
     if let Some(problem) = &input.problem {
         return Report::error(input.path.clone(), spec_key.to_string(), problem);
     }
-    panic::catch_unwind(AssertUnwindSafe(|| process(input))).unwrap_or_else(|payload| {
+    panic::catch_unwind(AssertUnwindSafe(|| process(index, input))).unwrap_or_else(|payload| {
         let message = payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -652,7 +659,7 @@ mod tests {
         assert_eq!((t.exit(), t.total()), (Exit::Error, 3));
     }
 
-    fn fake(input: &Input) -> Report {
+    fn fake(_: usize, input: &Input) -> Report {
         let name = input.path.to_string_lossy();
         if name.contains("boom") {
             panic!("decoder exploded on {name}");
