@@ -30,6 +30,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+/// The city id of the nation-wide entry, whose documents every city falls back to.
+pub const NATIONAL_CITY: &str = "china";
+
 /// The document `--doc` means when it is not given.
 pub const DEFAULT_DOCUMENT: &str = "id-card";
 
@@ -244,10 +247,25 @@ impl Library {
 
     /// Resolves the spec for a city and document. Both accept the id, the Chinese or English
     /// name or an alias, case-insensitively; `doc` defaults to [`DEFAULT_DOCUMENT`].
+    ///
+    /// A document the city does not list but the nation-wide entry ([`NATIONAL_CITY`]) does —
+    /// the exam photos, set by national bodies — resolves to the national spec.
     pub fn resolve(&self, city: &str, doc: Option<&str>) -> Result<Spec> {
         let city = self.find_city(city)?;
-        let doc = self.find_doc(city, doc.unwrap_or(DEFAULT_DOCUMENT))?;
-        self.resolve_doc(city, &doc)
+        let name = doc.unwrap_or(DEFAULT_DOCUMENT);
+        match self.find_doc(city, name) {
+            Ok(doc) => self.resolve_doc(city, &doc),
+            Err(err) => {
+                let national = self
+                    .cities
+                    .get(NATIONAL_CITY)
+                    .filter(|n| n.meta.id != city.meta.id);
+                match national.map(|n| (n, self.find_doc(n, name))) {
+                    Some((n, Ok(doc))) => self.resolve_doc(n, &doc),
+                    _ => Err(err),
+                }
+            }
+        }
     }
 
     /// Resolves every document of every city (what `specs list` shows); fails on the first
@@ -653,6 +671,18 @@ mod tests {
                 assert!(known.contains(&"dongguan".to_string()));
             }
             other => panic!("expected UnknownCity, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn city_falls_back_to_national_exam_specs() {
+        let lib = Library::builtin().unwrap();
+        let spec = lib.resolve("guangzhou", Some("exam-cet")).unwrap();
+        assert_eq!(spec.key(), "china/exam-cet");
+        // A document nobody has is still an error naming the city asked for.
+        match lib.resolve("guangzhou", Some("no-such-doc")) {
+            Err(Error::UnknownDocument { city, .. }) => assert_eq!(city, "guangzhou"),
+            other => panic!("expected UnknownDocument, got {other:?}"),
         }
     }
 
