@@ -38,7 +38,11 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
                 colour: cli::colour(args.color),
                 lang,
             };
-            let options = idphoto::Options::default();
+            let options = idphoto::Options {
+                fix: args.output.fix(args.paths.len())?,
+                ..Default::default()
+            };
+            let annotated = args.output.faces()?;
             let title = format!(
                 "{} {}",
                 match lang {
@@ -50,7 +54,12 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             let mut exit = Exit::Pass;
             let mut json = Vec::new();
             for (i, path) in args.paths.iter().enumerate() {
-                let report = idphoto::check_file(path, &spec, &options);
+                let face = cli::annotated_face(&annotated, path);
+                let inputs = idphoto::correct::Inputs {
+                    face: face.as_ref(),
+                    matte: None,
+                };
+                let report = idphoto::check_file_with(path, &spec, &options, inputs);
                 exit = exit.merge(Exit::of(report.verdict));
                 match args.format {
                     cli::Format::Human => {
