@@ -10,6 +10,9 @@ const NEAR: f32 = 14.0;
 const FAR: f32 = 48.0;
 /// Largest colour step between neighbours inside a smooth backdrop gradient.
 const STEP: f32 = 3.0;
+/// Channel spread below which a colour counts as grey (a gradient may only continue within the
+/// backdrop's kind: grey stays grey, so skin does not flood).
+const GREY: f32 = 14.0;
 
 /// The backdrop colour (mean of the top corners) and the matte, `None` when the two top corners
 /// disagree (no plain backdrop).
@@ -58,7 +61,9 @@ pub fn plain_backdrop_matte(img: &RgbImage) -> Option<GrayImage> {
     }
     while let Some((x, y, from)) = stack.pop() {
         let i = idx(x, y);
-        if bgmask[i] || (d[i] >= FAR && dist(px(i), px(from)) >= STEP) {
+        let grey = |c: [f32; 3]| c[0].max(c[1]).max(c[2]) - c[0].min(c[1]).min(c[2]) < GREY;
+        let smooth = dist(px(i), px(from)) < STEP && grey(px(i)) == grey(bg);
+        if bgmask[i] || (d[i] >= FAR && !smooth) {
             continue;
         }
         bgmask[i] = true;
