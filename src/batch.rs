@@ -675,6 +675,7 @@ mod tests {
             checks: vec![],
             image: None,
             output: None,
+            correction: None,
             error: None,
         }
     }

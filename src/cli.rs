@@ -131,6 +131,84 @@ end, atomically (a temporary file renamed over FILE); not written when interrupt
     pub color: ColorWhen,
     #[command(flatten)]
     pub specs: SpecArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Only check; write no corrected photo.
+    #[arg(long, conflicts_with_all = ["out", "out_dir", "force"])]
+    pub no_fix: bool,
+    /// Write the corrected photo to FILE (one input photo only).
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "out_dir",
+        long_help = "Write the corrected photo to FILE instead of <stem>.<city>.jpg beside the \
+input. Only with a single input photo. Refused if FILE is the input or exists (see --force)."
+    )]
+    pub out: Option<PathBuf>,
+    /// Write corrected photos into DIR (default: beside each input).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Replace an existing corrected photo (never the input).
+    #[arg(long)]
+    pub force: bool,
+    /// Developer: take each photo's face from an annotations CSV instead of detection.
+    #[arg(
+        long,
+        value_name = "CSV",
+        long_help = "Developer option: take each photo's face geometry from an annotations CSV \
+(the format of shared/data/photos/annotations.csv, rows matched by file name) instead of face \
+detection, to judge the correction apart from detection errors."
+    )]
+    pub faces_from: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// The library's fix options, or `None` under `--no-fix`.
+    pub fn fix(&self, inputs: usize) -> anyhow::Result<Option<idphoto::correct::Fix>> {
+        if self.no_fix {
+            return Ok(None);
+        }
+        if self.out.is_some() && inputs > 1 {
+            anyhow::bail!("--out names one file but {inputs} photos were given; use --out-dir");
+        }
+        if let Some(dir) = &self.out_dir {
+            if !dir.is_dir() {
+                anyhow::bail!("--out-dir {}: no such folder", dir.display());
+            }
+        }
+        Ok(Some(idphoto::correct::Fix {
+            output: idphoto::correct::OutputOptions {
+                out: self.out.clone(),
+                out_dir: self.out_dir.clone(),
+                force: self.force,
+            },
+            ..Default::default()
+        }))
+    }
+
+    /// Faces by file name from `--faces-from`.
+    pub fn faces(&self) -> anyhow::Result<Vec<idphoto::annotations::Annotation>> {
+        match &self.faces_from {
+            Some(p) => idphoto::annotations::load(p).map_err(anyhow::Error::msg),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// The annotated face of a photo, matched by file name.
+pub fn annotated_face(
+    annotated: &[idphoto::annotations::Annotation],
+    path: &std::path::Path,
+) -> Option<idphoto::face::Face> {
+    let name = path.file_name()?;
+    annotated
+        .iter()
+        .find(|a| std::ffi::OsStr::new(&a.file) == name)
+        .and_then(|a| a.to_face())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

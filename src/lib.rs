@@ -1,9 +1,10 @@
 //! idphoto: checks an ID photo against the official rules for a city and document, before the
 //! person submits it.
 //!
-//! The pipeline runs in one direction — [`decode`] → [`checks`] → [`report`] — with [`spec`]
-//! feeding the checks their thresholds and [`batch`] finding many photos and driving the loop
-//! over them. Nothing here prints, exits or looks at the terminal: the
+//! The pipeline runs in one direction — [`decode`] → [`face`] → [`checks`] → [`correct`] →
+//! [`report`] — with [`spec`] feeding the checks their thresholds, [`crop`] planning the
+//! corrected photo and [`batch`] finding many photos and driving the loop over them. Nothing
+//! here prints, exits or looks at the terminal: the
 //! library returns [`report::Report`]s and the binary renders them.
 //!
 //! Conventions, stated once: coordinates are pixels with the origin at the top-left, x to the
@@ -24,6 +25,7 @@
 pub mod annotations;
 pub mod batch;
 pub mod checks;
+pub mod correct;
 pub mod crop;
 pub mod decode;
 mod error;
@@ -49,34 +51,80 @@ pub const ANALYSIS_MAX_SIDE: u32 = 1024;
 pub struct Options {
     /// Decoding limits (file size, megapixels).
     pub limits: decode::Limits,
+    /// Whether and where to write a corrected photo. Default `None`: only check.
+    pub fix: Option<correct::Fix>,
 }
 
 /// Decodes and judges one photo; never fails: a photo that cannot be judged yields a report
 /// with verdict `error` and the reason.
 pub fn check_file(path: &Path, spec: &Spec, options: &Options) -> Report {
+    check_file_with(path, spec, options, correct::Inputs::default())
+}
+
+/// [`check_file`] with analysis results supplied by the caller (a face from annotations, a
+/// matte from segmentation) instead of, or before, the built-in analysis.
+pub fn check_file_with(
+    path: &Path,
+    spec: &Spec,
+    options: &Options,
+    inputs: correct::Inputs<'_>,
+) -> Report {
     match decode::open(path, &options.limits) {
-        Ok(photo) => check_photo(path, &photo, spec),
+        Ok(photo) => check_photo_with(path, &photo, spec, options, inputs),
         Err(e) => Report::error(path.to_path_buf(), spec.key(), &e),
     }
 }
 
-/// Judges an already decoded photo.
+/// Judges an already decoded photo (no correction).
 pub fn check_photo(path: &Path, photo: &decode::Photo, spec: &Spec) -> Report {
+    check_photo_with(
+        path,
+        photo,
+        spec,
+        &Options::default(),
+        correct::Inputs::default(),
+    )
+}
+
+/// Judges an already decoded photo and, when `options.fix` asks, writes the corrected photo.
+pub fn check_photo_with(
+    path: &Path,
+    photo: &decode::Photo,
+    spec: &Spec,
+    options: &Options,
+    inputs: correct::Inputs<'_>,
+) -> Report {
     let working = imageops::downscale(&photo.image, ANALYSIS_MAX_SIDE);
+    let analysis = inputs.face.map(|f| face::FaceAnalysis {
+        faces_found: 1,
+        face: Some(f.clone()),
+        boxes: vec![f.bbox],
+    });
     let ctx = checks::Context {
         spec,
         photo,
         working: &working,
-        face: None,
+        face: analysis.as_ref(),
     };
     let checks = checks::run(&ctx);
-    Report {
+    let mut report = Report {
         file: path.to_path_buf(),
         spec: spec.key(),
         verdict: Verdict::of(&checks),
         checks,
         image: Some(photo.info.clone()),
         output: None,
+        correction: None,
         error: None,
+    };
+    if let Some(fix) = &options.fix {
+        let c = correct::run(path, photo, spec, inputs, fix);
+        report.output = c.path.clone();
+        if c.status == correct::CorrectionStatus::Failed {
+            report.verdict = Verdict::Error;
+            report.error = c.message.clone();
+        }
+        report.correction = Some(c);
     }
+    report
 }

@@ -114,10 +114,29 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
         render::Printer::new(std::io::stdout().lock(), args.format, style, title, &bar);
     printer.batch = inputs.len() > 1 || args.files_from.is_some() || inputs[0].root.is_some();
     printer.rows = args.summary.as_ref().map(|_| Vec::new());
-    let options = idphoto::Options::default();
-    let tally = batch::check_all(&inputs, &spec, &options, &CANCEL, |i, r| {
-        printer.report(i, r)
-    })?;
+    let options = idphoto::Options {
+        fix: args.output.fix(inputs.len())?,
+        ..Default::default()
+    };
+    // In a batch written to --out-dir, outputs mirror the input tree and never collide.
+    let mirrored = match (&options.fix, &args.output.out_dir) {
+        (Some(_), Some(dir)) if printer.batch => Some(batch::mirror_paths(&inputs, dir, &spec)),
+        _ => None,
+    };
+    let annotated = args.output.faces()?;
+    let process = |i: usize, input: &batch::Input| {
+        let mut options = options.clone();
+        if let (Some(fix), Some(dests)) = (options.fix.as_mut(), &mirrored) {
+            fix.output.out = Some(dests[i].clone());
+        }
+        let face = cli::annotated_face(&annotated, &input.path);
+        let supplied = idphoto::correct::Inputs {
+            face: face.as_ref(),
+            matte: None,
+        };
+        idphoto::check_file_with(&input.path, &spec, &options, supplied)
+    };
+    let tally = batch::run(&inputs, &spec.key(), &CANCEL, |i, r| printer.report(i, r), process)?;
     if tally.cancelled {
         bar.finish_and_clear();
         if !args.quiet {

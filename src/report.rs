@@ -107,6 +107,8 @@ pub struct Report {
     pub image: Option<FileInfo>,
     /// Where the corrected photo was written, if one was.
     pub output: Option<PathBuf>,
+    /// What the correction did (absent with `--no-fix`).
+    pub correction: Option<crate::correct::Correction>,
     /// Why the photo could not be judged.
     pub error: Option<String>,
 }
@@ -121,6 +123,7 @@ impl Report {
             checks: Vec::new(),
             image: None,
             output: None,
+            correction: None,
             error: Some(error.to_string()),
         }
     }
@@ -150,6 +153,7 @@ struct JsonReport<'a> {
     checks: Vec<JsonCheck<'a>>,
     image: &'a Option<FileInfo>,
     output: Option<String>,
+    correction: &'a Option<crate::correct::Correction>,
     error: &'a Option<String>,
 }
 
@@ -178,6 +182,7 @@ pub fn to_json(report: &Report, lang: Lang) -> serde_json::Value {
         checks,
         image: &report.image,
         output: report.output.as_ref().map(|p| p.display().to_string()),
+        correction: &report.correction,
         error: &report.error,
     };
     serde_json::to_value(json).unwrap_or(serde_json::Value::Null)
@@ -257,7 +262,9 @@ pub fn render_human(
             paint(style, "1;35", "error"),
             sanitise(err)
         )?;
-        return Ok(());
+        if report.checks.is_empty() {
+            return Ok(());
+        }
     }
     let (h_check, h_measured, h_required, h_hint) = match style.lang {
         Lang::Zh => ("检查", "实测", "要求", "建议"),
@@ -349,16 +356,84 @@ pub fn render_human(
         ),
     };
     writeln!(out, "  {summary}")?;
-    if let Some(output) = &report.output {
-        let label = match style.lang {
-            Lang::Zh => "修正照片",
-            Lang::En => "corrected photo",
-        };
-        writeln!(
+    if let Some(c) = &report.correction {
+        render_correction(out, c, style)?;
+    }
+    Ok(())
+}
+
+/// The lines about the corrected photo: where it is, its JPEG quality and size, the background,
+/// or why none was written.
+fn render_correction(
+    out: &mut dyn Write,
+    c: &crate::correct::Correction,
+    style: &Style,
+) -> io::Result<()> {
+    use crate::correct::{BackgroundOutcome, CorrectionStatus, KeptReason};
+    let zh = style.lang == Lang::Zh;
+    match c.status {
+        CorrectionStatus::Written => {
+            let path = c
+                .path
+                .as_ref()
+                .map(|p| sanitise(&p.display().to_string()))
+                .unwrap_or_default();
+            let label = if zh {
+                "修正照片"
+            } else {
+                "corrected photo"
+            };
+            let q = c
+                .jpeg_quality
+                .map(|q| format!("JPEG Q{q}"))
+                .unwrap_or_default();
+            let kb = c.kb.map(|k| format!("{k:.1} KB")).unwrap_or_default();
+            writeln!(out, "  {label}: {path}  ({q}, {kb})")?;
+            if let Some(BackgroundOutcome::Kept { reason }) = &c.background {
+                let why = match (reason, zh) {
+                    (KeptReason::NoMatte, true) => "未做人像分割",
+                    (KeptReason::NoMatte, false) => "no person segmentation",
+                    (KeptReason::LowConfidence, true) => "人像分割不够可靠",
+                    (KeptReason::LowConfidence, false) => "the segmentation is not confident",
+                    (KeptReason::NoColourInSpec, true) => "规格未规定背景色",
+                    (KeptReason::NoColourInSpec, false) => "the spec names no background colour",
+                };
+                if zh {
+                    writeln!(out, "  背景未替换（{why}）：背景检查可能仍不通过")?;
+                } else {
+                    writeln!(
+                        out,
+                        "  background kept ({why}): the background check may still fail"
+                    )?;
+                }
+            }
+        }
+        CorrectionStatus::NotPossible => {
+            writeln!(
+                out,
+                "  {}",
+                if zh {
+                    "无法生成合格的修正照片："
+                } else {
+                    "no compliant corrected photo is possible:"
+                }
+            )?;
+            for p in &c.problems {
+                let text = if zh { p.zh } else { p.en };
+                writeln!(out, "    - {text} 〔{}〕", p.official_reason)?;
+            }
+        }
+        CorrectionStatus::NoFace => writeln!(
             out,
-            "  {label}: {}",
-            sanitise(&output.display().to_string())
-        )?;
+            "  {}",
+            if zh {
+                "未找到唯一的人脸，未生成修正照片"
+            } else {
+                "no single face found: no corrected photo written"
+            }
+        )?,
+        // The message is the report's error line.
+        CorrectionStatus::Failed => {}
     }
     Ok(())
 }

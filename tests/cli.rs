@@ -20,6 +20,7 @@ struct JsonReport {
     checks: Vec<JsonCheck>,
     image: Option<serde_json::Value>,
     output: Option<String>,
+    correction: Option<serde_json::Value>,
     error: Option<String>,
     #[serde(default)]
     face: Option<serde_json::Value>,

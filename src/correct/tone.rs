@@ -1,0 +1,302 @@
+//! Gentle exposure and white-balance corrections toward the spec's ranges.
+//!
+//! Both corrections work in linear light and are bounded, so a hopeless photo gets better but
+//! never cartoonish: exposure uses a highlight-preserving curve `y = g·x / (1 + (g−1)·x)` (slope
+//! `g` in the shadows, 1 → 1 at white, so nothing clips) with `g` capped at
+//! [`MAX_EXPOSURE_GAIN`]; white balance multiplies the channels (von Kries) with gains capped at
+//! [`MAX_WB_GAIN`]. A correction only runs when the spec regulates what it fixes
+//! (`quality.face_l`, `quality.max_cast_chroma`) and the photo is outside it.
+
+use image::RgbImage;
+use serde::Serialize;
+
+/// Largest exposure gain (≈ ±0.8 EV in the shadows): beyond it noise and JPEG blocks of a dark
+/// phone photo show, and faces look flat.
+pub const MAX_EXPOSURE_GAIN: f32 = 1.75;
+
+/// Largest per-channel white-balance gain: fixes a warm indoor cast without turning skin grey.
+pub const MAX_WB_GAIN: f32 = 1.2;
+
+/// A background chroma above this is a coloured backdrop (blue, red), not a colour cast; white
+/// balance is then left alone. CIE a*b* chroma; a strong tungsten cast on a white wall is ~15.
+pub const CAST_CHROMA_LIMIT: f32 = 25.0;
+
+/// Below this L* a background is too dark to be a neutral reference for white balance.
+const MIN_REFERENCE_L: f32 = 50.0;
+
+/// What the tone corrections did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ToneReport {
+    /// Mean face L* before the correction, when measured.
+    pub face_l_before: Option<f32>,
+    /// Mean face L* after it.
+    pub face_l_after: Option<f32>,
+    /// The exposure curve's shadow gain, when one was applied.
+    pub exposure_gain: Option<f32>,
+    /// Background chroma (a*b*) before white balance, when measured.
+    pub cast_chroma_before: Option<f32>,
+    /// Per-channel linear gains `[r, g, b]`, when white balance was applied.
+    pub white_balance_gains: Option<[f32; 3]>,
+    /// Whether a correction hit its cap (the photo stays outside the spec's range).
+    pub capped: bool,
+}
+
+/// sRGB 0–255 → linear 0–1.
+fn to_linear(v: u8) -> f32 {
+    let c = v as f32 / 255.0;
+    if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+/// Linear 0–1 → sRGB 0–255.
+fn to_srgb(c: f32) -> u8 {
+    let c = c.clamp(0.0, 1.0);
+    let v = if c <= 0.003_130_8 {
+        c * 12.92
+    } else {
+        1.055 * c.powf(1.0 / 2.4) - 0.055
+    };
+    (v * 255.0).round() as u8
+}
+
+fn lab_f(t: f32) -> f32 {
+    if t > 216.0 / 24389.0 {
+        t.cbrt()
+    } else {
+        (24389.0 / 27.0 * t + 16.0) / 116.0
+    }
+}
+
+/// CIE L*a*b* (D65) of a linear RGB triple.
+pub fn lab(rgb: [f32; 3]) -> [f32; 3] {
+    let [r, g, b] = rgb;
+    let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.950_47;
+    let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.088_83;
+    let (fx, fy, fz) = (lab_f(x), lab_f(y), lab_f(z));
+    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+}
+
+fn curve(x: f32, g: f32) -> f32 {
+    g * x / (1.0 + (g - 1.0) * x)
+}
+
+/// Mean linear RGB of the pixels `select` accepts, with their count.
+fn mean_linear(
+    img: &RgbImage,
+    select: impl Fn(u32, u32) -> bool,
+    lut: &[f32; 256],
+) -> Option<[f32; 3]> {
+    let mut sum = [0.0f64; 3];
+    let mut n = 0u64;
+    for (x, y, p) in img.enumerate_pixels() {
+        if select(x, y) {
+            for k in 0..3 {
+                sum[k] += lut[p[k] as usize] as f64;
+            }
+            n += 1;
+        }
+    }
+    (n > 0).then(|| sum.map(|s| (s / n as f64) as f32))
+}
+
+/// Where the face skin and the background are on the canvas.
+pub struct Regions<'a> {
+    /// Face skin (cheeks and nose), canvas pixels `[x0, y0, x1, y1)`.
+    pub skin: Option<[u32; 4]>,
+    /// Pixels that are background in the original photo (matte α low, inside the photo).
+    pub background: Option<&'a dyn Fn(u32, u32) -> bool>,
+}
+
+/// Applies the bounded corrections the spec calls for, in place.
+pub fn correct_mut(
+    img: &mut RgbImage,
+    regions: &Regions<'_>,
+    quality: &crate::spec::QualityRules,
+) -> ToneReport {
+    let lut: [f32; 256] = std::array::from_fn(|v| to_linear(v as u8));
+    let mut report = ToneReport::default();
+    let mut wb = [1.0f32; 3];
+    let mut gain = 1.0f32;
+
+    // White balance from a light, nearly neutral original background.
+    if let (Some(limit), Some(bg)) = (quality.max_cast_chroma, regions.background) {
+        if let Some(m) = mean_linear(img, bg, &lut) {
+            let [l, a, b] = lab(m);
+            let chroma = (a * a + b * b).sqrt();
+            report.cast_chroma_before = Some(chroma);
+            if chroma > limit as f32 && chroma < CAST_CHROMA_LIMIT && l > MIN_REFERENCE_L {
+                let grey = (m[0] + m[1] + m[2]) / 3.0;
+                for k in 0..3 {
+                    let want = grey / m[k].max(1e-4);
+                    wb[k] = want.clamp(1.0 / MAX_WB_GAIN, MAX_WB_GAIN);
+                    report.capped |= (wb[k] - want).abs() > 1e-3;
+                }
+                report.white_balance_gains = Some(wb);
+            }
+        }
+    }
+
+    // Exposure toward the middle of the face-lightness range.
+    if let Some(skin) = regions.skin {
+        let inside = |x: u32, y: u32| x >= skin[0] && x < skin[2] && y >= skin[1] && y < skin[3];
+        if let Some(m) = mean_linear(img, inside, &lut) {
+            let face_l = |g: f32| lab([0, 1, 2].map(|k| curve(m[k] * wb[k], g)))[0];
+            report.face_l_before = Some(lab(m)[0]);
+            if let Some([lo, hi]) = quality.face_l {
+                let now = face_l(1.0);
+                if now < lo as f32 || now > hi as f32 {
+                    let target = ((lo + hi) / 2.0) as f32;
+                    // face_l grows with g: bisect in [1/MAX, MAX].
+                    let (mut a, mut b) = (1.0 / MAX_EXPOSURE_GAIN, MAX_EXPOSURE_GAIN);
+                    for _ in 0..30 {
+                        let mid = (a + b) / 2.0;
+                        if face_l(mid) < target {
+                            a = mid;
+                        } else {
+                            b = mid;
+                        }
+                    }
+                    gain = (a + b) / 2.0;
+                    report.capped |= (face_l(gain) - target).abs() > 0.5;
+                    report.exposure_gain = Some(gain);
+                }
+            }
+            report.face_l_after = Some(face_l(gain));
+        }
+    }
+
+    if report.exposure_gain.is_some() || report.white_balance_gains.is_some() {
+        for p in img.pixels_mut() {
+            for k in 0..3 {
+                p[k] = to_srgb(curve((lut[p[k] as usize] * wb[k]).min(1.0), gain));
+            }
+        }
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::QualityRules;
+
+    fn skin_scene(level: u8) -> RgbImage {
+        RgbImage::from_fn(60, 60, |x, y| {
+            if (20..40).contains(&x) && (20..40).contains(&y) {
+                image::Rgb([
+                    level,
+                    (level as f32 * 0.8) as u8,
+                    (level as f32 * 0.7) as u8,
+                ])
+            } else {
+                image::Rgb([230, 230, 230])
+            }
+        })
+    }
+
+    fn regions() -> Regions<'static> {
+        Regions {
+            skin: Some([20, 20, 40, 40]),
+            background: None,
+        }
+    }
+
+    #[test]
+    fn dark_face_is_brightened_to_the_middle_of_the_range() {
+        let mut img = skin_scene(170);
+        let q = QualityRules {
+            face_l: Some([60.0, 70.0]),
+            ..Default::default()
+        };
+        let r = correct_mut(&mut img, &regions(), &q);
+        let after = r.face_l_after.unwrap();
+        assert!(r.face_l_before.unwrap() < 60.0);
+        assert!((after - 65.0).abs() < 0.6, "{r:?}");
+        assert!(!r.capped);
+        assert!(img.get_pixel(30, 30)[0] > 170);
+        // White stays white: the curve maps 1 to 1.
+        assert_eq!(
+            correct_mut(
+                &mut RgbImage::from_pixel(4, 4, image::Rgb([255; 3])),
+                &Regions {
+                    skin: Some([0, 0, 4, 4]),
+                    background: None
+                },
+                &QualityRules {
+                    face_l: Some([10.0, 20.0]),
+                    ..Default::default()
+                }
+            )
+            .face_l_after
+            .map(|l| l > 99.0),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn hopeless_face_is_capped_not_cartoonish() {
+        let mut img = skin_scene(15);
+        let q = QualityRules {
+            face_l: Some([55.0, 75.0]),
+            ..Default::default()
+        };
+        let r = correct_mut(&mut img, &regions(), &q);
+        assert!(r.capped);
+        assert!((r.exposure_gain.unwrap() - MAX_EXPOSURE_GAIN).abs() < 1e-3);
+        assert!(r.face_l_after.unwrap() < 55.0);
+    }
+
+    #[test]
+    fn face_within_range_or_unregulated_is_untouched() {
+        let before = skin_scene(180);
+        let mut img = before.clone();
+        let r = correct_mut(&mut img, &regions(), &QualityRules::default());
+        assert_eq!((r.exposure_gain, img == before), (None, true));
+    }
+
+    #[test]
+    fn warm_cast_on_a_light_background_is_neutralised() {
+        let mut img = RgbImage::from_pixel(40, 40, image::Rgb([235, 228, 212]));
+        let bg = |_x: u32, _y: u32| true;
+        let q = QualityRules {
+            max_cast_chroma: Some(4.0),
+            ..Default::default()
+        };
+        let r = correct_mut(
+            &mut img,
+            &Regions {
+                skin: None,
+                background: Some(&bg),
+            },
+            &q,
+        );
+        assert!(r.cast_chroma_before.unwrap() > 4.0);
+        let p = img.get_pixel(0, 0);
+        let [_, a, b] = lab(p.0.map(to_linear));
+        assert!((a * a + b * b).sqrt() < 2.0, "{p:?}");
+    }
+
+    #[test]
+    fn blue_backdrop_is_not_a_cast() {
+        let mut img = RgbImage::from_pixel(40, 40, image::Rgb([60, 120, 230]));
+        let bg = |_x: u32, _y: u32| true;
+        let q = QualityRules {
+            max_cast_chroma: Some(4.0),
+            ..Default::default()
+        };
+        let r = correct_mut(
+            &mut img,
+            &Regions {
+                skin: None,
+                background: Some(&bg),
+            },
+            &q,
+        );
+        assert_eq!(r.white_balance_gains, None);
+        assert_eq!(img.get_pixel(0, 0).0, [60, 120, 230]);
+    }
+}

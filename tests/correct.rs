@@ -1,0 +1,301 @@
+//! The corrected photo's invariant on every shared photo with an annotated face: the written
+//! file, re-decoded, has the spec's pixels, dpi, colour mode and size, and the face — the
+//! annotated points mapped through the crop plan — lands inside every geometry range. Photos
+//! with no compliant crop get no file and a reason.
+
+mod util;
+
+use idphoto::correct::{self, CorrectionStatus, Fix, Inputs, Matte, OutputOptions};
+use idphoto::crop::{self, Infeasible, PlanOptions};
+use idphoto::decode::{self, ColourMode, Limits};
+use idphoto::spec::{Library, Spec};
+use util::testdata;
+
+fn spec() -> Spec {
+    Library::builtin()
+        .unwrap()
+        .resolve("dongguan", None)
+        .unwrap()
+}
+
+/// Mean of the photo over the square one canvas pixel covers, at a canvas point.
+fn photo_mean(img: &image::RgbImage, p: [f32; 2], half: f32) -> [f32; 3] {
+    let (x0, x1) = (
+        (p[0] - half).floor().max(0.0) as u32,
+        ((p[0] + half).ceil() as u32).min(img.width()),
+    );
+    let (y0, y1) = (
+        (p[1] - half).floor().max(0.0) as u32,
+        ((p[1] + half).ceil() as u32).min(img.height()),
+    );
+    let mut s = [0f32; 3];
+    let mut n: f32 = 0.0;
+    for y in y0..y1.max(y0 + 1).min(img.height()) {
+        for x in x0..x1.max(x0 + 1).min(img.width()) {
+            let q = img.get_pixel(x, y);
+            for k in 0..3 {
+                s[k] += q[k] as f32;
+            }
+            n += 1.0;
+        }
+    }
+    s.map(|v| v / n.max(1.0))
+}
+
+#[test]
+fn every_annotated_photo_is_corrected_compliantly_or_refused_with_a_reason() {
+    let Some(data) = testdata() else { return };
+    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
+    let spec = spec();
+    let head = &spec.body.head;
+    let (mut written, mut refused) = (0, 0);
+    for row in &rows {
+        let Some(face) = row.to_face() else { continue };
+        let input = data.join("photos").join(&row.file);
+        let photo = decode::open(&input, &Limits::default()).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let fix = Fix {
+            output: OutputOptions {
+                out_dir: Some(out.path().to_path_buf()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let c = correct::run(
+            &input,
+            &photo,
+            &spec,
+            Inputs {
+                face: Some(&face),
+                matte: None,
+            },
+            &fix,
+        );
+        let files: Vec<_> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        match c.status {
+            CorrectionStatus::Written => {
+                written += 1;
+                let path = c.path.clone().unwrap();
+                assert_eq!(
+                    files.len(),
+                    1,
+                    "{}: exactly the output, no temp files",
+                    row.file
+                );
+                let o = decode::open(&path, &Limits::default()).unwrap();
+                assert_eq!((o.info.width, o.info.height), (358, 441), "{}", row.file);
+                let dpi = o.info.dpi.unwrap();
+                assert_eq!((dpi.x, dpi.y), (350.0, 350.0), "{}", row.file);
+                assert_eq!(o.info.colour_mode, ColourMode::Rgb24);
+                assert!(!o.info.has_exif && !o.info.has_gps);
+                let kb = o.info.bytes as f64 / 1024.0;
+                let [lo, hi] = spec.body.file.kb_hard.unwrap();
+                assert!((lo..=hi).contains(&kb), "{}: {kb} KB", row.file);
+                assert_eq!(o.info.jpeg_quality, c.jpeg_quality, "{}", row.file);
+                // The whole report agrees: a fresh check of the written file passes every check.
+                let r = idphoto::check_file(&path, &spec, &idphoto::Options::default());
+                assert_eq!(
+                    r.verdict,
+                    idphoto::report::Verdict::Pass,
+                    "{}: {:?}",
+                    row.file,
+                    r.checks
+                );
+
+                // Geometry, re-measured here from the annotated points and the plan.
+                let plan = crop::plan(
+                    &face,
+                    photo.image.dimensions(),
+                    &spec,
+                    &PlanOptions::default(),
+                );
+                let m = |p: [f32; 2]| plan.to_canvas(p);
+                let width = (m([face.face_right_x, face.face_width_y])[0]
+                    - m([face.face_left_x, face.face_width_y])[0])
+                    as f64;
+                let [wlo, whi] = head.face_width_px.unwrap();
+                assert!(
+                    (wlo..=whi).contains(&width),
+                    "{}: face width {width}",
+                    row.file
+                );
+                let crown = m(face.crown.unwrap())[1] as f64;
+                let [tlo, thi] = head.top_margin_px.unwrap();
+                assert!(
+                    plan.hair_cropped || (tlo..=thi).contains(&crown),
+                    "{}: top margin {crown}",
+                    row.file
+                );
+                let eye = m(face.eye_mid())[1] as f64;
+                assert!(
+                    441.0 - eye >= head.eye_to_bottom_min_px.unwrap(),
+                    "{}: eye line {eye}",
+                    row.file
+                );
+                let (le, re) = (m(face.left_eye), m(face.right_eye));
+                assert!((le[1] - re[1]).abs() < 0.5, "{}: eyes level", row.file);
+                let centre = (m([face.face_left_x, face.face_width_y])[0]
+                    + m([face.face_right_x, face.face_width_y])[0])
+                    as f64
+                    / 2.0;
+                assert!(
+                    (centre - 179.0).abs() <= head.centring_tolerance_px.unwrap(),
+                    "{}: centre {centre}",
+                    row.file
+                );
+
+                // The pixels really are the planned crop: compare a grid of canvas points with
+                // the photo averaged over the same footprint.
+                let half = 0.5 / plan.scale;
+                let mut diff = 0.0;
+                let mut n = 0.0;
+                for gy in 1..10 {
+                    for gx in 1..8 {
+                        let c = [gx as f32 * 358.0 / 8.0, gy as f32 * 441.0 / 10.0];
+                        let want = photo_mean(&photo.image, plan.to_photo(c), half);
+                        let got = o.image.get_pixel(c[0] as u32, c[1] as u32);
+                        diff += (0..3).map(|k| (got[k] as f32 - want[k]).abs()).sum::<f32>() / 3.0;
+                        n += 1.0;
+                    }
+                }
+                assert!(
+                    diff / n < 14.0,
+                    "{}: canvas differs from the planned crop by {}",
+                    row.file,
+                    diff / n
+                );
+                eprintln!(
+                    "{:24} written  q{:3}  {:5.1} KB  rotate {:+.1}°  scale {:.3}",
+                    row.file,
+                    c.jpeg_quality.unwrap(),
+                    kb,
+                    c.rotate_deg.unwrap(),
+                    c.scale.unwrap()
+                );
+            }
+            CorrectionStatus::NotPossible => {
+                refused += 1;
+                assert!(files.is_empty(), "{}: nothing written", row.file);
+                assert!(!c.problems.is_empty());
+                assert!(c.path.is_none());
+                if face.crown.is_none() {
+                    assert!(
+                        c.problems.iter().any(|p| p.id == Infeasible::HeadCutOff),
+                        "{}",
+                        row.file
+                    );
+                }
+                let why: Vec<_> = c.problems.iter().map(|p| format!("{:?}", p.id)).collect();
+                eprintln!("{:24} refused  {}", row.file, why.join(", "));
+            }
+            other => panic!("{}: {other:?} {:?}", row.file, c.message),
+        }
+    }
+    assert!(
+        written >= 5,
+        "most annotated photos with a crown can be corrected ({written})"
+    );
+    assert!(refused >= 5, "crown-less photos are refused ({refused})");
+}
+
+#[test]
+fn plain_backdrop_becomes_white_with_a_confident_matte() {
+    let Some(data) = testdata() else { return };
+    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
+    let spec = spec();
+    for name in [
+        "zuckerberg_1.jpg",
+        "hv_test0.jpg",
+        "siegel_1.jpg",
+        "hv_test4.jpg",
+    ] {
+        let row = rows.iter().find(|r| r.file == name).unwrap();
+        let face = row.to_face().unwrap();
+        let input = data.join("photos").join(name);
+        let photo = decode::open(&input, &Limits::default()).unwrap();
+        let alpha = util::matte::plain_backdrop_matte(&photo.image).unwrap();
+        let matte = Matte {
+            alpha,
+            scale: 1.0,
+            confidence: 0.9,
+        };
+        let out = tempfile::tempdir().unwrap();
+        let fix = Fix {
+            output: OutputOptions {
+                out_dir: Some(out.path().to_path_buf()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let c = correct::run(
+            &input,
+            &photo,
+            &spec,
+            Inputs {
+                face: Some(&face),
+                matte: Some(&matte),
+            },
+            &fix,
+        );
+        assert_eq!(
+            c.status,
+            CorrectionStatus::Written,
+            "{name}: {:?} {:?}",
+            c.problems,
+            c.message
+        );
+        assert!(matches!(
+            c.background,
+            Some(correct::BackgroundOutcome::Replaced {
+                rgb: [255, 255, 255]
+            })
+        ));
+        let o = decode::open(c.path.as_ref().unwrap(), &Limits::default()).unwrap();
+        // Top corners are white (JPEG may move a flat white by a level or two).
+        for (x, y) in [(3, 3), (354, 3), (3, 60), (354, 60)] {
+            let p = o.image.get_pixel(x, y);
+            assert!(p.0.iter().all(|&v| v >= 250), "{name} ({x},{y}) = {p:?}");
+        }
+        // The face is untouched: the canvas centre is skin, far from white.
+        let eye = correct::face_on_canvas(
+            &face,
+            &crop::plan(
+                &face,
+                photo.image.dimensions(),
+                &spec,
+                &PlanOptions {
+                    allow_padding: true,
+                    ..Default::default()
+                },
+            ),
+        );
+        let p = o.image.get_pixel(179, (eye.eye_mid()[1] + 30.0) as u32);
+        assert!(p.0.iter().any(|&v| v < 230), "{name}: face kept {p:?}");
+    }
+}
+
+#[test]
+fn low_confidence_matte_keeps_the_background_and_says_so() {
+    let Some(data) = testdata() else { return };
+    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
+    let row = rows.iter().find(|r| r.file == "hv_test0.jpg").unwrap();
+    let face = row.to_face().unwrap();
+    let photo = decode::open(&data.join("photos/hv_test0.jpg"), &Limits::default()).unwrap();
+    let matte = Matte {
+        alpha: image::GrayImage::new(photo.image.width(), photo.image.height()),
+        scale: 1.0,
+        confidence: 0.2,
+    };
+    let c = correct::correct(&photo.image, &face, &spec(), Some(&matte), &Fix::default()).unwrap();
+    assert_eq!(
+        c.background,
+        correct::BackgroundOutcome::Kept {
+            reason: correct::KeptReason::LowConfidence
+        }
+    );
+    // The all-zero matte was NOT applied: the corner is the original grey, not white.
+    assert!(c.image.get_pixel(3, 3).0.iter().any(|&v| v < 250));
+}
