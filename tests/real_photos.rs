@@ -20,7 +20,7 @@ fn every_shared_photo_is_checked_without_error() {
         let out = idphoto()
             .arg("check")
             .arg(&path)
-            .args(["--city", "dongguan", "--format", "json"])
+            .args(["--city", "dongguan", "--format", "json", "--no-fix"])
             .output()
             .unwrap();
         let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
