@@ -22,12 +22,14 @@
 
 pub mod annotations;
 pub mod checks;
+pub mod colour;
 pub mod decode;
 mod error;
 pub mod face;
 pub mod imageops;
 pub mod nn;
 pub mod report;
+pub mod segment;
 pub mod spec;
 
 pub use error::{Error, Result, SpecLocation};
@@ -60,11 +62,15 @@ pub fn check_file(path: &Path, spec: &Spec, options: &Options) -> Report {
 /// Judges an already decoded photo.
 pub fn check_photo(path: &Path, photo: &decode::Photo, spec: &Spec) -> Report {
     let working = imageops::downscale(&photo.image, ANALYSIS_MAX_SIDE);
+    // A segmentation failure (model error) leaves the mask out: background checks then say
+    // they could not separate the person instead of failing the whole photo.
+    let mask = segment::segment(&working.image).ok();
     let ctx = checks::Context {
         spec,
         photo,
         working: &working,
         face: None,
+        mask: mask.as_ref(),
     };
     let checks = checks::run(&ctx);
     Report {
