@@ -25,6 +25,7 @@
 pub mod annotations;
 pub mod batch;
 pub mod checks;
+pub mod colour;
 pub mod correct;
 pub mod crop;
 pub mod decode;
@@ -33,6 +34,7 @@ pub mod face;
 pub mod imageops;
 pub mod nn;
 pub mod report;
+pub mod segment;
 pub mod spec;
 
 pub use error::{Error, Result, SpecLocation};
@@ -100,11 +102,15 @@ pub fn check_photo_with(
         face: Some(f.clone()),
         boxes: vec![f.bbox],
     });
+    // A segmentation failure (model error) leaves the mask out: background checks then say
+    // they could not separate the person instead of failing the whole photo.
+    let mask = segment::segment(&working.image).ok();
     let ctx = checks::Context {
         spec,
         photo,
         working: &working,
         face: analysis.as_ref(),
+        mask: mask.as_ref(),
     };
     let checks = checks::run(&ctx);
     let mut report = Report {
@@ -118,7 +124,25 @@ pub fn check_photo_with(
         error: None,
     };
     if let Some(fix) = &options.fix {
-        let c = correct::run(path, photo, spec, inputs, fix);
+        // The corrected photo replaces the background where the same mask the background
+        // checks trust is confident, by the spec's threshold when it sets one.
+        let matte = match (inputs.matte, &mask) {
+            (Some(_), _) | (None, None) => None,
+            (None, Some(m)) => Some(correct::Matte {
+                alpha: m.alpha.clone(),
+                scale: working.scale,
+                confidence: m.confidence,
+            }),
+        };
+        let mut fix = fix.clone();
+        if let Some(min) = spec.body.background.min_mask_confidence {
+            fix.min_matte_confidence = min as f32;
+        }
+        let inputs = correct::Inputs {
+            matte: inputs.matte.or(matte.as_ref()),
+            ..inputs
+        };
+        let c = correct::run(path, photo, spec, inputs, &fix);
         report.output = c.path.clone();
         if c.status == correct::CorrectionStatus::Failed {
             report.verdict = Verdict::Error;

@@ -316,6 +316,7 @@ mod tests {
             photo,
             working: &working,
             face: None,
+            mask: None,
         })
     }
 

@@ -5,9 +5,21 @@
 //! rejection reason a reviewer would give. [`ALL`] is the only registry: a new check is one type
 //! implementing [`Rule`], one entry there, and its tests.
 
+mod background;
+mod exposure;
 mod file;
+mod quality;
+mod regions;
 
+pub use background::{
+    BackgroundClutter, BackgroundColour, BackgroundFrame, BackgroundShadow, BackgroundUniformity,
+    ClothingContrast,
+};
+pub use exposure::{
+    ColourCast, Contrast, ExposureBalance, ExposureBrightness, ExposureClipping, Glare,
+};
 pub use file::{FileAspect, FileColourMode, FileDpi, FileFormat, FileKb, FilePixels};
+pub use quality::{blockiness, sharpness, Compression, Noise, Sharpness};
 
 use crate::decode::Photo;
 use crate::spec::Spec;
@@ -71,6 +83,21 @@ check_ids! {
     FileDpi => "file.dpi", "Resolution stored in the file.";
     FileColourMode => "file.colour_mode", "24-bit RGB without alpha.";
     FileKb => "file.kb", "File size in KB.";
+    BackgroundColour => "background.colour", "Mean background colour vs the allowed colours (CIEDE2000).";
+    BackgroundUniformity => "background.uniformity", "Largest colour difference of a background region from the background mean.";
+    BackgroundClutter => "background.clutter", "Background texture: a plain wall or a scene.";
+    BackgroundShadow => "background.shadow", "Darker band on the background beside the head.";
+    BackgroundFrame => "background.frame", "Straight frame edge near the border (photo of a photo, added border).";
+    ExposureBrightness => "exposure.brightness", "Median L* of the face skin.";
+    ExposureClipping => "exposure.clipping", "Fraction of the face clipped to white or black.";
+    ExposureBalance => "exposure.balance", "L* difference between the left and right face halves.";
+    ColourCast => "colour.cast", "Colour cast of skin and neutral background, named by hue.";
+    Sharpness => "sharpness", "Face sharpness at a fixed face scale.";
+    Compression => "compression", "JPEG blockiness on the face.";
+    Contrast => "contrast", "L* spread of the face (haze).";
+    Noise => "noise", "Grain in flat regions.";
+    Glare => "glare", "Fraction of skin with specular glare.";
+    ClothingContrast => "clothing.contrast", "Clothing vs the spec's background colour (CIEDE2000).";
 }
 
 impl fmt::Display for CheckId {
@@ -353,6 +380,8 @@ pub struct Context<'a> {
     pub working: &'a crate::imageops::Scaled,
     /// The face stage's findings, when it ran.
     pub face: Option<&'a crate::face::FaceAnalysis>,
+    /// The person mask at working resolution, when segmentation ran.
+    pub mask: Option<&'a crate::segment::PersonMask>,
 }
 
 /// One rule of a spec, judged on a photo.
@@ -371,6 +400,21 @@ pub static ALL: &[&dyn Rule] = &[
     &FileDpi,
     &FileColourMode,
     &FileKb,
+    &BackgroundColour,
+    &BackgroundUniformity,
+    &BackgroundClutter,
+    &BackgroundShadow,
+    &BackgroundFrame,
+    &ExposureBrightness,
+    &ExposureClipping,
+    &ExposureBalance,
+    &ColourCast,
+    &Sharpness,
+    &Compression,
+    &Contrast,
+    &Noise,
+    &Glare,
+    &ClothingContrast,
 ];
 
 /// Runs every rule on a photo.

@@ -385,9 +385,8 @@ impl Correction {
 /// Whether a failed check on the corrected photo breaks the invariant: quality and exposure
 /// checks may still fail on a hopeless input, and background checks when it was kept.
 pub fn is_invariant(id: &str, background_replaced: bool) -> bool {
-    !(id.starts_with("quality.")
-        || id.starts_with("exposure.")
-        || (!background_replaced && id.starts_with("background.")))
+    const ALWAYS: [&str; 5] = ["file.", "face.", "head.", "eyes.", "crop."];
+    ALWAYS.iter().any(|p| id.starts_with(p)) || (background_replaced && id.starts_with("background."))
 }
 
 /// Corrects one photo end to end: plan, render, encode, stage beside the destination, re-check
@@ -472,11 +471,15 @@ pub fn recheck(
         face: Some(canvas_face.clone()),
         boxes: vec![canvas_face.bbox],
     };
+    // The background checks judge the written photo through its own mask, as a later
+    // `idphoto check` of the output would.
+    let mask = crate::segment::segment(&working.image).ok();
     let ctx = checks::Context {
         spec,
         photo: written,
         working: &working,
         face: Some(&analysis),
+        mask: mask.as_ref(),
     };
     checks::run(&ctx)
         .into_iter()

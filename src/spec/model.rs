@@ -125,6 +125,13 @@ pub struct BackgroundRules {
     pub max_shadow_l: Option<f64>,
     /// Smallest CIEDE2000 distance between clothing and the background colour.
     pub min_clothing_delta_e: Option<f64>,
+    /// Largest background texture (mean luma gradient, 0–100 scale per working pixel) of a
+    /// plain background.
+    pub max_clutter: Option<f64>,
+    /// Smallest segmentation confidence (0–1) for background checks to judge at all.
+    pub min_mask_confidence: Option<f64>,
+    /// Largest fraction of a side that a straight edge near the border may span.
+    pub max_frame_fraction: Option<f64>,
 }
 
 /// Head geometry, in pixels of the output canvas (the spec's own coordinates).

@@ -138,8 +138,15 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
         ("background.max_uniformity", b.max_uniformity),
         ("background.max_shadow_l", b.max_shadow_l),
         ("background.min_clothing_delta_e", b.min_clothing_delta_e),
+        ("background.max_clutter", b.max_clutter),
     ] {
         positive(v, key)?;
+    }
+    for (key, v) in [
+        ("background.min_mask_confidence", b.min_mask_confidence),
+        ("background.max_frame_fraction", b.max_frame_fraction),
+    ] {
+        fraction(v, key)?;
     }
     if let (Some(warn), Some(max)) = (b.warn_delta_e, b.max_delta_e) {
         if warn > max {
@@ -268,11 +275,7 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
         ("quality.max_clipped_fraction", q.max_clipped_fraction),
         ("quality.max_glare_fraction", q.max_glare_fraction),
     ] {
-        if let Some(v) = v {
-            if !(0.0..=1.0).contains(&v) {
-                return Err((key, format!("is {v}; a fraction must be between 0 and 1")));
-            }
-        }
+        fraction(v, key)?;
     }
     for (key, v) in [
         ("quality.max_balance_l", q.max_balance_l),
@@ -300,6 +303,15 @@ fn range(r: &Option<Range>, key: &'static str) -> Result<(), Invalid> {
         }
     }
     Ok(())
+}
+
+fn fraction(v: Option<f64>, key: &'static str) -> Result<(), Invalid> {
+    match v {
+        Some(v) if !(0.0..=1.0).contains(&v) => {
+            Err((key, format!("is {v}; a fraction must be between 0 and 1")))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn positive(v: Option<f64>, key: &'static str) -> Result<(), Invalid> {

@@ -1,0 +1,467 @@
+//! Background checks on the person mask ([`crate::segment`]): colour, uniformity, clutter,
+//! shadow beside the head, the frame of a re-photographed picture, and clothing that would
+//! vanish into the background colour.
+
+use super::regions::{at_least, at_most, no_face, no_rule, FaceGeom};
+use super::{Check, CheckId, Context, Hint, Measure, Requirement, Rule, Status, Unit};
+use crate::colour::{delta_e2000, lightness, srgb_to_lab, MeanColour};
+use crate::segment::{BackgroundStats, PersonMask, BACKGROUND_ALPHA};
+
+const REASON_BACKGROUND: Option<&str> = Some("背景不符合要求");
+
+#[allow(clippy::result_large_err)] // the Err is the check to report, built once per photo
+/// The mask and background statistics when they can be trusted, else the "na" check to return.
+fn trusted<'a>(
+    ctx: &Context<'a>,
+    id: CheckId,
+) -> Result<(&'a PersonMask, &'a BackgroundStats), Check> {
+    let Some(mask) = ctx.mask else {
+        return Err(Check::not_applicable(
+            id,
+            Hint::new(
+                "无法分割人像与背景",
+                "the person could not be separated from the background",
+            ),
+        ));
+    };
+    let min_conf = ctx.spec.body.background.min_mask_confidence.unwrap_or(0.0);
+    if f64::from(mask.confidence) < min_conf {
+        return Err(Check::not_applicable(
+            id,
+            Hint::new(
+                format!(
+                    "人像与背景无法可靠区分（置信度 {:.2}）：请在纯色浅色墙前拍摄",
+                    mask.confidence
+                ),
+                format!(
+                    "the person cannot be told apart from the background reliably (confidence {:.2}): shoot against a plain light wall",
+                    mask.confidence
+                ),
+            ),
+        ));
+    }
+    let Some(bg) = &mask.background else {
+        return Err(Check::not_applicable(
+            id,
+            Hint::new("照片中几乎看不到背景", "almost no background is visible"),
+        ));
+    };
+    Ok((mask, bg))
+}
+
+#[allow(clippy::result_large_err)]
+/// Like [`trusted`], and the background is plain enough to measure (else `background.clutter`
+/// reports it and this check says so instead of guessing).
+fn plain<'a>(
+    ctx: &Context<'a>,
+    id: CheckId,
+) -> Result<(&'a PersonMask, &'a BackgroundStats), Check> {
+    let (mask, bg) = trusted(ctx, id)?;
+    if let Some(max) = ctx.spec.body.background.max_clutter {
+        if f64::from(bg.texture) > max {
+            return Err(Check::not_applicable(
+                id,
+                Hint::new(
+                    "背景杂乱，无法判断（见 background.clutter）：请在纯色浅色墙前拍摄",
+                    "background not plain, so this is not judged (see background.clutter): shoot against a plain light wall",
+                ),
+            ));
+        }
+    }
+    Ok((mask, bg))
+}
+
+/// Mean background colour vs the spec's allowed colours, CIEDE2000.
+pub struct BackgroundColour;
+
+impl Rule for BackgroundColour {
+    fn id(&self) -> CheckId {
+        CheckId::BackgroundColour
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let rules = &ctx.spec.body.background;
+        let (Some(allowed), Some(max)) = (&rules.allowed, rules.max_delta_e) else {
+            return no_rule(self.id(), "background.allowed / max_delta_e");
+        };
+        let (_, bg) = match plain(ctx, self.id()) {
+            Ok(v) => v,
+            Err(c) => return c,
+        };
+        let Some((nearest, de)) = allowed
+            .iter()
+            .map(|c| (c, delta_e2000(bg.mean_lab, srgb_to_lab(c.rgb))))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+        else {
+            return no_rule(self.id(), "background.allowed");
+        };
+        let de = f64::from(de);
+        let warn = rules.warn_delta_e.unwrap_or(max);
+        let status = if de <= warn {
+            Status::Pass
+        } else if de <= max {
+            Status::Warn
+        } else {
+            Status::Fail
+        };
+        let [r, g, b] = bg.mean_rgb;
+        let mut measured = Measure::number(de, Unit::DeltaE, 1);
+        measured.text = format!(
+            "{} from {} (mean #{r:02x}{g:02x}{b:02x})",
+            measured.text, nearest.name
+        );
+        let names: Vec<String> = allowed.iter().map(|c| c.name.clone()).collect();
+        let names_zh: Vec<String> = allowed
+            .iter()
+            .map(|c| c.name_zh.clone().unwrap_or_else(|| c.name.clone()))
+            .collect();
+        let mut required = Requirement::range(None, Some(max), Unit::DeltaE, 1);
+        required.text = format!("{} from {}", required.text, names.join(" or "));
+        Check::judged(
+            self.id(),
+            status,
+            measured,
+            required,
+            Hint::new(
+                format!("背景须为{}：在{}纯色墙前拍摄，或使用修正照片（替换背景）", names_zh.join("或"), names_zh.join("或")),
+                format!(
+                    "the background must be {}: shoot against a {} wall, or use the corrected photo (background replaced)",
+                    names.join(" or "),
+                    names.join(" or ")
+                ),
+            ),
+            REASON_BACKGROUND,
+        )
+    }
+}
+
+/// Largest colour difference of a background region from the background mean.
+pub struct BackgroundUniformity;
+
+impl Rule for BackgroundUniformity {
+    fn id(&self) -> CheckId {
+        CheckId::BackgroundUniformity
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(max) = ctx.spec.body.background.max_uniformity else {
+            return no_rule(self.id(), "background.max_uniformity");
+        };
+        let (_, bg) = match plain(ctx, self.id()) {
+            Ok(v) => v,
+            Err(c) => return c,
+        };
+        if bg.cells.len() < 3 {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new(
+                    "可见背景太少，无法比较各区域",
+                    "too little background to compare regions",
+                ),
+            );
+        }
+        let worst = bg
+            .cells
+            .iter()
+            .map(|c| delta_e2000(c.lab, bg.mean_lab))
+            .fold(0f32, f32::max);
+        let mut measured = Measure::number(f64::from(worst), Unit::DeltaE, 1);
+        measured.text = format!("{} across {} regions", measured.text, bg.cells.len());
+        at_most(
+            self.id(),
+            measured,
+            f64::from(worst),
+            max,
+            1,
+            Hint::new(
+                "背景明暗或颜色不均（渐变、色块）：均匀照亮背景墙，或使用修正照片",
+                "the background is uneven (gradient or blotches): light the wall evenly, or use the corrected photo",
+            ),
+            REASON_BACKGROUND,
+        )
+    }
+}
+
+/// Texture of the background: a plain wall or a scene.
+pub struct BackgroundClutter;
+
+impl Rule for BackgroundClutter {
+    fn id(&self) -> CheckId {
+        CheckId::BackgroundClutter
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(max) = ctx.spec.body.background.max_clutter else {
+            return no_rule(self.id(), "background.max_clutter");
+        };
+        let (_, bg) = match trusted(ctx, self.id()) {
+            Ok(v) => v,
+            Err(c) => return c,
+        };
+        let v = f64::from(bg.texture);
+        at_most(
+            self.id(),
+            Measure::number(v, Unit::Score, 2),
+            v,
+            max,
+            2,
+            Hint::new(
+                "背景不是纯色（有物体或图案）：请在纯色浅色墙前拍摄",
+                "background not plain (objects or a pattern): shoot against a plain light wall",
+            ),
+            REASON_BACKGROUND,
+        )
+    }
+}
+
+/// A darker band on the background right beside the head and shoulders.
+pub struct BackgroundShadow;
+
+impl Rule for BackgroundShadow {
+    fn id(&self) -> CheckId {
+        CheckId::BackgroundShadow
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(max) = ctx.spec.body.background.max_shadow_l else {
+            return no_rule(self.id(), "background.max_shadow_l");
+        };
+        let (mask, _) = match plain(ctx, self.id()) {
+            Ok(v) => v,
+            Err(c) => return c,
+        };
+        let Some(face) = FaceGeom::of(ctx) else {
+            return no_face(self.id());
+        };
+        let Some((darkening, side)) = shadow(&ctx.working.image, mask, &face) else {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new(
+                    "头部两侧可见背景太少",
+                    "too little background beside the head",
+                ),
+            );
+        };
+        let mut measured = Measure::number(darkening, Unit::Lightness, 1);
+        measured.text = format!("{} darker beside the head ({side})", measured.text);
+        at_most(
+            self.id(),
+            measured,
+            darkening,
+            max,
+            1,
+            Hint::new(
+                "头部旁的背景上有阴影：人离墙远一些，光从正面或两侧均匀照射",
+                "a shadow falls on the background beside the head: stand further from the wall and light it evenly from the front",
+            ),
+            Some("图像有阴影"),
+        )
+    }
+}
+
+/// Band geometry of the shadow search, in inter-eye distances: skip `GAP` next to the silhouette
+/// (hair wisps, mask blur), measure a `BAND`-wide strip, compare with a strip `FAR` further out.
+const SHADOW_GAP: f32 = 0.08;
+const SHADOW_BAND: f32 = 0.3;
+const SHADOW_FAR: f32 = 0.9;
+/// Fewest samples per side for a mean worth comparing.
+const SHADOW_MIN_SAMPLES: usize = 50;
+
+/// The largest darkening (far − near mean L*) on either side, and which side.
+fn shadow(
+    img: &image::RgbImage,
+    mask: &PersonMask,
+    face: &FaceGeom,
+) -> Option<(f64, &'static str)> {
+    let (w, h) = img.dimensions();
+    let alpha = &mask.alpha;
+    let top = (face.eye_y - 1.6 * face.d).max(0.0) as u32;
+    let bottom = ((face.chin[1] + 1.0 * face.lower()) as u32).min(h);
+    let gap = (SHADOW_GAP * face.d).max(3.0);
+    let band = (SHADOW_BAND * face.d).max(3.0);
+    let far = SHADOW_FAR * face.d;
+    // [near sum, near n, far sum, far n] for image left and right.
+    let mut acc = [[0f64; 4]; 2];
+    for y in top..bottom {
+        let row = |x: u32| alpha.get_pixel(x, y)[0];
+        let Some(xl) = (0..w).find(|&x| row(x) >= 128) else {
+            continue;
+        };
+        let xr = (0..w).rev().find(|&x| row(x) >= 128).unwrap_or(xl);
+        for (side, edge, dir) in [(0usize, xl as f32, -1f32), (1, xr as f32, 1.0)] {
+            let mut sample = |from: f32, to: f32, slot: usize| {
+                let (a, b) = if from < to { (from, to) } else { (to, from) };
+                if a < 0.0 || b >= w as f32 {
+                    return;
+                }
+                let mut vals = Vec::new();
+                for x in a as u32..b as u32 {
+                    if alpha.get_pixel(x, y)[0] >= BACKGROUND_ALPHA {
+                        return; // the strip touches the person (an arm, a second head): skip row
+                    }
+                    vals.push(lightness(img.get_pixel(x, y).0));
+                }
+                acc[side][slot] += vals.iter().map(|&v| f64::from(v)).sum::<f64>();
+                acc[side][slot + 1] += vals.len() as f64;
+            };
+            let near0 = edge + dir * gap;
+            let near1 = near0 + dir * band;
+            let far0 = edge + dir * (gap + far);
+            sample(near0, near1, 0);
+            sample(far0, far0 + dir * band, 2);
+        }
+    }
+    [("image left", acc[0]), ("image right", acc[1])]
+        .into_iter()
+        .filter(|(_, a)| a[1] as usize >= SHADOW_MIN_SAMPLES && a[3] as usize >= SHADOW_MIN_SAMPLES)
+        .map(|(side, a)| ((a[2] / a[3] - a[0] / a[1]).max(0.0), side))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+}
+
+/// Straight edges across the photo near its border: the frame of a photographed print or
+/// screen, or a border added around the photo.
+pub struct BackgroundFrame;
+
+/// Luma step (0–100) across two pixels that counts as an edge.
+const FRAME_EDGE_STEP: f32 = 10.0;
+/// Only lines within this fraction of the border are searched.
+const FRAME_BORDER: f32 = 0.2;
+
+impl Rule for BackgroundFrame {
+    fn id(&self) -> CheckId {
+        CheckId::BackgroundFrame
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(max) = ctx.spec.body.background.max_frame_fraction else {
+            return no_rule(self.id(), "background.max_frame_fraction");
+        };
+        let v = f64::from(frame_line(&ctx.working.image, ctx.mask));
+        let mut measured = Measure::number(v, Unit::Ratio, 2);
+        measured.text = format!("{} of a side", measured.text);
+        at_most(
+            self.id(),
+            measured,
+            v,
+            max,
+            2,
+            Hint::new(
+                "照片边缘附近有直线边框（翻拍的照片或屏幕、加了边框）：请用原始照片，不要翻拍",
+                "a straight frame edge runs along the border (a photographed print or screen, or an added border): use the original photo, not a photo of it",
+            ),
+            Some("请上传近期免冠证照原图"),
+        )
+    }
+}
+
+/// The longest straight edge parallel to a side within [`FRAME_BORDER`] of it, as a fraction of
+/// that side; person pixels never count.
+fn frame_line(img: &image::RgbImage, mask: Option<&PersonMask>) -> f32 {
+    let (w, h) = img.dimensions();
+    if w < 8 || h < 8 {
+        return 0.0;
+    }
+    let luma = |x: u32, y: u32| {
+        let p = img.get_pixel(x, y);
+        (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])) / 2.55
+    };
+    let person = |x: u32, y: u32| mask.is_some_and(|m| m.alpha.get_pixel(x, y)[0] >= 128);
+    let band_h = ((h as f32 * FRAME_BORDER) as u32).max(3);
+    let band_w = ((w as f32 * FRAME_BORDER) as u32).max(3);
+    let rows = (2..band_h).chain(h.saturating_sub(band_h)..h - 2);
+    let mut best = 0f32;
+    for y in rows {
+        let n = (0..w)
+            .filter(|&x| {
+                !(person(x, y - 2) || person(x, y + 2))
+                    && (luma(x, y + 2) - luma(x, y - 2)).abs() >= FRAME_EDGE_STEP
+            })
+            .count();
+        best = best.max(n as f32 / w as f32);
+    }
+    let cols = (2..band_w).chain(w.saturating_sub(band_w)..w - 2);
+    for x in cols {
+        let n = (0..h)
+            .filter(|&y| {
+                !(person(x - 2, y) || person(x + 2, y))
+                    && (luma(x + 2, y) - luma(x - 2, y)).abs() >= FRAME_EDGE_STEP
+            })
+            .count();
+        best = best.max(n as f32 / h as f32);
+    }
+    best
+}
+
+/// Clothing below the face vs the spec's background colour.
+pub struct ClothingContrast;
+
+impl Rule for ClothingContrast {
+    fn id(&self) -> CheckId {
+        CheckId::ClothingContrast
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let rules = &ctx.spec.body.background;
+        let (Some(min), Some(colour)) = (
+            rules.min_clothing_delta_e,
+            rules.allowed.as_ref().and_then(|a| a.first()),
+        ) else {
+            return no_rule(self.id(), "background.min_clothing_delta_e");
+        };
+        let Some(mask) = ctx.mask else {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new(
+                    "无法分割人像与背景",
+                    "the person could not be separated from the background",
+                ),
+            );
+        };
+        let Some(face) = FaceGeom::of(ctx) else {
+            return no_face(self.id());
+        };
+        let img = &ctx.working.image;
+        let (w, h) = img.dimensions();
+        let y0 = (face.chin[1] + 0.5 * face.lower()).max(0.0) as u32;
+        let y1 = ((face.chin[1] + 2.5 * face.lower()) as u32).min(h);
+        let half_neck = 0.45 * (face.x1 - face.x0);
+        let mut mean = MeanColour::default();
+        for y in y0..y1 {
+            for x in 0..w {
+                if (x as f32 - face.mid_x).abs() > half_neck && mask.alpha.get_pixel(x, y)[0] >= 230
+                {
+                    mean.add(img.get_pixel(x, y).0);
+                }
+            }
+        }
+        let min_px = (face.d * face.d) as u64;
+        let Some(lab) = mean.lab().filter(|_| mean.count() >= min_px) else {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new("照片中看不到肩部衣服", "no clothing visible below the face"),
+            );
+        };
+        let de = f64::from(delta_e2000(lab, srgb_to_lab(colour.rgb)));
+        let mut measured = Measure::number(de, Unit::DeltaE, 1);
+        measured.text = format!("{} from {}", measured.text, colour.name);
+        let zh = colour
+            .name_zh
+            .clone()
+            .unwrap_or_else(|| colour.name.clone());
+        at_least(
+            self.id(),
+            measured,
+            de,
+            min,
+            1,
+            Hint::new(
+                format!("衣服颜色与{zh}背景太接近，换背景后肩膀会融进背景：换一件深色或对比明显的衣服"),
+                format!(
+                    "the clothing is too close to the {} background; once replaced, the shoulders would vanish: wear darker or contrasting clothes",
+                    colour.name
+                ),
+            ),
+            Some("衣服颜色与背景色相近"),
+        )
+    }
+}

@@ -1,0 +1,356 @@
+//! Light and colour on the face: brightness, clipping, left/right balance, colour cast,
+//! contrast (haze) and glare. Regions: [`super::regions`].
+
+use super::regions::{at_least, at_most, no_face, no_rule, quantile, FaceGeom, Rect};
+use super::{Check, CheckId, Context, Hint, Measure, Requirement, Rule, Status, Unit};
+use crate::colour::{chroma, lightness, srgb_to_lab, Cast, MeanColour};
+
+/// Channel value at or above which a pixel counts as a clipped highlight.
+const CLIP_HIGH: u8 = 250;
+/// Largest channel at or below which a pixel counts as a crushed shadow.
+const CLIP_LOW: u8 = 8;
+/// OFIQ NaturalColour's box of natural skin in a*, b* (ISO/IEC 29794-5, `NaturalColour.cpp`).
+const SKIN_A: [f32; 2] = [5.0, 25.0];
+const SKIN_B: [f32; 2] = [5.0, 35.0];
+/// An allowed background colour with less chroma than this is neutral (white, grey): its own
+/// chroma in the photo is a cast.
+const NEUTRAL_CHROMA: f32 = 10.0;
+/// Glare: skin at least this much brighter (L*) than the median skin, ...
+const GLARE_ABOVE_MEDIAN: f32 = 15.0;
+/// ... at least this bright (L*), ...
+const GLARE_MIN_L: f32 = 80.0;
+/// ... and nearly colourless (HSV saturation), like a specular reflection of the light.
+const GLARE_MAX_SATURATION: f32 = 0.25;
+
+/// Mean L* of the face skin.
+pub struct ExposureBrightness;
+
+impl Rule for ExposureBrightness {
+    fn id(&self) -> CheckId {
+        CheckId::ExposureBrightness
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some([lo, hi]) = ctx.spec.body.quality.face_l else {
+            return no_rule(self.id(), "quality.face_l");
+        };
+        let Some(face) = FaceGeom::of(ctx) else {
+            return no_face(self.id());
+        };
+        let mut l: Vec<f32> = face.skin(&ctx.working.image).map(lightness).collect();
+        let Some(v) = quantile(&mut l, 0.5).map(f64::from) else {
+            return no_face(self.id());
+        };
+        let dark = v < lo;
+        let required = Requirement::range(Some(lo), Some(hi), Unit::Lightness, 0);
+        let status = if required.contains(v) {
+            Status::Pass
+        } else {
+            Status::Fail
+        };
+        Check::judged(
+            self.id(),
+            status,
+            Measure::number(v, Unit::Lightness, 1),
+            required,
+            if dark {
+                Hint::new(
+                    "脸部太暗：面向窗户在白天拍摄，或增加正面光线",
+                    "the face is too dark: shoot by day facing a window, or add light from the front",
+                )
+            } else {
+                Hint::new(
+                    "脸部太亮：避免强光直射和闪光灯，降低曝光",
+                    "the face is too bright: avoid direct sun and flash, lower the exposure",
+                )
+            },
+            Some(if dark { "曝光不足" } else { "曝光过度" }),
+        )
+    }
+}
+
+/// Fractions of the face clipped to white or crushed to black.
+pub struct ExposureClipping;
+
+impl Rule for ExposureClipping {
+    fn id(&self) -> CheckId {
+        CheckId::ExposureClipping
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(max) = ctx.spec.body.quality.max_clipped_fraction else {
+            return no_rule(self.id(), "quality.max_clipped_fraction");
+        };
+        let Some(face) = FaceGeom::of(ctx) else {
+            return no_face(self.id());
+        };
+        let (mut n, mut high, mut low) = (0usize, 0usize, 0usize);
+        for p in face.oval(&ctx.working.image) {
+            n += 1;
+            let m = p[0].max(p[1]).max(p[2]);
+            high += usize::from(m >= CLIP_HIGH);
+            low += usize::from(m <= CLIP_LOW);
+        }
+        if n == 0 {
+            return no_face(self.id());
+        }
+        let (fh, fl) = (high as f64 / n as f64, low as f64 / n as f64);
+        let v = fh.max(fl);
+        let mut measured = Measure::number(v, Unit::Ratio, 3);
+        measured.text = format!("{} (white {:.3}, black {:.3})", measured.text, fh, fl);
+        let over = fh >= fl;
+        at_most(
+            self.id(),
+            measured,
+            v,
+            max,
+            3,
+            if over {
+                Hint::new(
+                    "脸部有过曝成纯白的区域：降低曝光，避免强光直射",
+                    "parts of the face are blown out to white: lower the exposure, avoid direct light",
+                )
+            } else {
+                Hint::new(
+                    "脸部有死黑的区域：增加正面光线",
+                    "parts of the face are crushed to black: add light from the front",
+                )
+            },
+            Some(if over { "曝光过度" } else { "曝光不足" }),
+        )
+    }
+}
+
+/// Left vs right half of the face.
+pub struct ExposureBalance;
+
+impl Rule for ExposureBalance {
+    fn id(&self) -> CheckId {
+        CheckId::ExposureBalance
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(max) = ctx.spec.body.quality.max_balance_l else {
+            return no_rule(self.id(), "quality.max_balance_l");
+        };
+        // The cheek patches, as OFIQ's IlluminationUniformity zones: the wider lower-face halves
+        // read beards and glasses shadows as imbalance.
+        let Some([left, right]) =
+            FaceGeom::of(ctx).and_then(|f| <[Rect; 2]>::try_from(f.cheeks()).ok())
+        else {
+            return no_face(self.id());
+        };
+        let median = |r: Rect| {
+            let mut l: Vec<f32> = r.pixels(&ctx.working.image).map(lightness).collect();
+            quantile(&mut l, 0.5)
+        };
+        let (Some(l), Some(r)) = (median(left), median(right)) else {
+            return no_face(self.id());
+        };
+        let v = f64::from((l - r).abs());
+        let mut measured = Measure::number(v, Unit::Lightness, 1);
+        measured.text = format!("{} (image left {:.0}, right {:.0})", measured.text, l, r);
+        at_most(
+            self.id(),
+            measured,
+            v,
+            max,
+            1,
+            Hint::new(
+                "脸部一侧偏暗（侧光或阴影）：正对光源，或在暗侧补光",
+                "one side of the face is darker (side light or a shadow): face the light, or add light on the dark side",
+            ),
+            Some("曝光不均匀"),
+        )
+    }
+}
+
+/// Colour cast of skin and neutral background, named by its hue.
+pub struct ColourCast;
+
+impl Rule for ColourCast {
+    fn id(&self) -> CheckId {
+        CheckId::ColourCast
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(max) = ctx.spec.body.quality.max_cast_chroma else {
+            return no_rule(self.id(), "quality.max_cast_chroma");
+        };
+        let mut vectors: Vec<(&str, [f32; 2])> = Vec::new();
+        if let Some(face) = FaceGeom::of(ctx) {
+            let mut m = MeanColour::default();
+            face.cheeks()
+                .iter()
+                .flat_map(|r| r.pixels(&ctx.working.image))
+                .for_each(|p| m.add(p));
+            if let Some([_, a, b]) = m.lab() {
+                let off = |v: f32, [lo, hi]: [f32; 2]| v - v.clamp(lo, hi);
+                vectors.push(("skin", [off(a, SKIN_A), off(b, SKIN_B)]));
+            }
+        }
+        let neutral = ctx
+            .spec
+            .body
+            .background
+            .allowed
+            .as_ref()
+            .and_then(|a| a.first())
+            .map(|c| srgb_to_lab(c.rgb))
+            .filter(|lab| chroma(*lab) < NEUTRAL_CHROMA);
+        let plain = |texture: f32| {
+            ctx.spec
+                .body
+                .background
+                .max_clutter
+                .is_none_or(|m| f64::from(texture) <= m)
+        };
+        let min_conf = ctx.spec.body.background.min_mask_confidence.unwrap_or(0.0);
+        if let (Some(reference), Some(mask)) = (neutral, ctx.mask) {
+            if let Some(bg) = mask
+                .background
+                .as_ref()
+                .filter(|bg| plain(bg.texture) && f64::from(mask.confidence) >= min_conf)
+            {
+                vectors.push((
+                    "background",
+                    [bg.mean_lab[1] - reference[1], bg.mean_lab[2] - reference[2]],
+                ));
+            }
+        }
+        let Some((source, [da, db])) = vectors
+            .into_iter()
+            .max_by(|a, b| a.1[0].hypot(a.1[1]).total_cmp(&b.1[0].hypot(b.1[1])))
+        else {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new(
+                    "既无人脸也无可用的纯色背景，无法判断偏色",
+                    "neither a face nor a plain background to judge a colour cast on",
+                ),
+            );
+        };
+        let v = f64::from(da.hypot(db));
+        let cast = Cast::of(da, db);
+        let mut measured = Measure::number(v, Unit::DeltaE, 1);
+        measured.text = if v > 0.05 {
+            format!("{} toward {} ({source})", measured.text, cast.en())
+        } else {
+            format!("{} ({source})", measured.text)
+        };
+        at_most(
+            self.id(),
+            measured,
+            v,
+            max,
+            1,
+            Hint::new(
+                format!("照片偏{}：关闭滤镜和美颜，在自然白光下拍摄（调好白平衡）", cast.zh()),
+                format!(
+                    "the photo has a {} cast: turn off filters, shoot in neutral daylight (fix the white balance)",
+                    cast.en()
+                ),
+            ),
+            Some(cast.official()),
+        )
+    }
+}
+
+/// Spread of L* on the face: a hazy, washed-out photo has little.
+pub struct Contrast;
+
+impl Rule for Contrast {
+    fn id(&self) -> CheckId {
+        CheckId::Contrast
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(min) = ctx.spec.body.quality.min_contrast_l else {
+            return no_rule(self.id(), "quality.min_contrast_l");
+        };
+        let Some(face) = FaceGeom::of(ctx) else {
+            return no_face(self.id());
+        };
+        let mut l: Vec<f32> = face.oval(&ctx.working.image).map(lightness).collect();
+        let (Some(p5), Some(p95)) = (quantile(&mut l, 0.05), quantile(&mut l, 0.95)) else {
+            return no_face(self.id());
+        };
+        let v = f64::from(p95 - p5);
+        let mut measured = Measure::number(v, Unit::Lightness, 1);
+        measured.text = format!("{} (p5 {:.0} – p95 {:.0})", measured.text, p5, p95);
+        at_least(
+            self.id(),
+            measured,
+            v,
+            min,
+            1,
+            Hint::new(
+                "照片发灰、对比度低：擦净镜头，避免逆光和雾化滤镜",
+                "the photo is hazy with low contrast: clean the lens, avoid backlight and haze filters",
+            ),
+            Some("图像灰朦"),
+        )
+    }
+}
+
+/// Specular highlights on the skin (forehead, nose, cheeks).
+pub struct Glare;
+
+impl Rule for Glare {
+    fn id(&self) -> CheckId {
+        CheckId::Glare
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(max) = ctx.spec.body.quality.max_glare_fraction else {
+            return no_rule(self.id(), "quality.max_glare_fraction");
+        };
+        let Some(face) = FaceGeom::of(ctx) else {
+            return no_face(self.id());
+        };
+        let img = &ctx.working.image;
+        let (w, h) = img.dimensions();
+        let nose = Rect::clipped(
+            face.mid_x - 0.2 * face.d,
+            face.eye_y + 0.1 * face.lower(),
+            face.mid_x + 0.2 * face.d,
+            face.eye_y + 0.55 * face.lower(),
+            w,
+            h,
+        );
+        let px: Vec<[u8; 3]> = face
+            .cheeks()
+            .into_iter()
+            .chain(face.forehead())
+            .chain(nose)
+            .flat_map(|r| r.pixels(img))
+            .collect();
+        let mut l: Vec<f32> = px.iter().map(|&p| lightness(p)).collect();
+        let Some(median) = quantile(&mut l.clone(), 0.5) else {
+            return no_face(self.id());
+        };
+        let floor = (median + GLARE_ABOVE_MEDIAN).max(GLARE_MIN_L);
+        let glare = px
+            .iter()
+            .zip(l.iter_mut())
+            .filter(|(p, l)| {
+                let hi = f32::from(p[0].max(p[1]).max(p[2]));
+                let lo = f32::from(p[0].min(p[1]).min(p[2]));
+                **l >= floor && hi > 0.0 && (hi - lo) / hi <= GLARE_MAX_SATURATION
+            })
+            .count();
+        let v = glare as f64 / px.len() as f64;
+        at_most(
+            self.id(),
+            Measure::number(v, Unit::Ratio, 3),
+            v,
+            max,
+            3,
+            Hint::new(
+                "脸部反光：用柔和的漫射光，吸掉额头和鼻子上的油光，不用闪光灯",
+                "glare on the skin: use soft diffuse light, blot shine off forehead and nose, no flash",
+            ),
+            Some("脸部反光强烈"),
+        )
+    }
+}

@@ -1,0 +1,269 @@
+//! Image quality of the face: sharpness normalised for face size, JPEG blockiness, and grain in
+//! flat regions.
+
+use super::regions::{at_least, at_most, no_face, no_rule, quantile, FaceGeom, Rect};
+use super::{Check, CheckId, Context, Hint, Measure, Rule, Unit};
+use crate::decode::Format;
+use crate::segment::box_mean;
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+use image::RgbImage;
+
+/// Sharpness is measured with the face resampled so the eyes are this many pixels apart: close
+/// to the ID card's own scale (GA 461: face width 207 px ≈ 87 px between the eyes), so a face is
+/// judged sharp when it will be sharp in the document, whatever the size of the source.
+const SHARPNESS_INTER_EYE_PX: f32 = 64.0;
+/// Most photo pixels the blockiness measure reads (rows are skipped beyond this).
+const BLOCKINESS_MAX_SAMPLES: usize = 400_000;
+/// Side of the blocks the noise estimate works on, working px.
+const NOISE_BLOCK: u32 = 16;
+/// Quantile of the block noise levels taken as the photo's noise: the flattest blocks carry
+/// noise only; texture raises the others.
+const NOISE_QUANTILE: f32 = 0.25;
+
+fn luma(p: [u8; 3]) -> f32 {
+    (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])) / 2.55
+}
+
+/// Face sharpness: fine-detail energy over mid-detail energy at a fixed face scale.
+pub struct Sharpness;
+
+impl Rule for Sharpness {
+    fn id(&self) -> CheckId {
+        CheckId::Sharpness
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(min) = ctx.spec.body.quality.min_sharpness else {
+            return no_rule(self.id(), "quality.min_sharpness");
+        };
+        let Some(face) = ctx.face.and_then(|f| f.face.as_ref()) else {
+            return no_face(self.id());
+        };
+        let Some(v) = sharpness(&ctx.photo.image, face) else {
+            return no_face(self.id());
+        };
+        at_least(
+            self.id(),
+            Measure::number(v, Unit::Score, 2),
+            v,
+            min,
+            2,
+            Hint::new(
+                "人脸不清晰（失焦、抖动或由小图放大）：对焦在脸上，手持稳定，使用原始大图",
+                "the face is not sharp (out of focus, shaken, or enlarged from a small picture): focus on the face, hold still, use the original full-size photo",
+            ),
+            Some("聚焦不清"),
+        )
+    }
+}
+
+/// 100 × mean |I − box₃(I)| / mean |I − mean(I)| of the eyes-nose-mouth region resampled to
+/// [`SHARPNESS_INTER_EYE_PX`]: the fine-detail energy relative to the region's contrast, so
+/// lighting does not matter; blur or enlargement removes the fine band.
+pub fn sharpness(photo: &RgbImage, face: &crate::face::Face) -> Option<f64> {
+    let d = face.inter_eye();
+    if d < 4.0 {
+        return None;
+    }
+    let [mx, my] = face.eye_mid();
+    let (w, h) = photo.dimensions();
+    let r = Rect::clipped(mx - d, my - 0.5 * d, mx + d, my + 1.4 * d, w, h)?;
+    let crop = image::imageops::crop_imm(photo, r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0).to_image();
+    let k = SHARPNESS_INTER_EYE_PX / d;
+    let (cw, ch) = (
+        ((crop.width() as f32 * k).round() as u32).max(16),
+        ((crop.height() as f32 * k).round() as u32).max(16),
+    );
+    let mut dst = RgbImage::new(cw, ch);
+    Resizer::new()
+        .resize(
+            &crop,
+            &mut dst,
+            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)),
+        )
+        .ok()?;
+    let g: Vec<f32> = dst.pixels().map(|p| luma(p.0)).collect();
+    let (cw, ch) = (cw as usize, ch as usize);
+    let b1 = box_mean(&g, cw, ch, 1);
+    let mean = g.iter().map(|&v| f64::from(v)).sum::<f64>() / g.len() as f64;
+    let (mut fine, mut spread) = (0f64, 0f64);
+    for k in 0..g.len() {
+        fine += f64::from((g[k] - b1[k]).abs());
+        spread += (f64::from(g[k]) - mean).abs();
+    }
+    (spread > 0.0).then(|| 100.0 * fine / spread)
+}
+
+/// JPEG blockiness on the face at full resolution.
+pub struct Compression;
+
+impl Rule for Compression {
+    fn id(&self) -> CheckId {
+        CheckId::Compression
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(max) = ctx.spec.body.quality.max_blockiness else {
+            return no_rule(self.id(), "quality.max_blockiness");
+        };
+        if ctx.photo.info.format != Format::Jpeg {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new(
+                    "不是 JPEG 文件，无压缩块效应",
+                    "not a JPEG, so no block artefacts",
+                ),
+            );
+        }
+        let Some(face) = ctx.face.and_then(|f| f.face.as_ref()) else {
+            return no_face(self.id());
+        };
+        let Some(v) = blockiness(&ctx.photo.image, face) else {
+            return no_face(self.id());
+        };
+        let mut measured = Measure::number(v, Unit::Ratio, 2);
+        if let Some(q) = ctx.photo.info.jpeg_quality {
+            measured.text = format!("{} (JPEG quality ≈ {q})", measured.text);
+        }
+        at_most(
+            self.id(),
+            measured,
+            v,
+            max,
+            2,
+            Hint::new(
+                "压缩过度，出现马赛克方块：用原始照片，不要反复压缩或经聊天软件转发",
+                "over-compressed, with visible 8×8 blocks: use the original photo, not one re-compressed or sent through a chat app",
+            ),
+            Some("图像不清晰"),
+        )
+    }
+}
+
+/// Strongest 8-pixel phase of horizontal and vertical luma steps over the median phase, on the
+/// face box; 1.0 means no block grid. Every phase is tried, so a crop or rotation that moved the
+/// JPEG grid is still found.
+pub fn blockiness(photo: &RgbImage, face: &crate::face::Face) -> Option<f64> {
+    let (w, h) = photo.dimensions();
+    let [x, y, bw, bh] = face.bbox;
+    let r = Rect::clipped(x, y, x + bw, y + bh, w, h)?;
+    if r.x1 - r.x0 < 32 || r.y1 - r.y0 < 32 {
+        return None;
+    }
+    let step = (r.area() as usize / BLOCKINESS_MAX_SAMPLES).max(1) as u32;
+    let mut col = [0f64; 8];
+    let mut row = [0f64; 8];
+    let l = |x: u32, y: u32| luma(photo.get_pixel(x, y).0);
+    for y in (r.y0 + 1..r.y1).step_by(step as usize) {
+        for x in r.x0 + 1..r.x1 {
+            let v = l(x, y);
+            col[(x % 8) as usize] += f64::from((v - l(x - 1, y)).abs());
+            row[(y % 8) as usize] += f64::from((v - l(x, y - 1)).abs());
+        }
+    }
+    let ratio = |mut a: [f64; 8]| {
+        let peak = a.iter().copied().fold(0f64, f64::max);
+        a.sort_by(f64::total_cmp);
+        let median = (a[3] + a[4]) / 2.0;
+        (median > 0.0).then(|| peak / median)
+    };
+    Some((ratio(col)? + ratio(row)?) / 2.0)
+}
+
+/// Grain in flat regions (skin and background).
+pub struct Noise;
+
+impl Rule for Noise {
+    fn id(&self) -> CheckId {
+        CheckId::Noise
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(max) = ctx.spec.body.quality.max_noise_l else {
+            return no_rule(self.id(), "quality.max_noise_l");
+        };
+        let img = &ctx.working.image;
+        let mut regions: Vec<Rect> = Vec::new();
+        if let Some(face) = FaceGeom::of(ctx) {
+            regions.extend(face.cheeks());
+            regions.extend(face.forehead());
+        }
+        if let Some(bg) = ctx.mask.and_then(|m| m.background.as_ref()) {
+            let (w, h) = img.dimensions();
+            regions.extend(bg.cells.iter().filter_map(|c| {
+                Rect::clipped(
+                    c.x as f32,
+                    c.y as f32,
+                    (c.x + c.size) as f32,
+                    (c.y + c.size) as f32,
+                    w,
+                    h,
+                )
+            }));
+        }
+        let mut sigmas: Vec<f32> = regions.iter().flat_map(|r| block_noise(img, r)).collect();
+        let Some(v) = quantile(&mut sigmas, NOISE_QUANTILE).map(f64::from) else {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new(
+                    "没有可测噪点的平坦区域",
+                    "no flat region to measure noise on",
+                ),
+            );
+        };
+        let mut measured = Measure::number(v, Unit::Lightness, 2);
+        measured.text = format!("σ {}", measured.text);
+        at_most(
+            self.id(),
+            measured,
+            v,
+            max,
+            2,
+            Hint::new(
+                "照片有噪点（沙点）：在明亮处拍摄，不要用数码变焦或高 ISO",
+                "the photo is grainy: shoot in brighter light, without digital zoom or high ISO",
+            ),
+            Some("图像有沙点"),
+        )
+    }
+}
+
+/// Immerkær's noise estimate ("Fast noise variance estimation", CVIU 1996) on each full
+/// [`NOISE_BLOCK`]² block of a region: σ = √(π/2) / (6 (W−2)(H−2)) · Σ |I ∗ N|, with N the
+/// difference of two Laplacians, on luma scaled 0–100 (≈ L* units).
+fn block_noise(img: &RgbImage, r: &Rect) -> Vec<f32> {
+    let b = NOISE_BLOCK;
+    let mut out = Vec::new();
+    let mut by = r.y0;
+    while by + b <= r.y1 {
+        let mut bx = r.x0;
+        while bx + b <= r.x1 {
+            let bu = b as usize;
+            let mut buf = Vec::with_capacity(bu * bu);
+            for y in by..by + b {
+                for x in bx..bx + b {
+                    buf.push(luma(img.get_pixel(x, y).0));
+                }
+            }
+            let l = |x: usize, y: usize| buf[y * bu + x];
+            let mut sum = 0f32;
+            for y in 1..bu - 1 {
+                for x in 1..bu - 1 {
+                    let v = l(x - 1, y - 1) - 2.0 * l(x, y - 1) + l(x + 1, y - 1)
+                        - 2.0 * l(x - 1, y)
+                        + 4.0 * l(x, y)
+                        - 2.0 * l(x + 1, y)
+                        + l(x - 1, y + 1)
+                        - 2.0 * l(x, y + 1)
+                        + l(x + 1, y + 1);
+                    sum += v.abs();
+                }
+            }
+            let n = ((b - 2) * (b - 2)) as f32;
+            out.push((std::f32::consts::FRAC_PI_2).sqrt() * sum / (6.0 * n));
+            bx += b;
+        }
+        by += b;
+    }
+    out
+}
