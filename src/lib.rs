@@ -60,11 +60,15 @@ pub fn check_file(path: &Path, spec: &Spec, options: &Options) -> Report {
 /// Judges an already decoded photo.
 pub fn check_photo(path: &Path, photo: &decode::Photo, spec: &Spec) -> Report {
     let working = imageops::downscale(&photo.image, ANALYSIS_MAX_SIDE);
+    let analysis = match face::analyse(&working, &photo.image) {
+        Ok(a) => a,
+        Err(e) => return Report::error(path.to_path_buf(), spec.key(), &e),
+    };
     let ctx = checks::Context {
         spec,
         photo,
         working: &working,
-        face: None,
+        face: Some(&analysis),
     };
     let checks = checks::run(&ctx);
     Report {
@@ -75,5 +79,6 @@ pub fn check_photo(path: &Path, photo: &decode::Photo, spec: &Spec) -> Report {
         image: Some(photo.info.clone()),
         output: None,
         error: None,
+        face: Some(analysis),
     }
 }

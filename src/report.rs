@@ -109,6 +109,8 @@ pub struct Report {
     pub output: Option<PathBuf>,
     /// Why the photo could not be judged.
     pub error: Option<String>,
+    /// What the face stage found, when it ran.
+    pub face: Option<crate::face::FaceAnalysis>,
 }
 
 impl Report {
@@ -122,6 +124,7 @@ impl Report {
             image: None,
             output: None,
             error: Some(error.to_string()),
+            face: None,
         }
     }
 
@@ -151,6 +154,7 @@ struct JsonReport<'a> {
     image: &'a Option<FileInfo>,
     output: Option<String>,
     error: &'a Option<String>,
+    face: Option<serde_json::Value>,
 }
 
 /// The JSON object for one report (the stable schema documented in README).
@@ -179,8 +183,19 @@ pub fn to_json(report: &Report, lang: Lang) -> serde_json::Value {
         image: &report.image,
         output: report.output.as_ref().map(|p| p.display().to_string()),
         error: &report.error,
+        face: report.face.as_ref().and_then(json_face),
     };
     serde_json::to_value(json).unwrap_or(serde_json::Value::Null)
+}
+
+/// The JSON `face` object: the main face's geometry plus `faces_found` and every box; `None`
+/// (JSON null) when no face was found.
+fn json_face(analysis: &crate::face::FaceAnalysis) -> Option<serde_json::Value> {
+    let mut value = serde_json::to_value(analysis.face.as_ref()?).ok()?;
+    let object = value.as_object_mut()?;
+    object.insert("faces_found".into(), analysis.faces_found.into());
+    object.insert("boxes".into(), serde_json::to_value(&analysis.boxes).ok()?);
+    Some(value)
 }
 
 /// Writes one report as a pretty JSON document.

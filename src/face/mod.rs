@@ -112,7 +112,7 @@ impl Face {
 pub struct FaceAnalysis {
     /// How many faces were detected.
     pub faces_found: usize,
-    /// The geometry of the face, when exactly one was found.
+    /// The geometry of the main (largest) face, when any was found.
     pub face: Option<Face>,
     /// Boxes `[x, y, w, h]` of every detected face (the main one first).
     pub boxes: Vec<[f32; 4]>,
