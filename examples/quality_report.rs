@@ -55,7 +55,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             checks,
             image: Some(photo.info.clone()),
             output: None,
+            correction: None,
             error: None,
+            face: None,
         };
         render_human(&mut out, &report, &Style::default(), &note.file)?;
     }

@@ -97,6 +97,51 @@ impl Annotation {
     }
 }
 
+/// How far a measured face is from an annotation, relative to the face (the convention of
+/// `shared/data/README.md`). `None` where the annotation has no value to compare with.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Errors {
+    /// The worse eye's distance from its pupil, as a fraction of the inter-eye distance.
+    pub eyes: Option<f32>,
+    /// Vertical crown error as a fraction of the face height (the crown's x is ill-defined on
+    /// a flat head top); only where both annotation and measurement have a crown.
+    pub crown: Option<f32>,
+    /// Whether the measurement agrees on the crown being visible (`Some`) or cut off (`None`).
+    pub crown_visibility_agrees: bool,
+    /// Chin distance as a fraction of the face height.
+    pub chin: Option<f32>,
+    /// Face-width difference as a fraction of the face height.
+    pub width: Option<f32>,
+}
+
+impl Annotation {
+    /// Errors of a measured face against this annotation.
+    pub fn errors(&self, face: &Face) -> Errors {
+        let dist = |a: Point, b: Point| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
+        let height = self.face_height();
+        let eyes = match (self.right_eye, self.left_eye, self.inter_eye()) {
+            (Some(r), Some(l), Some(d)) if d > 0.0 => {
+                Some(dist(r, face.right_eye).max(dist(l, face.left_eye)) / d)
+            }
+            _ => None,
+        };
+        let rel = |v: f32| height.filter(|h| *h > 0.0).map(|h| v / h);
+        Errors {
+            eyes,
+            crown: match (self.crown, face.crown) {
+                (Some(a), Some(m)) => rel((a[1] - m[1]).abs()),
+                _ => None,
+            },
+            crown_visibility_agrees: self.crown.is_some() == face.crown.is_some(),
+            chin: self.chin.and_then(|c| rel(dist(c, face.chin))),
+            width: match (self.face_x_min, self.face_x_max) {
+                (Some(a), Some(b)) => rel(((b - a) - face.width()).abs()),
+                _ => None,
+            },
+        }
+    }
+}
+
 /// Parses an annotations CSV.
 pub fn parse(text: &str) -> Result<Vec<Annotation>, String> {
     let mut lines = text.lines();

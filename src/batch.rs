@@ -677,6 +677,7 @@ mod tests {
             output: None,
             correction: None,
             error: None,
+            face: None,
         }
     }
 

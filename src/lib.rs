@@ -97,11 +97,18 @@ pub fn check_photo_with(
     inputs: correct::Inputs<'_>,
 ) -> Report {
     let working = imageops::downscale(&photo.image, ANALYSIS_MAX_SIDE);
-    let analysis = inputs.face.map(|f| face::FaceAnalysis {
-        faces_found: 1,
-        face: Some(f.clone()),
-        boxes: vec![f.bbox],
-    });
+    // A face supplied by the caller (annotations) stands in for detection.
+    let analysis = match inputs.face {
+        Some(f) => face::FaceAnalysis {
+            faces_found: 1,
+            face: Some(f.clone()),
+            boxes: vec![f.bbox],
+        },
+        None => match face::analyse(&working, &photo.image) {
+            Ok(a) => a,
+            Err(e) => return Report::error(path.to_path_buf(), spec.key(), &e),
+        },
+    };
     // A segmentation failure (model error) leaves the mask out: background checks then say
     // they could not separate the person instead of failing the whole photo.
     let mask = segment::segment(&working.image).ok();
@@ -109,7 +116,7 @@ pub fn check_photo_with(
         spec,
         photo,
         working: &working,
-        face: analysis.as_ref(),
+        face: Some(&analysis),
         mask: mask.as_ref(),
     };
     let checks = checks::run(&ctx);
@@ -122,6 +129,7 @@ pub fn check_photo_with(
         output: None,
         correction: None,
         error: None,
+        face: None,
     };
     if let Some(fix) = &options.fix {
         // The corrected photo replaces the background where the same mask the background
@@ -138,9 +146,13 @@ pub fn check_photo_with(
         if let Some(min) = spec.body.background.min_mask_confidence {
             fix.min_matte_confidence = min as f32;
         }
+        // Only a photo with exactly one face is corrected; the report explains the others.
+        let single = (analysis.faces_found == 1)
+            .then_some(analysis.face.as_ref())
+            .flatten();
         let inputs = correct::Inputs {
+            face: inputs.face.or(single),
             matte: inputs.matte.or(matte.as_ref()),
-            ..inputs
         };
         let c = correct::run(path, photo, spec, inputs, &fix);
         report.output = c.path.clone();
@@ -150,5 +162,6 @@ pub fn check_photo_with(
         }
         report.correction = Some(c);
     }
+    report.face = Some(analysis);
     report
 }

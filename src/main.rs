@@ -136,7 +136,13 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
         };
         idphoto::check_file_with(&input.path, &spec, &options, supplied)
     };
-    let tally = batch::run(&inputs, &spec.key(), &CANCEL, |i, r| printer.report(i, r), process)?;
+    let tally = batch::run(
+        &inputs,
+        &spec.key(),
+        &CANCEL,
+        |i, r| printer.report(i, r),
+        process,
+    )?;
     if tally.cancelled {
         bar.finish_and_clear();
         if !args.quiet {

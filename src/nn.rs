@@ -94,6 +94,14 @@ pub fn nhwc_tensor(image: &image::RgbImage, scale: f32, offset: f32) -> Tensor {
     })
 }
 
+/// The values of a float output tensor, in row-major order (empty if it is not f32).
+pub fn floats(value: &TValue) -> Vec<f32> {
+    value
+        .to_plain_array_view::<f32>()
+        .map(|a| a.iter().copied().collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -111,6 +111,8 @@ pub struct Report {
     pub correction: Option<crate::correct::Correction>,
     /// Why the photo could not be judged.
     pub error: Option<String>,
+    /// What the face stage found, when it ran.
+    pub face: Option<crate::face::FaceAnalysis>,
 }
 
 impl Report {
@@ -125,6 +127,7 @@ impl Report {
             output: None,
             correction: None,
             error: Some(error.to_string()),
+            face: None,
         }
     }
 
@@ -155,6 +158,7 @@ struct JsonReport<'a> {
     output: Option<String>,
     correction: &'a Option<crate::correct::Correction>,
     error: &'a Option<String>,
+    face: Option<serde_json::Value>,
 }
 
 /// The JSON object for one report (the stable schema documented in README).
@@ -184,8 +188,19 @@ pub fn to_json(report: &Report, lang: Lang) -> serde_json::Value {
         output: report.output.as_ref().map(|p| p.display().to_string()),
         correction: &report.correction,
         error: &report.error,
+        face: report.face.as_ref().and_then(json_face),
     };
     serde_json::to_value(json).unwrap_or(serde_json::Value::Null)
+}
+
+/// The JSON `face` object: the main face's geometry plus `faces_found` and every box; `None`
+/// (JSON null) when no face was found.
+fn json_face(analysis: &crate::face::FaceAnalysis) -> Option<serde_json::Value> {
+    let mut value = serde_json::to_value(analysis.face.as_ref()?).ok()?;
+    let object = value.as_object_mut()?;
+    object.insert("faces_found".into(), analysis.faces_found.into());
+    object.insert("boxes".into(), serde_json::to_value(&analysis.boxes).ok()?);
+    Some(value)
 }
 
 /// Writes one report as a pretty JSON document.

@@ -120,7 +120,7 @@ fn recursive_jsonl_reports_every_photo_once_and_the_batch_completes() {
     let before = snapshot(&t.root);
     let out = idphoto()
         .args([
-            "check", "-c", "dongguan", "-r", "--format", "jsonl", "-j", "2",
+            "check", "--no-fix", "-c", "dongguan", "-r", "--format", "jsonl", "-j", "2",
         ])
         .arg(&t.root)
         .output()
@@ -157,7 +157,7 @@ fn recursive_jsonl_reports_every_photo_once_and_the_batch_completes() {
 fn without_recursive_only_the_top_folder_is_checked() {
     let t = tree();
     let out = idphoto()
-        .args(["check", "-c", "dongguan", "--format", "jsonl"])
+        .args(["check", "--no-fix", "-c", "dongguan", "--format", "jsonl"])
         .arg(&t.root)
         .output()
         .unwrap();
@@ -178,7 +178,9 @@ fn summary_csv_has_one_row_per_photo_in_input_order_whatever_the_threads() {
     let run = |threads: &str, name: &str| {
         let csv = outdir.path().join(name);
         let out = idphoto()
-            .args(["check", "-c", "dongguan", "-r", "-q", "--format", "json"])
+            .args([
+                "check", "--no-fix", "-c", "dongguan", "-r", "-q", "--format", "json",
+            ])
             .args(["-j", threads, "--summary"])
             .arg(&csv)
             .arg(&t.root)
@@ -233,7 +235,7 @@ fn summary_csv_has_one_row_per_photo_in_input_order_whatever_the_threads() {
 fn human_report_ends_with_the_summary_line() {
     let t = tree();
     let out = idphoto()
-        .args(["check", "-c", "dongguan", "-r"])
+        .args(["check", "--no-fix", "-c", "dongguan", "-r"])
         .arg(&t.root)
         .output()
         .unwrap();
@@ -313,14 +315,14 @@ fn only_failures_exit_1_and_errors_outrank_them() {
     let a = write(tmp.path(), "a.jpg", &small);
     let b = write(tmp.path(), "b.jpg", &small);
     idphoto()
-        .args(["check", "-c", "dongguan", "--format", "jsonl"])
+        .args(["check", "--no-fix", "-c", "dongguan", "--format", "jsonl"])
         .args([&a, &b])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("\"verdict\":\"fail\"").count(2));
     let bad = write(tmp.path(), "bad.jpg", b"junk");
     idphoto()
-        .args(["check", "-c", "dongguan", "-q"])
+        .args(["check", "--no-fix", "-c", "dongguan", "-q"])
         .args([&a, &bad, &b])
         .assert()
         .code(2)
@@ -335,7 +337,7 @@ fn empty_folder_is_an_error_with_a_hint() {
     std::fs::create_dir(tmp.path().join("sub")).unwrap();
     write(&tmp.path().join("sub"), "x.jpg", &compliant_id_jpeg());
     idphoto()
-        .args(["check", "-c", "dongguan"])
+        .args(["check", "--no-fix", "-c", "dongguan"])
         .arg(tmp.path())
         .assert()
         .code(2)

@@ -42,6 +42,14 @@ fn every_shared_photo_is_checked_without_error() {
         };
         assert_eq!(check("file.pixels")["status"], "fail", "{name}");
         let image = &r["image"];
+        // The face stage: no face on the dogs, two on the pairs, one on every portrait.
+        match name.as_str() {
+            "neg_dogs.jpg" => assert!(r["face"].is_null(), "{name}: {}", r["face"]),
+            "neg_two_people.jpg" | "neg_two_people_2.jpg" => {
+                assert_eq!(r["face"]["faces_found"], 2, "{name}")
+            }
+            _ => assert_eq!(r["face"]["faces_found"], 1, "{name}: {}", r["face"]),
+        }
         match name.as_str() {
             "hv_test1.jpg" => {
                 assert_eq!(image["format"], "webp");

@@ -386,7 +386,8 @@ impl Correction {
 /// checks may still fail on a hopeless input, and background checks when it was kept.
 pub fn is_invariant(id: &str, background_replaced: bool) -> bool {
     const ALWAYS: [&str; 5] = ["file.", "face.", "head.", "eyes.", "crop."];
-    ALWAYS.iter().any(|p| id.starts_with(p)) || (background_replaced && id.starts_with("background."))
+    ALWAYS.iter().any(|p| id.starts_with(p))
+        || (background_replaced && id.starts_with("background."))
 }
 
 /// Corrects one photo end to end: plan, render, encode, stage beside the destination, re-check

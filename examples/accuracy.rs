@@ -1,0 +1,121 @@
+//! Accuracy of the face stage against hand annotations.
+//!
+//! ```sh
+//! cargo run --release --example accuracy -- [path/to/annotations.csv]
+//! ```
+//! Default: `$IDPHOTO_TESTDATA/photos/annotations.csv`, else `../shared/data/photos/annotations.csv`.
+//! Prints, per landmark, the detection rate and the mean, median, p90 and p95 error (eyes as a
+//! fraction of the inter-eye distance, the worse eye; crown, chin and width as a fraction of the
+//! face height), then the five worst photos per landmark.
+
+use idphoto::annotations::{self, Errors};
+use idphoto::{decode, face, imageops, ANALYSIS_MAX_SIDE};
+use std::path::PathBuf;
+
+fn percentile(sorted: &[f32], p: f32) -> f32 {
+    if sorted.is_empty() {
+        return f32::NAN;
+    }
+    let i = ((sorted.len() - 1) as f32 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let csv = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("IDPHOTO_TESTDATA")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("../shared/data"))
+                .join("photos/annotations.csv")
+        });
+    let dir = csv.parent().unwrap_or(std::path::Path::new("."));
+    let rows = annotations::load(&csv)?;
+    let mut results: Vec<(String, Errors)> = Vec::new();
+    let (mut portraits, mut found, mut count_ok, mut crown_ok) = (0, 0, 0, 0);
+    println!(
+        "{:<24} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7}",
+        "file", "faces", "want", "eyes", "crown", "chin", "width"
+    );
+    for a in &rows {
+        let photo = decode::open(&dir.join(&a.file), &decode::Limits::default())?;
+        let working = imageops::downscale(&photo.image, ANALYSIS_MAX_SIDE);
+        let fa = face::analyse(&working, &photo.image)?;
+        let ok = a.faces.accepts(fa.faces_found);
+        count_ok += usize::from(ok);
+        let e = match (a.to_face(), &fa.face) {
+            (Some(_), Some(f)) if fa.faces_found == 1 => a.errors(f),
+            _ => Errors::default(),
+        };
+        if a.to_face().is_some() {
+            portraits += 1;
+            found += usize::from(fa.faces_found == 1);
+            crown_ok += usize::from(e.crown_visibility_agrees && fa.face.is_some());
+        }
+        let f = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+        println!(
+            "{:<24} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7}{}",
+            a.file,
+            fa.faces_found,
+            format!("{:?}", a.faces)
+                .replace("Exactly", "")
+                .replace("AtLeast", "≥"),
+            f(e.eyes),
+            f(e.crown),
+            f(e.chin),
+            f(e.width),
+            if !ok {
+                "  <- wrong count"
+            } else if a.to_face().is_some() && !e.crown_visibility_agrees {
+                "  <- crown visibility"
+            } else {
+                ""
+            },
+        );
+        results.push((a.file.clone(), e));
+    }
+    println!();
+    println!("face count right: {count_ok}/{}; one face found on {found}/{portraits} portraits; crown visible/cut-off agrees on {crown_ok}/{portraits}", rows.len());
+    println!();
+    println!(
+        "{:<8} {:>5} {:>7} {:>7} {:>7} {:>7}",
+        "landmark", "n", "mean", "median", "p90", "p95"
+    );
+    type Pick = fn(&Errors) -> Option<f32>;
+    let picks: [(&str, Pick); 4] = [
+        ("eyes", |e| e.eyes),
+        ("crown", |e| e.crown),
+        ("chin", |e| e.chin),
+        ("width", |e| e.width),
+    ];
+    for (name, pick) in picks {
+        let mut v: Vec<f32> = results.iter().filter_map(|(_, e)| pick(e)).collect();
+        v.sort_by(f32::total_cmp);
+        let mean = v.iter().sum::<f32>() / v.len().max(1) as f32;
+        println!(
+            "{:<8} {:>5} {:>7.3} {:>7.3} {:>7.3} {:>7.3}",
+            name,
+            v.len(),
+            mean,
+            percentile(&v, 0.5),
+            percentile(&v, 0.9),
+            percentile(&v, 0.95)
+        );
+    }
+    println!();
+    for (name, pick) in picks {
+        let mut v: Vec<(f32, &str)> = results
+            .iter()
+            .filter_map(|(f, e)| pick(e).map(|x| (x, f.as_str())))
+            .collect();
+        v.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let worst: Vec<String> = v
+            .iter()
+            .take(5)
+            .map(|(x, f)| format!("{f} {x:.3}"))
+            .collect();
+        println!("worst {name}: {}", worst.join(", "));
+    }
+    Ok(())
+}

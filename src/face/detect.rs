@@ -1,0 +1,168 @@
+//! BlazeFace (short range) face boxes on the working copy, decoded as MediaPipe does
+//! (`models/README.md`): letterbox into 128×128, 896 anchors, sigmoid scores, weighted
+//! non-maximum suppression.
+
+use crate::error::Result;
+use crate::imageops::{resize, Quality};
+use crate::nn;
+use image::RgbImage;
+
+/// Network input side.
+const INPUT: u32 = 128;
+/// MediaPipe's score threshold for a candidate.
+const MIN_SCORE: f32 = 0.5;
+/// MediaPipe's overlap threshold for merging candidates.
+const NMS_IOU: f32 = 0.3;
+
+/// One detection in pixels of the image it ran on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// `[x, y, w, h]`.
+    pub bbox: [f32; 4],
+    /// Subject's right eye (image left), then left eye.
+    pub eyes: [[f32; 2]; 2],
+    /// Sigmoid score.
+    pub score: f32,
+}
+
+fn anchors() -> Vec<[f32; 2]> {
+    let mut a = Vec::with_capacity(896);
+    for (grid, per_cell) in [(16u32, 2), (8, 6)] {
+        for row in 0..grid {
+            for col in 0..grid {
+                for _ in 0..per_cell {
+                    a.push([
+                        (col as f32 + 0.5) / grid as f32,
+                        (row as f32 + 0.5) / grid as f32,
+                    ]);
+                }
+            }
+        }
+    }
+    a
+}
+
+/// Face candidates in `image` (any size), best first.
+pub fn detect(image: &RgbImage) -> Result<Vec<Detection>> {
+    let (w, h) = image.dimensions();
+    if w == 0 || h == 0 {
+        return Ok(Vec::new());
+    }
+    let side = w.max(h) as f32;
+    let k = INPUT as f32 / side;
+    let (nw, nh) = (
+        ((w as f32 * k).round() as u32).clamp(1, INPUT),
+        ((h as f32 * k).round() as u32).clamp(1, INPUT),
+    );
+    let small = resize(image, nw, nh, Quality::Fast);
+    let (ox, oy) = ((INPUT - nw) / 2, (INPUT - nh) / 2);
+    let mut boxed = RgbImage::new(INPUT, INPUT);
+    image::imageops::replace(&mut boxed, &small, i64::from(ox), i64::from(oy));
+    let out = nn::face_detection()?.run(nn::nhwc_tensor(&boxed, 1.0 / 127.5, -1.0))?;
+    let (Some(reg), Some(cls)) = (out.first(), out.get(1)) else {
+        return Ok(Vec::new());
+    };
+    let (reg, cls) = (nn::floats(reg), nn::floats(cls));
+    // Normalised letterbox coordinates → image pixels.
+    let to_px = |x: f32, y: f32| {
+        [
+            (x * INPUT as f32 - ox as f32) / k,
+            (y * INPUT as f32 - oy as f32) / k,
+        ]
+    };
+    let mut cands = Vec::new();
+    for (i, a) in anchors().iter().enumerate() {
+        let (Some(&logit), Some(r)) = (cls.get(i), reg.get(i * 16..i * 16 + 16)) else {
+            break;
+        };
+        let score = 1.0 / (1.0 + (-logit.clamp(-100.0, 100.0)).exp());
+        if score < MIN_SCORE {
+            continue;
+        }
+        let n = INPUT as f32;
+        let (cx, cy) = (r[0] / n + a[0], r[1] / n + a[1]);
+        let (bw, bh) = (r[2] / n, r[3] / n);
+        let p0 = to_px(cx - bw / 2.0, cy - bh / 2.0);
+        let p1 = to_px(cx + bw / 2.0, cy + bh / 2.0);
+        let eye = |kp: usize| to_px(r[4 + 2 * kp] / n + a[0], r[5 + 2 * kp] / n + a[1]);
+        cands.push(Detection {
+            bbox: [p0[0], p0[1], p1[0] - p0[0], p1[1] - p0[1]],
+            eyes: [eye(0), eye(1)],
+            score,
+        });
+    }
+    Ok(weighted_nms(cands))
+}
+
+/// Intersection over union of two `[x, y, w, h]` boxes.
+pub fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
+    let ix = (a[0] + a[2]).min(b[0] + b[2]) - a[0].max(b[0]);
+    let iy = (a[1] + a[3]).min(b[1] + b[3]) - a[1].max(b[1]);
+    if ix <= 0.0 || iy <= 0.0 {
+        return 0.0;
+    }
+    let inter = ix * iy;
+    inter / (a[2] * a[3] + b[2] * b[3] - inter)
+}
+
+/// MediaPipe's weighted NMS: each cluster of overlapping candidates becomes their
+/// score-weighted mean, carrying the best score.
+fn weighted_nms(mut cands: Vec<Detection>) -> Vec<Detection> {
+    cands.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut out = Vec::new();
+    while let Some(best) = cands.first().cloned() {
+        let (group, rest): (Vec<_>, Vec<_>) = cands
+            .into_iter()
+            .partition(|c| iou(&c.bbox, &best.bbox) > NMS_IOU);
+        cands = rest;
+        let total: f32 = group.iter().map(|c| c.score).sum();
+        let mut merged = Detection {
+            bbox: [0.0; 4],
+            eyes: [[0.0; 2]; 2],
+            score: best.score,
+        };
+        for c in &group {
+            let wgt = c.score / total;
+            for i in 0..4 {
+                merged.bbox[i] += c.bbox[i] * wgt;
+            }
+            for e in 0..2 {
+                for j in 0..2 {
+                    merged.eyes[e][j] += c.eyes[e][j] * wgt;
+                }
+            }
+        }
+        out.push(merged);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_match_the_output_count() {
+        let a = anchors();
+        assert_eq!(a.len(), 896);
+        assert_eq!(a[0], [0.5 / 16.0, 0.5 / 16.0]);
+        assert_eq!(a[512], [0.5 / 8.0, 0.5 / 8.0]);
+    }
+
+    #[test]
+    fn iou_of_disjoint_and_equal_boxes() {
+        let a = [0.0, 0.0, 10.0, 10.0];
+        assert_eq!(iou(&a, &a), 1.0);
+        assert_eq!(iou(&a, &[20.0, 0.0, 5.0, 5.0]), 0.0);
+        assert!((iou(&a, &[5.0, 0.0, 10.0, 10.0]) - 1.0 / 3.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn blank_image_has_no_face() {
+        assert!(
+            detect(&RgbImage::from_pixel(300, 200, image::Rgb([128, 128, 128])))
+                .unwrap()
+                .is_empty()
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! FaceMesh (468 landmarks) on a rotated square crop, and the bilinear sampler that makes the
+//! crop and maps points back.
+
+use crate::error::Result;
+use crate::nn;
+use image::{Rgb, RgbImage};
+
+/// Network input side.
+pub const INPUT: u32 = 192;
+
+/// A rotated square region of an image: centre, side and rotation of its x axis (radians,
+/// positive turns the x axis towards +y).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Roi {
+    /// Centre in image pixels.
+    pub centre: [f32; 2],
+    /// Side length in image pixels.
+    pub side: f32,
+    /// Rotation in radians.
+    pub angle: f32,
+}
+
+impl Roi {
+    /// Maps a point given in pixels of an `n`×`n` sampling of the region to image pixels.
+    pub fn to_image(self, p: [f32; 2], n: f32) -> [f32; 2] {
+        let (s, c) = self.angle.sin_cos();
+        let u = (p[0] / n - 0.5) * self.side;
+        let v = (p[1] / n - 0.5) * self.side;
+        [
+            self.centre[0] + u * c - v * s,
+            self.centre[1] + u * s + v * c,
+        ]
+    }
+}
+
+/// Samples the region into an `n`×`n` image (bilinear; outside the image the border repeats,
+/// as MediaPipe does).
+pub fn sample(image: &RgbImage, roi: &Roi, n: u32) -> RgbImage {
+    let (w, h) = image.dimensions();
+    let mut out = RgbImage::new(n, n);
+    if w == 0 || h == 0 {
+        return out;
+    }
+    let nf = n as f32;
+    for v in 0..n {
+        for u in 0..n {
+            let p = roi.to_image([u as f32 + 0.5, v as f32 + 0.5], nf);
+            out.put_pixel(u, v, bilinear(image, p[0] - 0.5, p[1] - 0.5));
+        }
+    }
+    out
+}
+
+fn bilinear(image: &RgbImage, x: f32, y: f32) -> Rgb<u8> {
+    let (w, h) = image.dimensions();
+    let x = x.clamp(0.0, (w - 1) as f32);
+    let y = y.clamp(0.0, (h - 1) as f32);
+    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let (a, b, c, d) = (
+        image.get_pixel(x0, y0),
+        image.get_pixel(x1, y0),
+        image.get_pixel(x0, y1),
+        image.get_pixel(x1, y1),
+    );
+    Rgb(std::array::from_fn(|i| {
+        let top = f32::from(a[i]) * (1.0 - fx) + f32::from(b[i]) * fx;
+        let bottom = f32::from(c[i]) * (1.0 - fx) + f32::from(d[i]) * fx;
+        (top * (1.0 - fy) + bottom * fy).round() as u8
+    }))
+}
+
+/// FaceMesh's answer for one region.
+#[derive(Debug, Clone)]
+pub struct Mesh {
+    /// 468 landmarks in image pixels.
+    pub points: Vec<[f32; 2]>,
+    /// Face-presence probability.
+    pub presence: f32,
+}
+
+/// Runs FaceMesh on the region of `image`.
+pub fn run(image: &RgbImage, roi: &Roi) -> Result<Mesh> {
+    let crop = sample(image, roi, INPUT);
+    let out = nn::face_landmark()?.run(nn::nhwc_tensor(&crop, 1.0 / 255.0, 0.0))?;
+    let pts = out.first().map(nn::floats).unwrap_or_default();
+    let logit: f32 = out
+        .get(1)
+        .and_then(|t| nn::floats(t).first().copied())
+        .unwrap_or(-100.0);
+    let points = pts
+        .chunks_exact(3)
+        .map(|p| roi.to_image([p[0], p[1]], INPUT as f32))
+        .collect();
+    Ok(Mesh {
+        points,
+        presence: 1.0 / (1.0 + (-logit.clamp(-100.0, 100.0)).exp()),
+    })
+}
+
+/// FaceMesh indices (subject's own left and right; `models/README.md`).
+pub mod idx {
+    /// Right eye contour (image left), outer corner first.
+    pub const RIGHT_EYE: [usize; 16] = [
+        33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246,
+    ];
+    /// Left eye contour (image right), outer corner first.
+    pub const LEFT_EYE: [usize; 16] = [
+        263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466,
+    ];
+    /// Chin, lowest point of the jaw contour.
+    pub const CHIN: usize = 152;
+    /// Cheek contour at the right ear root (image left).
+    pub const CHEEK_RIGHT: usize = 234;
+    /// Cheek contour at the left ear root (image right).
+    pub const CHEEK_LEFT: usize = 454;
+    /// Top of the mesh on the forehead (below the hairline).
+    pub const FOREHEAD: usize = 10;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roi_maps_corners_and_centre() {
+        let roi = Roi {
+            centre: [100.0, 50.0],
+            side: 40.0,
+            angle: 0.0,
+        };
+        assert_eq!(roi.to_image([96.0, 96.0], 192.0), [100.0, 50.0]);
+        assert_eq!(roi.to_image([0.0, 0.0], 192.0), [80.0, 30.0]);
+        let turned = Roi {
+            angle: std::f32::consts::FRAC_PI_2,
+            ..roi
+        };
+        let p = turned.to_image([192.0, 96.0], 192.0);
+        assert!((p[0] - 100.0).abs() < 1e-4 && (p[1] - 70.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn sampling_copies_an_axis_aligned_region() {
+        let img = RgbImage::from_fn(20, 20, |x, y| Rgb([(x * 10) as u8, (y * 10) as u8, 0]));
+        let roi = Roi {
+            centre: [10.0, 10.0],
+            side: 10.0,
+            angle: 0.0,
+        };
+        let s = sample(&img, &roi, 10);
+        assert_eq!(s.get_pixel(0, 0), img.get_pixel(5, 5));
+        assert_eq!(s.get_pixel(9, 3), img.get_pixel(14, 8));
+    }
+}
