@@ -217,7 +217,8 @@ fn plain_backdrop_becomes_white_with_a_confident_matte() {
         "zuckerberg_1.jpg",
         "hv_test0.jpg",
         "siegel_1.jpg",
-        "hv_test4.jpg",
+        // hv_test4's hair bun would be cut by the canvas top: refused (HairTooTall), see crop.rs.
+        "zuckerberg_2.jpg",
     ] {
         let row = rows.iter().find(|r| r.file == name).unwrap();
         let face = row.to_face().unwrap();

@@ -8,6 +8,7 @@
 mod background;
 mod exposure;
 mod file;
+mod geometry;
 mod quality;
 mod regions;
 
@@ -19,6 +20,10 @@ pub use exposure::{
     ColourCast, Contrast, ExposureBalance, ExposureBrightness, ExposureClipping, Glare,
 };
 pub use file::{FileAspect, FileColourMode, FileDpi, FileFormat, FileKb, FilePixels};
+pub use geometry::{
+    Centring, CropPossible, EyesToBottom, FaceCount, FaceWidth, HeadHeight, InsideFrame, Roll,
+    TopMargin,
+};
 pub use quality::{blockiness, sharpness, Compression, Noise, Sharpness};
 
 use crate::decode::Photo;
@@ -83,6 +88,15 @@ check_ids! {
     FileDpi => "file.dpi", "Resolution stored in the file.";
     FileColourMode => "file.colour_mode", "24-bit RGB without alpha.";
     FileKb => "file.kb", "File size in KB.";
+    FaceCount => "face.count", "Exactly one face in the photo.";
+    FaceWidth => "face.width", "Face width, cheek to cheek, in canvas pixels.";
+    TopMargin => "head.top_margin", "Crown (hair included) below the top edge, canvas pixels.";
+    EyesToBottom => "eyes.to_bottom", "Eye line above the bottom edge, canvas pixels.";
+    Centring => "head.centring", "Face centre offset from the canvas centre.";
+    Roll => "head.roll", "Eye-line tilt in degrees.";
+    InsideFrame => "head.inside_frame", "The head is not cut off at any edge.";
+    HeadHeight => "head.height_ratio", "Crown-to-chin height as a fraction of the canvas height.";
+    CropPossible => "crop.possible", "Whether a compliant crop of this photo exists.";
     BackgroundColour => "background.colour", "Mean background colour vs the allowed colours (CIEDE2000).";
     BackgroundUniformity => "background.uniformity", "Largest colour difference of a background region from the background mean.";
     BackgroundClutter => "background.clutter", "Background texture: a plain wall or a scene.";
@@ -400,6 +414,15 @@ pub static ALL: &[&dyn Rule] = &[
     &FileDpi,
     &FileColourMode,
     &FileKb,
+    &FaceCount,
+    &FaceWidth,
+    &TopMargin,
+    &EyesToBottom,
+    &Centring,
+    &Roll,
+    &InsideFrame,
+    &HeadHeight,
+    &CropPossible,
     &BackgroundColour,
     &BackgroundUniformity,
     &BackgroundClutter,

@@ -1,0 +1,723 @@
+//! Crop checks: how the face sits in the picture, judged in the spec's canvas pixels.
+//!
+//! A photo at the canvas size is judged as it is. A photo of another size but the canvas's
+//! aspect ratio (a larger scan, say) is judged as it would be once scaled to the canvas, which is
+//! how the receipt system treats it. A photo of another shape (a phone photo) cannot be judged
+//! pixel by pixel: its size checks say "na" and `crop.possible` says whether a compliant crop
+//! exists, which is what the person needs to know before going to the centre.
+
+use super::{Check, CheckId, Context, Hint, Measure, Requirement, Rule, Status, Unit};
+use crate::crop::{self, PlanOptions};
+use crate::face::Face;
+
+/// Exactly one face.
+pub struct FaceCount;
+/// Face width in canvas pixels.
+pub struct FaceWidth;
+/// Crown (hair included) distance from the top edge.
+pub struct TopMargin;
+/// Eye line distance from the bottom edge.
+pub struct EyesToBottom;
+/// Horizontal offset of the face from the canvas centre.
+pub struct Centring;
+/// Eye-line tilt.
+pub struct Roll;
+/// The head is not cut off at any edge.
+pub struct InsideFrame;
+/// Crown-to-chin height against the spec's range.
+pub struct HeadHeight;
+/// Whether a compliant crop of this photo exists.
+pub struct CropPossible;
+
+/// The one face, or the check that says why there is none to judge.
+fn single_face<'a>(ctx: &Context<'a>, id: CheckId) -> Result<&'a Face, Box<Check>> {
+    match ctx.face {
+        Some(a) if a.faces_found == 1 => a.face.as_ref().ok_or(()),
+        _ => Err(()),
+    }
+    .map_err(|()| {
+        Box::new(Check::not_applicable(
+            id,
+            Hint::new(
+                "需要照片中恰好有一张人脸",
+                "needs exactly one face in the photo",
+            ),
+        ))
+    })
+}
+
+/// Canvas pixels per photo pixel, when the photo can be judged in canvas pixels.
+fn canvas_scale(ctx: &Context<'_>, id: CheckId) -> Result<f32, Box<Check>> {
+    let (w, h) = (ctx.photo.info.width as f32, ctx.photo.info.height as f32);
+    let (cw, ch) = (ctx.spec.width_px as f32, ctx.spec.height_px as f32);
+    let tolerance = ctx.spec.body.canvas.aspect_tolerance.unwrap_or(0.0) as f32;
+    if ((w / h) / (cw / ch) - 1.0).abs() <= tolerance.max(0.002) {
+        Ok(cw / w)
+    } else {
+        Err(Box::new(Check::not_applicable(
+            id,
+            Hint::new(
+                "照片比例与规格不同，无法按像素判断；见 crop.possible（可否裁出合格照片）",
+                "the photo is not the spec's shape, so pixel rules cannot be judged; see crop.possible",
+            ),
+        )))
+    }
+}
+
+fn face_and_scale<'a>(ctx: &Context<'a>, id: CheckId) -> Result<(&'a Face, f32), Box<Check>> {
+    Ok((single_face(ctx, id)?, canvas_scale(ctx, id)?))
+}
+
+fn status(ok: bool) -> Status {
+    if ok {
+        Status::Pass
+    } else {
+        Status::Fail
+    }
+}
+
+fn unset(id: CheckId, zh: &str, en: &str) -> Check {
+    Check::not_applicable(
+        id,
+        Hint::new(format!("规格未限定{zh}"), format!("the spec sets no {en}")),
+    )
+}
+
+impl Rule for FaceCount {
+    fn id(&self) -> CheckId {
+        CheckId::FaceCount
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(analysis) = ctx.face else {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new("未进行人脸分析", "face analysis did not run"),
+            );
+        };
+        let n = analysis.faces_found;
+        let (zh, en, reason) = if n == 0 {
+            (
+                "没有找到人脸：请用正面、清晰、露出五官的免冠照片",
+                "no face found: use a clear frontal photo showing the whole face",
+                "非证件用相片",
+            )
+        } else {
+            (
+                "照片中有多个人：只能有申请人一个人",
+                "several people in the photo: only the applicant may appear",
+                "图片上有多余物体",
+            )
+        };
+        Check::judged(
+            self.id(),
+            status(n == 1),
+            Measure::number(n as f64, Unit::Count, 0),
+            Requirement::range(Some(1.0), Some(1.0), Unit::Count, 0),
+            Hint::new(zh, en),
+            Some(reason),
+        )
+    }
+}
+
+impl Rule for FaceWidth {
+    fn id(&self) -> CheckId {
+        CheckId::FaceWidth
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some([lo, hi]) = ctx.spec.body.head.face_width_px else {
+            return unset(self.id(), "脸宽", "face width");
+        };
+        let (face, s) = match face_and_scale(ctx, self.id()) {
+            Ok(v) => v,
+            Err(c) => return *c,
+        };
+        let width = f64::from(face.width() * s);
+        let required = Requirement::range(Some(lo), Some(hi), Unit::Px, 0);
+        let (zh, en, reason) = if width < lo {
+            (
+                "脸太小：离镜头近一些，或让头部在画面中更大",
+                "the face is too small: move closer, or let the head fill more of the frame",
+                "头部偏小",
+            )
+        } else {
+            (
+                "脸太大：离镜头远一些",
+                "the face is too large: move further from the camera",
+                "头部偏大",
+            )
+        };
+        Check::judged(
+            self.id(),
+            status(required.contains(width)),
+            Measure::number(width, Unit::Px, 0),
+            required,
+            Hint::new(zh, en),
+            Some(reason),
+        )
+    }
+}
+
+impl Rule for TopMargin {
+    fn id(&self) -> CheckId {
+        CheckId::TopMargin
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some([lo, hi]) = ctx.spec.body.head.top_margin_px else {
+            return unset(self.id(), "头顶距离", "top margin");
+        };
+        let (face, s) = match face_and_scale(ctx, self.id()) {
+            Ok(v) => v,
+            Err(c) => return *c,
+        };
+        let required = Requirement::range(Some(lo), Some(hi), Unit::Px, 0);
+        let Some(crown) = face.crown else {
+            return Check::judged(
+                self.id(),
+                Status::Fail,
+                Measure::note("crown cut off by the top edge"),
+                required,
+                Hint::new(
+                    "头顶被截掉：头顶上方须留出空间",
+                    "the top of the head is cut off: leave space above the head",
+                ),
+                Some("整体偏上"),
+            );
+        };
+        let margin = f64::from(crown[1] * s);
+        // GA 461 lets the eye rule win: when lowering the head to the band would push the eye
+        // line below its limit, the hair is simply too tall and may be cropped (头发耸立过高).
+        if let Some(eye_min) = ctx.spec.body.head.eye_to_bottom_min_px {
+            let eye_room =
+                f64::from(ctx.spec.height_px) - f64::from(face.eye_mid()[1] * s) - eye_min;
+            let slack = f64::from(ctx.spec.height_px as f32 * crop::EYE_SAFETY_FRACTION);
+            if margin < lo && eye_room < lo - margin + slack {
+                return Check::judged(
+                    self.id(),
+                    Status::Warn,
+                    Measure::number(margin, Unit::Px, 0),
+                    required,
+                    Hint::new(
+                        "头发太高，顶到上边缘；眼睛位置优先，可接受，但头发压低些更好",
+                        "the hair reaches the top edge; the eye line takes priority so this may pass, but flatter hair is safer",
+                    ),
+                    Some("头发耸立过高"),
+                );
+            }
+        }
+        let (zh, en, reason) = if margin < lo {
+            (
+                "头顶离上边缘太近：人像整体下移（相机略抬高或后退）",
+                "the head is too close to the top edge: move the subject lower in the frame",
+                "整体偏上",
+            )
+        } else {
+            (
+                "头顶上方空白太多：人像整体上移（相机略放低或靠近）",
+                "too much space above the head: move the subject higher in the frame",
+                "整体偏下",
+            )
+        };
+        Check::judged(
+            self.id(),
+            status(required.contains(margin)),
+            Measure::number(margin, Unit::Px, 0),
+            required,
+            Hint::new(zh, en),
+            Some(reason),
+        )
+    }
+}
+
+impl Rule for EyesToBottom {
+    fn id(&self) -> CheckId {
+        CheckId::EyesToBottom
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(min) = ctx.spec.body.head.eye_to_bottom_min_px else {
+            return unset(self.id(), "眼睛位置", "eye line");
+        };
+        let (face, s) = match face_and_scale(ctx, self.id()) {
+            Ok(v) => v,
+            Err(c) => return *c,
+        };
+        let distance = f64::from(ctx.spec.height_px) - f64::from(face.eye_mid()[1] * s);
+        let required = Requirement::range(Some(min), None, Unit::Px, 0);
+        Check::judged(
+            self.id(),
+            status(required.contains(distance)),
+            Measure::number(distance, Unit::Px, 0),
+            required,
+            Hint::new(
+                "眼睛位置太低：人像整体上移",
+                "the eyes are too low: move the subject higher in the frame",
+            ),
+            Some("整体偏下"),
+        )
+    }
+}
+
+impl Rule for Centring {
+    fn id(&self) -> CheckId {
+        CheckId::Centring
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(tol) = ctx.spec.body.head.centring_tolerance_px else {
+            return unset(self.id(), "居中要求", "centring tolerance");
+        };
+        let (face, s) = match face_and_scale(ctx, self.id()) {
+            Ok(v) => v,
+            Err(c) => return *c,
+        };
+        let centre = f64::from((face.face_left_x + face.face_right_x) / 2.0 * s);
+        // Rounded to the reported precision so a centred face never reads "-0 px".
+        let offset = ((centre - f64::from(ctx.spec.width_px) / 2.0) * 10.0).round() / 10.0 + 0.0;
+        let required = Requirement::range(Some(-tol), Some(tol), Unit::Px, 0);
+        let (zh, en, reason) = if offset < 0.0 {
+            (
+                "人像偏左：让人脸位于画面正中",
+                "the face is left of centre: centre it in the frame",
+                "整体偏左",
+            )
+        } else {
+            (
+                "人像偏右：让人脸位于画面正中",
+                "the face is right of centre: centre it in the frame",
+                "整体偏右",
+            )
+        };
+        let mut measured = Measure::number(offset, Unit::Px, 0);
+        measured.text = format!("{} from centre", measured.text);
+        Check::judged(
+            self.id(),
+            status(required.contains(offset)),
+            measured,
+            required,
+            Hint::new(zh, en),
+            Some(reason),
+        )
+    }
+}
+
+impl Rule for Roll {
+    fn id(&self) -> CheckId {
+        CheckId::Roll
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(max) = ctx.spec.body.head.max_roll_deg else {
+            return unset(self.id(), "头部倾斜", "roll limit");
+        };
+        let face = match single_face(ctx, self.id()) {
+            Ok(f) => f,
+            Err(c) => return *c,
+        };
+        let roll = f64::from(face.roll_deg);
+        let required = Requirement::range(Some(-max), Some(max), Unit::Deg, 1);
+        // Positive roll: the subject's left eye is lower, so they should lift that side,
+        // i.e. tilt the head toward their right.
+        let (zh, en) = if roll > 0.0 {
+            (
+                "头部歪了：把头稍向右肩方向摆正，双眼保持水平",
+                "the head is tilted: tilt it slightly toward your right shoulder, eyes level",
+            )
+        } else {
+            (
+                "头部歪了：把头稍向左肩方向摆正，双眼保持水平",
+                "the head is tilted: tilt it slightly toward your left shoulder, eyes level",
+            )
+        };
+        Check::judged(
+            self.id(),
+            status(required.contains(roll)),
+            Measure::number(roll, Unit::Deg, 1),
+            required,
+            Hint::new(zh, en),
+            Some("头不能歪"),
+        )
+    }
+}
+
+impl Rule for InsideFrame {
+    fn id(&self) -> CheckId {
+        CheckId::InsideFrame
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let face = match single_face(ctx, self.id()) {
+            Ok(f) => f,
+            Err(c) => return *c,
+        };
+        let (w, h) = (ctx.photo.info.width as f32, ctx.photo.info.height as f32);
+        let mut cut = Vec::new();
+        if face.crown.is_none() {
+            cut.push("top");
+        }
+        if face.chin[1] >= h - 1.0 {
+            cut.push("bottom");
+        }
+        if face.face_left_x <= 0.0 {
+            cut.push("left");
+        }
+        if face.face_right_x >= w - 1.0 {
+            cut.push("right");
+        }
+        let measured = if cut.is_empty() {
+            Measure::note("whole head visible")
+        } else {
+            Measure::note(format!("cut off at the {}", cut.join(", ")))
+        };
+        Check::judged(
+            self.id(),
+            status(cut.is_empty()),
+            measured,
+            Requirement::one_of(&["whole head visible".to_string()]),
+            Hint::new(
+                "头部被画面边缘截掉：后退一些，让整个头部和肩膀入镜",
+                "the head is cut off by the edge: step back so the whole head and shoulders fit",
+            ),
+            Some("取景范围过小"),
+        )
+    }
+}
+
+impl Rule for HeadHeight {
+    fn id(&self) -> CheckId {
+        CheckId::HeadHeight
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some([lo, hi]) = ctx.spec.body.head.head_height_px else {
+            return unset(self.id(), "头部高度", "head height");
+        };
+        let (face, s) = match face_and_scale(ctx, self.id()) {
+            Ok(v) => v,
+            Err(c) => return *c,
+        };
+        let canvas_h = f64::from(ctx.spec.height_px);
+        let required = Requirement::range(Some(lo / canvas_h), Some(hi / canvas_h), Unit::Ratio, 3);
+        let Some(crown) = face.crown else {
+            return Check::judged(
+                self.id(),
+                Status::Fail,
+                Measure::note("crown cut off by the top edge"),
+                required,
+                Hint::new(
+                    "头顶被截掉，无法量头高",
+                    "the top of the head is cut off, so its height cannot be measured",
+                ),
+                Some("整体偏上"),
+            );
+        };
+        let height = f64::from((face.chin[1] - crown[1]) * s);
+        let ratio = height / canvas_h;
+        let (zh, en, reason) = if ratio * canvas_h < lo {
+            (
+                "头部太小：离镜头近一些",
+                "the head is too small: move closer",
+                "头部偏小",
+            )
+        } else {
+            (
+                "头部太大：离镜头远一些",
+                "the head is too large: move further away",
+                "头部偏大",
+            )
+        };
+        let mut measured = Measure::number(ratio, Unit::Ratio, 3);
+        measured.text = format!("{} ({} px)", measured.text, super::fmt_num(height, 0));
+        Check::judged(
+            self.id(),
+            status(required.contains(ratio)),
+            measured,
+            required,
+            Hint::new(zh, en),
+            Some(reason),
+        )
+    }
+}
+
+impl Rule for CropPossible {
+    fn id(&self) -> CheckId {
+        CheckId::CropPossible
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let face = match single_face(ctx, self.id()) {
+            Ok(f) => f,
+            Err(c) => return *c,
+        };
+        // A photo that already meets every crop rule is its own compliant crop.
+        let at_canvas = (ctx.photo.info.width, ctx.photo.info.height)
+            == (ctx.spec.width_px, ctx.spec.height_px);
+        let rules: [&dyn Rule; 5] = [&FaceWidth, &TopMargin, &EyesToBottom, &Centring, &Roll];
+        if at_canvas && rules.iter().all(|r| r.judge(ctx).status != Status::Fail) {
+            return Check::judged(
+                self.id(),
+                Status::Pass,
+                Measure::note("yes: the photo already meets the crop rules"),
+                Requirement::one_of(&["compliant crop exists".to_string()]),
+                Hint::new("", ""),
+                None,
+            );
+        }
+        // Canvas beyond the photo may be filled with the background colour only where the
+        // corrected photo will replace the background, i.e. where the mask is trusted.
+        let min_conf = ctx.spec.body.background.min_mask_confidence.unwrap_or(1.0) as f32;
+        let allow_padding = ctx.mask.is_some_and(|m| m.confidence >= min_conf);
+        let plan = crop::plan(
+            face,
+            (ctx.photo.info.width, ctx.photo.info.height),
+            ctx.spec,
+            &PlanOptions {
+                allow_padding,
+                ..Default::default()
+            },
+        );
+        let required = Requirement::one_of(&["compliant crop exists".to_string()]);
+        match plan.problems.first() {
+            None => {
+                let mut text = format!("yes: scale ×{:.2}", plan.scale);
+                if plan.rotate_deg.abs() >= 0.05 {
+                    text.push_str(&format!(", straighten {:.1}°", plan.rotate_deg));
+                }
+                Check::judged(
+                    self.id(),
+                    Status::Pass,
+                    Measure::note(text),
+                    required,
+                    Hint::new("", ""),
+                    None,
+                )
+            }
+            Some(first) => {
+                let names: Vec<&str> = plan
+                    .problems
+                    .iter()
+                    .map(|p| p.explain().1.split(':').next().unwrap_or(""))
+                    .collect();
+                let (zh, en) = first.explain();
+                Check::judged(
+                    self.id(),
+                    Status::Fail,
+                    Measure::note(format!("no: {}", names.join("; "))),
+                    required,
+                    Hint::new(zh, en),
+                    Some(first.official_reason()),
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{decode_bytes, Limits, Photo};
+    use crate::face::{Confidence, FaceAnalysis};
+    use crate::spec::Library;
+    use image::RgbImage;
+    use std::path::Path;
+
+    fn photo(w: u32, h: u32) -> Photo {
+        let mut png = Vec::new();
+        RgbImage::from_pixel(w, h, image::Rgb([250, 250, 250]))
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        decode_bytes(Path::new("p.png"), &png, &Limits::default()).unwrap()
+    }
+
+    /// A face laid out as GA 461 wants it on a 358×441 canvas: width 207, crown 14 px below
+    /// the top, eyes 230 px above the bottom, centred.
+    fn compliant_face(dx: f32, roll_deg: f32) -> Face {
+        Face {
+            bbox: [75.5 + dx, 14.0, 207.0, 300.0],
+            right_eye: [135.0 + dx, 211.0],
+            left_eye: [223.0 + dx, 211.0 + 88.0 * roll_deg.to_radians().tan()],
+            crown: Some([179.0 + dx, 14.0]),
+            chin: [179.0 + dx, 330.0],
+            face_left_x: 75.5 + dx,
+            face_right_x: 282.5 + dx,
+            face_width_y: 230.0,
+            roll_deg,
+            confidence: Confidence::default(),
+        }
+    }
+
+    fn judge(rule: &dyn Rule, photo: &Photo, face: Option<Face>, faces: usize) -> Check {
+        let spec = Library::builtin()
+            .unwrap()
+            .resolve("dongguan", None)
+            .unwrap();
+        let working = crate::imageops::downscale(&photo.image, crate::ANALYSIS_MAX_SIDE);
+        let analysis = FaceAnalysis {
+            faces_found: faces,
+            boxes: face.iter().map(|f| f.bbox).collect(),
+            face,
+        };
+        rule.judge(&Context {
+            spec: &spec,
+            photo,
+            working: &working,
+            face: Some(&analysis),
+            mask: None,
+        })
+    }
+
+    #[test]
+    fn compliant_layout_passes_every_crop_check() {
+        let p = photo(358, 441);
+        let rules: [&dyn Rule; 7] = [
+            &FaceCount,
+            &FaceWidth,
+            &TopMargin,
+            &EyesToBottom,
+            &Centring,
+            &Roll,
+            &InsideFrame,
+        ];
+        for rule in rules {
+            let c = judge(rule, &p, Some(compliant_face(0.0, 0.0)), 1);
+            assert_eq!(c.status, Status::Pass, "{}: {c:?}", rule.id());
+        }
+        // The ID spec sets no head height: that check does not apply.
+        assert_eq!(
+            judge(&HeadHeight, &p, Some(compliant_face(0.0, 0.0)), 1).status,
+            Status::NotApplicable
+        );
+    }
+
+    #[test]
+    fn zero_or_two_faces_fail_the_count_and_skip_the_rest() {
+        let p = photo(358, 441);
+        let none = judge(&FaceCount, &p, None, 0);
+        assert_eq!(
+            (none.status, none.official_reason),
+            (Status::Fail, Some("非证件用相片"))
+        );
+        let two = judge(&FaceCount, &p, Some(compliant_face(0.0, 0.0)), 2);
+        assert_eq!(
+            (two.status, two.official_reason),
+            (Status::Fail, Some("图片上有多余物体"))
+        );
+        assert_eq!(
+            judge(&FaceWidth, &p, Some(compliant_face(0.0, 0.0)), 2).status,
+            Status::NotApplicable
+        );
+    }
+
+    #[test]
+    fn off_centre_face_fails_centring_with_the_side() {
+        let c = judge(
+            &Centring,
+            &photo(358, 441),
+            Some(compliant_face(-30.0, 0.0)),
+            1,
+        );
+        assert_eq!(
+            (c.status, c.official_reason),
+            (Status::Fail, Some("整体偏左"))
+        );
+        assert_eq!(
+            c.measured.unwrap().value,
+            super::super::Value::Number(-30.0)
+        );
+    }
+
+    #[test]
+    fn tilted_head_fails_roll() {
+        let c = judge(&Roll, &photo(358, 441), Some(compliant_face(0.0, 6.0)), 1);
+        assert_eq!(
+            (c.status, c.official_reason),
+            (Status::Fail, Some("头不能歪"))
+        );
+    }
+
+    #[test]
+    fn tall_hair_above_the_band_only_warns_when_the_eye_rule_forbids_lowering() {
+        // Crown 2 px from the top, eyes exactly at their lowest allowed line: lowering the head
+        // would break the eye rule, so GA 461 lets the hair be cropped.
+        let mut f = compliant_face(0.0, 0.0);
+        f.crown = Some([179.0, 2.0]);
+        f.right_eye[1] = 234.0;
+        f.left_eye[1] = 234.0;
+        let c = judge(&TopMargin, &photo(358, 441), Some(f.clone()), 1);
+        assert_eq!(
+            (c.status, c.official_reason),
+            (Status::Warn, Some("头发耸立过高"))
+        );
+        // With room below the eyes the head must move down instead: a failure.
+        f.right_eye[1] = 150.0;
+        f.left_eye[1] = 150.0;
+        assert_eq!(
+            judge(&TopMargin, &photo(358, 441), Some(f), 1).status,
+            Status::Fail
+        );
+    }
+
+    #[test]
+    fn compliant_photo_is_its_own_crop() {
+        let c = judge(
+            &CropPossible,
+            &photo(358, 441),
+            Some(compliant_face(0.0, 0.0)),
+            1,
+        );
+        assert_eq!(c.status, Status::Pass, "{c:?}");
+    }
+
+    #[test]
+    fn cut_off_crown_fails_top_margin_and_inside_frame() {
+        let mut f = compliant_face(0.0, 0.0);
+        f.crown = None;
+        let p = photo(358, 441);
+        assert_eq!(
+            judge(&TopMargin, &p, Some(f.clone()), 1).status,
+            Status::Fail
+        );
+        assert_eq!(
+            judge(&InsideFrame, &p, Some(f.clone()), 1).status,
+            Status::Fail
+        );
+        assert_eq!(judge(&CropPossible, &p, Some(f), 1).status, Status::Fail);
+    }
+
+    #[test]
+    fn same_shape_larger_photo_is_judged_scaled_to_the_canvas() {
+        // Twice the canvas: every coordinate doubles, the judgement does not change.
+        let mut f = compliant_face(0.0, 0.0);
+        for p in [&mut f.right_eye, &mut f.left_eye, &mut f.chin] {
+            *p = [p[0] * 2.0, p[1] * 2.0];
+        }
+        f.crown = f.crown.map(|c| [c[0] * 2.0, c[1] * 2.0]);
+        f.face_left_x *= 2.0;
+        f.face_right_x *= 2.0;
+        let c = judge(&FaceWidth, &photo(716, 882), Some(f), 1);
+        assert_eq!(c.status, Status::Pass);
+        assert_eq!(
+            c.measured.unwrap().value,
+            super::super::Value::Number(207.0)
+        );
+    }
+
+    #[test]
+    fn other_shape_is_na_but_crop_possible_is_judged() {
+        // A 3:4 phone photo with room around the head.
+        let mut f = compliant_face(300.0, 0.0);
+        for p in [&mut f.right_eye, &mut f.left_eye, &mut f.chin] {
+            p[1] += 300.0;
+        }
+        f.crown = f.crown.map(|c| [c[0], c[1] + 300.0]);
+        let p = photo(960, 1280);
+        assert_eq!(
+            judge(&FaceWidth, &p, Some(f.clone()), 1).status,
+            Status::NotApplicable
+        );
+        let c = judge(&CropPossible, &p, Some(f), 1);
+        assert_eq!(c.status, Status::Pass, "{c:?}");
+    }
+}
