@@ -246,40 +246,47 @@ fn scaling_the_photo_scales_the_geometry() {
 }
 
 /// Protects: the roll angle and its sign (positive when the subject's left eye, image right, is
-/// lower) — rotating the photo by +6° (clockwise on screen, y down) adds 6° to `roll_deg`, and
-/// the eyes are found where the rotation puts them.
+/// lower) — rotating the photo by ±6° (+ is clockwise on screen, y down) adds ±6° to
+/// `roll_deg`, and the eyes are found where the rotation puts them.
 #[test]
 fn rotating_the_photo_changes_roll_by_the_angle() {
     let Some((img, base)) = portrait() else {
         return;
     };
-    let deg = 6.0f32;
-    let theta = deg.to_radians();
-    let rotated = rotate_about_center(img, theta, Interpolation::Bilinear, Rgb([255, 255, 255]));
-    // imageproc maps a source point p to c + R(θ)(p − c), R = [[cos, −sin], [sin, cos]].
-    let (cx, cy) = (img.width() as f32 / 2.0, img.height() as f32 / 2.0);
-    let (s, c) = theta.sin_cos();
-    let rot = |p: Point| {
-        let (x, y) = (p[0] - cx, p[1] - cy);
-        [cx + c * x - s * y, cy + s * x + c * y]
-    };
-    let fa = analyse(&rotated);
-    assert_eq!(fa.faces_found, 1);
-    let f = fa.face.expect("face");
-    let d_roll = f.roll_deg - base.roll_deg;
-    eprintln!(
-        "rotate: roll {:.2}° → {:.2}° (Δ {d_roll:.2}°, want {deg}°)",
-        base.roll_deg, f.roll_deg
-    );
-    assert!(
-        (d_roll - deg).abs() <= 1.5,
-        "roll changed by {d_roll:.2}°, want {deg}° ± 1.5°"
-    );
-    let want = rot(base.eye_mid());
-    let e = dist(want, f.eye_mid());
-    let tol = 0.02 * face_height(base);
-    eprintln!("rotate eye midpoint: {e:.2} px (tol {tol:.1})");
-    assert!(e <= tol, "eye midpoint {:?} vs {want:?}", f.eye_mid());
+    // Both directions: a sign error in roll would pass a one-sided test only by luck.
+    for deg in [6.0f32, -6.0] {
+        let theta = deg.to_radians();
+        let rotated =
+            rotate_about_center(img, theta, Interpolation::Bilinear, Rgb([255, 255, 255]));
+        // imageproc maps a source point p to c + R(θ)(p − c), R = [[cos, −sin], [sin, cos]].
+        let (cx, cy) = (img.width() as f32 / 2.0, img.height() as f32 / 2.0);
+        let (s, c) = theta.sin_cos();
+        let rot = |p: Point| {
+            let (x, y) = (p[0] - cx, p[1] - cy);
+            [cx + c * x - s * y, cy + s * x + c * y]
+        };
+        let fa = analyse(&rotated);
+        assert_eq!(fa.faces_found, 1, "rotated {deg}°");
+        let f = fa.face.expect("face");
+        let d_roll = f.roll_deg - base.roll_deg;
+        eprintln!(
+            "rotate {deg}°: roll {:.2}° → {:.2}° (Δ {d_roll:.2}°)",
+            base.roll_deg, f.roll_deg
+        );
+        assert!(
+            (d_roll - deg).abs() <= 1.5,
+            "roll changed by {d_roll:.2}°, want {deg}° ± 1.5°"
+        );
+        let want = rot(base.eye_mid());
+        let e = dist(want, f.eye_mid());
+        let tol = 0.02 * face_height(base);
+        eprintln!("rotate {deg}° eye midpoint: {e:.2} px (tol {tol:.1})");
+        assert!(
+            e <= tol,
+            "{deg}°: eye midpoint {:?} vs {want:?}",
+            f.eye_mid()
+        );
+    }
 }
 
 /// Protects: no face is invented — a plain gradient and the dogs photo give `faces_found` 0
