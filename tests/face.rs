@@ -1,0 +1,351 @@
+//! The face stage (`idphoto::face::analyse`) on the shared real photos and on images made from
+//! them: accuracy against the hand annotations (issue 3's targets), geometry that follows a
+//! shift, a scale and a rotation of the photo, and the no-face / two-face / cut-off-head cases.
+//!
+//! Needs the shared photos (`IDPHOTO_TESTDATA`, see `tests/util`); each photo is decoded once.
+
+mod util;
+
+use idphoto::annotations::{self, Annotation, Errors};
+use idphoto::face::{self, Face, FaceAnalysis, Point};
+use idphoto::imageops::{self, Quality};
+use idphoto::{decode, ANALYSIS_MAX_SIDE};
+use image::{Rgb, RgbImage};
+use imageproc::geometric_transformations::{rotate_about_center, Interpolation};
+use std::sync::OnceLock;
+use util::testdata;
+
+/// The portrait the metamorphic tests transform (576×768, frontal, plain background, crown
+/// visible).
+const PORTRAIT: &str = "hv_test0.jpg";
+
+fn analyse(img: &RgbImage) -> FaceAnalysis {
+    let working = imageops::downscale(img, ANALYSIS_MAX_SIDE);
+    face::analyse(&working, img).expect("face stage runs")
+}
+
+fn decode(name: &str) -> Option<RgbImage> {
+    let data = testdata()?;
+    let photo = decode::open(&data.join("photos").join(name), &decode::Limits::default())
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    Some(photo.image)
+}
+
+/// The transformed portrait and its face as measured untransformed, decoded and analysed once
+/// for all tests of this file.
+fn portrait() -> Option<&'static (RgbImage, Face)> {
+    static BASE: OnceLock<Option<(RgbImage, Face)>> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let img = decode(PORTRAIT)?;
+        let fa = analyse(&img);
+        assert_eq!(fa.faces_found, 1, "{PORTRAIT}: one face");
+        let face = fa.face.expect("face measured");
+        assert!(face.crown.is_some(), "{PORTRAIT}: crown visible");
+        Some((img, face))
+    })
+    .as_ref()
+}
+
+/// Chin − crown of a measured face (the crown is visible on the base portrait).
+fn face_height(f: &Face) -> f32 {
+    f.chin[1] - f.crown.map_or(f.chin[1] - 2.6 * f.inter_eye(), |c| c[1])
+}
+
+fn dist(a: Point, b: Point) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+}
+
+/// Same rounding as `examples/accuracy.rs`, so the figures agree with the harness.
+fn percentile(sorted: &[f32], p: f32) -> f32 {
+    let i = ((sorted.len() - 1) as f32 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Every shared photo, decoded and analysed once, with its annotation.
+fn shared_results() -> Option<&'static Vec<(Annotation, FaceAnalysis)>> {
+    static RESULTS: OnceLock<Option<Vec<(Annotation, FaceAnalysis)>>> = OnceLock::new();
+    RESULTS
+        .get_or_init(|| {
+            let data = testdata()?;
+            let rows = annotations::load(&data.join("photos/annotations.csv")).unwrap();
+            assert_eq!(rows.len(), 22, "the 22 shared photos are annotated");
+            Some(
+                rows.into_iter()
+                    .map(|a| {
+                        let img = decode(&a.file).unwrap();
+                        let fa = analyse(&img);
+                        (a, fa)
+                    })
+                    .collect(),
+            )
+        })
+        .as_ref()
+}
+
+/// Errors of each portrait's main face against its annotation (`shared/data/README.md`'s
+/// definition, via `Annotation::errors`), picked by `pick`, sorted.
+fn sorted_errors(pick: fn(&Errors) -> Option<f32>) -> Option<Vec<f32>> {
+    let results = shared_results()?;
+    let mut v: Vec<f32> = results
+        .iter()
+        .filter(|(a, _)| a.to_face().is_some())
+        .filter_map(|(a, fa)| {
+            let f = fa
+                .face
+                .as_ref()
+                .unwrap_or_else(|| panic!("{}: no face", a.file));
+            pick(&a.errors(f))
+        })
+        .collect();
+    assert!(v.len() >= 10, "enough annotated values: {}", v.len());
+    v.sort_by(f32::total_cmp);
+    Some(v)
+}
+
+/// Protects: the face count — 0 on the dogs, 2 on the pairs, exactly 1 on every portrait — so
+/// `face.count` never fails a good photo nor passes a photo without a face.
+#[test]
+fn face_count_is_right_on_all_22_shared_photos() {
+    let Some(results) = shared_results() else {
+        return;
+    };
+    let mut wrong = Vec::new();
+    for (a, fa) in results {
+        let want = match a.file.as_str() {
+            "neg_dogs.jpg" => 0,
+            f if f.starts_with("neg_two_people") => 2,
+            _ => 1,
+        };
+        assert!(a.faces.accepts(want), "{}: annotation agrees", a.file);
+        if fa.faces_found != want || fa.face.is_some() != (want > 0) {
+            wrong.push(format!("{} found {} want {want}", a.file, fa.faces_found));
+        }
+    }
+    assert!(wrong.is_empty(), "wrong face counts: {wrong:?}");
+}
+
+/// Protects: issue 3's crown, chin and width targets (p90 ≤ 4 %, 4 %, 5 % of the face height)
+/// on the shared portraits.
+#[test]
+fn crown_chin_and_width_meet_their_p90_targets() {
+    let Some(crown) = sorted_errors(|e| e.crown) else {
+        return;
+    };
+    let chin = sorted_errors(|e| e.chin).unwrap();
+    let width = sorted_errors(|e| e.width).unwrap();
+    let (c, ch, w) = (
+        percentile(&crown, 0.9),
+        percentile(&chin, 0.9),
+        percentile(&width, 0.9),
+    );
+    eprintln!(
+        "p90: crown {c:.3} (n={}), chin {ch:.3} (n={}), width {w:.3} (n={})",
+        crown.len(),
+        chin.len(),
+        width.len()
+    );
+    assert!(c <= 0.04, "crown p90 {c:.3} > 0.04 of the face height");
+    assert!(ch <= 0.04, "chin p90 {ch:.3} > 0.04 of the face height");
+    assert!(w <= 0.05, "width p90 {w:.3} > 0.05 of the face height");
+}
+
+/// Protects: the eye centres against regression. Issue 3's target is p95 ≤ 0.05 of the
+/// inter-eye distance, which is NOT met yet (measured 0.063, worst aniston_1 0.155); this
+/// asserts the current honest bound 0.07 so the eyes cannot get worse unnoticed. Tighten to
+/// 0.05 when the target is met.
+#[test]
+fn eye_p95_regression_bound_0_07_target_0_05_not_met() {
+    let Some(eyes) = sorted_errors(|e| e.eyes) else {
+        return;
+    };
+    let p95 = percentile(&eyes, 0.95);
+    eprintln!("eyes p95 {p95:.3} (n={})", eyes.len());
+    assert!(
+        p95 <= 0.07,
+        "eyes p95 {p95:.3} > 0.07 of the inter-eye distance"
+    );
+}
+
+/// Protects: a photo's face is measured where it is — padding the photo on the left and top
+/// moves every point by exactly the padding (no fixed-frame assumption in detection, landmark
+/// mapping or the crown scan).
+#[test]
+fn shifting_the_photo_shifts_the_geometry() {
+    let Some((img, base)) = portrait() else {
+        return;
+    };
+    let (dx, dy) = (60u32, 40u32);
+    let (w, h) = img.dimensions();
+    // Edge-replicated padding: the background continues, nothing new appears.
+    let shifted = RgbImage::from_fn(w + dx, h + dy, |x, y| {
+        *img.get_pixel(x.saturating_sub(dx), y.saturating_sub(dy))
+    });
+    let fa = analyse(&shifted);
+    assert_eq!(fa.faces_found, 1);
+    let f = fa.face.expect("face");
+    let tol = 0.02 * face_height(base);
+    let off = |p: Point| [p[0] + dx as f32, p[1] + dy as f32];
+    let crown = f.crown.expect("crown still visible");
+    let pairs = [
+        ("right eye", base.right_eye, f.right_eye),
+        ("left eye", base.left_eye, f.left_eye),
+        ("chin", base.chin, f.chin),
+    ];
+    for (name, b, m) in pairs {
+        let e = dist(off(b), m);
+        eprintln!("shift {name}: {e:.2} px (tol {tol:.1})");
+        assert!(e <= tol, "{name}: {m:?} vs expected {:?}", off(b));
+    }
+    let base_crown_y = base.crown.expect("base crown")[1];
+    let e_crown = (crown[1] - (base_crown_y + dy as f32)).abs();
+    let e_l = (f.face_left_x - (base.face_left_x + dx as f32)).abs();
+    let e_r = (f.face_right_x - (base.face_right_x + dx as f32)).abs();
+    eprintln!("shift crown y {e_crown:.2}, cheeks {e_l:.2} / {e_r:.2} px (tol {tol:.1})");
+    assert!(
+        e_crown <= tol,
+        "crown y {} vs {}",
+        crown[1],
+        base_crown_y + dy as f32
+    );
+    assert!(
+        e_l <= tol && e_r <= tol,
+        "cheeks moved {e_l:.1} / {e_r:.1} px"
+    );
+}
+
+/// Protects: coordinates are reported in the photo's own pixels at any resolution — halving
+/// the photo halves every measurement.
+#[test]
+fn scaling_the_photo_scales_the_geometry() {
+    let Some((img, base)) = portrait() else {
+        return;
+    };
+    let (w, h) = img.dimensions();
+    let small = imageops::resize(img, w / 2, h / 2, Quality::Best);
+    let fa = analyse(&small);
+    assert_eq!(fa.faces_found, 1);
+    let f = fa.face.expect("face");
+    let s = |p: Point| [p[0] * 0.5, p[1] * 0.5];
+    let tol = 0.02 * face_height(base) * 0.5;
+    let pairs = [
+        ("right eye", base.right_eye, f.right_eye),
+        ("left eye", base.left_eye, f.left_eye),
+        ("chin", base.chin, f.chin),
+    ];
+    for (name, b, m) in pairs {
+        let e = dist(s(b), m);
+        eprintln!("scale {name}: {e:.2} px (tol {tol:.1})");
+        assert!(e <= tol, "{name}: {m:?} vs expected {:?}", s(b));
+    }
+    let crown = f.crown.expect("crown still visible");
+    let e_crown = (crown[1] - base.crown.expect("base crown")[1] * 0.5).abs();
+    let e_w = (f.width() - base.width() * 0.5).abs();
+    eprintln!("scale crown y {e_crown:.2}, width {e_w:.2} px (tol {tol:.1})");
+    assert!(e_crown <= tol, "crown y {}", crown[1]);
+    assert!(e_w <= tol, "width {} vs {}", f.width(), base.width() * 0.5);
+}
+
+/// Protects: the roll angle and its sign (positive when the subject's left eye, image right, is
+/// lower) — rotating the photo by ±6° (+ is clockwise on screen, y down) adds ±6° to
+/// `roll_deg`, and the eyes are found where the rotation puts them.
+#[test]
+fn rotating_the_photo_changes_roll_by_the_angle() {
+    let Some((img, base)) = portrait() else {
+        return;
+    };
+    // Both directions: a sign error in roll would pass a one-sided test only by luck.
+    for deg in [6.0f32, -6.0] {
+        let theta = deg.to_radians();
+        let rotated =
+            rotate_about_center(img, theta, Interpolation::Bilinear, Rgb([255, 255, 255]));
+        // imageproc maps a source point p to c + R(θ)(p − c), R = [[cos, −sin], [sin, cos]].
+        let (cx, cy) = (img.width() as f32 / 2.0, img.height() as f32 / 2.0);
+        let (s, c) = theta.sin_cos();
+        let rot = |p: Point| {
+            let (x, y) = (p[0] - cx, p[1] - cy);
+            [cx + c * x - s * y, cy + s * x + c * y]
+        };
+        let fa = analyse(&rotated);
+        assert_eq!(fa.faces_found, 1, "rotated {deg}°");
+        let f = fa.face.expect("face");
+        let d_roll = f.roll_deg - base.roll_deg;
+        eprintln!(
+            "rotate {deg}°: roll {:.2}° → {:.2}° (Δ {d_roll:.2}°)",
+            base.roll_deg, f.roll_deg
+        );
+        assert!(
+            (d_roll - deg).abs() <= 1.5,
+            "roll changed by {d_roll:.2}°, want {deg}° ± 1.5°"
+        );
+        let want = rot(base.eye_mid());
+        let e = dist(want, f.eye_mid());
+        let tol = 0.02 * face_height(base);
+        eprintln!("rotate {deg}° eye midpoint: {e:.2} px (tol {tol:.1})");
+        assert!(
+            e <= tol,
+            "{deg}°: eye midpoint {:?} vs {want:?}",
+            f.eye_mid()
+        );
+    }
+}
+
+/// Protects: no face is invented — a plain gradient and the dogs photo give `faces_found` 0
+/// and `face` None (so `face.count` fails with "no face", not a bogus geometry).
+#[test]
+fn no_face_on_a_gradient_or_the_dogs() {
+    let gradient = RgbImage::from_fn(600, 800, |x, y| {
+        Rgb([(x * 255 / 600) as u8, (y * 255 / 800) as u8, 180])
+    });
+    let fa = analyse(&gradient);
+    assert_eq!(fa.faces_found, 0, "gradient: {fa:?}");
+    assert!(fa.face.is_none() && fa.boxes.is_empty());
+    let Some(results) = shared_results() else {
+        return;
+    };
+    let (_, dogs) = results
+        .iter()
+        .find(|(a, _)| a.file == "neg_dogs.jpg")
+        .expect("dogs photo annotated");
+    assert_eq!(dogs.faces_found, 0, "dogs: {dogs:?}");
+    assert!(dogs.face.is_none());
+}
+
+/// Protects: two people on one canvas are both counted (two real portraits pasted side by side
+/// on white), so a group photo fails `face.count`.
+#[test]
+fn two_portraits_side_by_side_are_two_faces() {
+    let Some((a, _)) = portrait() else {
+        return;
+    };
+    let b = decode("pichai_1.jpg").unwrap();
+    let mut canvas = RgbImage::from_pixel(
+        a.width() + b.width(),
+        a.height().max(b.height()),
+        Rgb([255, 255, 255]),
+    );
+    image::imageops::replace(&mut canvas, a, 0, 0);
+    image::imageops::replace(&mut canvas, &b, a.width() as i64, 150);
+    let fa = analyse(&canvas);
+    assert_eq!(fa.faces_found, 2, "boxes {:?}", fa.boxes);
+    assert_eq!(fa.boxes.len(), 2);
+    assert!(fa.face.is_some());
+}
+
+/// Protects: a head cut off at the top edge is reported as such (`crown` None), so
+/// `head.top_margin` / `head.inside_frame` fail instead of measuring a false hair top at the
+/// edge.
+#[test]
+fn head_cut_off_at_the_forehead_has_no_crown() {
+    let Some((img, base)) = portrait() else {
+        return;
+    };
+    let crown_y = base.crown.expect("base crown")[1];
+    let eye_y = base.eye_mid()[1];
+    // The top edge passes through the forehead: 40 % of the way from the crown to the eyes.
+    let top = (crown_y + 0.4 * (eye_y - crown_y)).round() as u32;
+    let cut = image::imageops::crop_imm(img, 0, top, img.width(), img.height() - top).to_image();
+    let fa = analyse(&cut);
+    assert_eq!(fa.faces_found, 1, "cut at y={top}");
+    let f = fa.face.expect("face");
+    assert!(f.crown.is_none(), "cut at y={top}: crown {:?}", f.crown);
+}
