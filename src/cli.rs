@@ -129,6 +129,18 @@ end, atomically (a temporary file renamed over FILE); not written when interrupt
     /// When to colour the human report.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
+    /// Also draw the detected face and the spec's bands over the photo, as PNG.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Also write an annotated preview to FILE (PNG, at most 1200 px on its long \
+side): detected face box, eyes, eye line, crown, chin and cheek points in red; the canvas of the \
+correction crop in blue; inside it, in green, the hair-top band, the lowest allowed eye line, \
+the face-width band (minimum and maximum) and the centre line, placed by the correction's crop \
+plan. Only with a single input photo. \
+An existing FILE is replaced; the input never is."
+    )]
+    pub annotate: Option<PathBuf>,
     #[command(flatten)]
     pub specs: SpecArgs,
     #[command(flatten)]
@@ -197,6 +209,15 @@ impl OutputArgs {
             None => Ok(Vec::new()),
         }
     }
+}
+
+/// `--annotate` names one file, so it takes one photo.
+pub fn single_preview(args: &CheckArgs, inputs: usize) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.annotate.is_none() || inputs == 1,
+        "--annotate names one file but {inputs} photos were given"
+    );
+    Ok(())
 }
 
 /// The annotated face of a photo, matched by file name.

@@ -22,6 +22,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod annotate;
 pub mod annotations;
 pub mod batch;
 pub mod checks;

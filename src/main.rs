@@ -123,6 +123,7 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
         (Some(_), Some(dir)) if printer.batch => Some(batch::mirror_paths(&inputs, dir, &spec)),
         _ => None,
     };
+    cli::single_preview(&args, inputs.len())?;
     let annotated = args.output.faces()?;
     let process = |i: usize, input: &batch::Input| {
         let mut options = options.clone();
@@ -134,7 +135,11 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
             face: face.as_ref(),
             matte: None,
         };
-        idphoto::check_file_with(&input.path, &spec, &options, supplied)
+        let report = idphoto::check_file_with(&input.path, &spec, &options, supplied);
+        match &args.annotate {
+            Some(out) => idphoto::annotate::with_preview(report, &spec, out),
+            None => report,
+        }
     };
     let tally = batch::run(
         &inputs,
