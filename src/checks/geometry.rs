@@ -68,6 +68,27 @@ fn face_and_scale<'a>(ctx: &Context<'a>, id: CheckId) -> Result<(&'a Face, f32),
     Ok((single_face(ctx, id)?, canvas_scale(ctx, id)?))
 }
 
+/// A range check whose hint and official reason depend on the side it misses: `sides[0]`
+/// when `low` (below the range, left of centre …), else `sides[1]`.
+fn sided(
+    id: CheckId,
+    ok: bool,
+    low: bool,
+    measured: Measure,
+    required: Requirement,
+    sides: [(&str, &str, &'static str); 2],
+) -> Check {
+    let (zh, en, reason) = sides[usize::from(!low)];
+    Check::judged(
+        id,
+        status(ok),
+        measured,
+        required,
+        Hint::new(zh, en),
+        Some(reason),
+    )
+}
+
 fn status(ok: bool) -> Status {
     if ok {
         Status::Pass
@@ -135,26 +156,24 @@ impl Rule for FaceWidth {
         };
         let width = f64::from(face.width() * s);
         let required = Requirement::range(Some(lo), Some(hi), Unit::Px, 0);
-        let (zh, en, reason) = if width < lo {
-            (
-                "脸太小：离镜头近一些，或让头部在画面中更大",
-                "the face is too small: move closer, or let the head fill more of the frame",
-                "头部偏小",
-            )
-        } else {
-            (
-                "脸太大：离镜头远一些",
-                "the face is too large: move further from the camera",
-                "头部偏大",
-            )
-        };
-        Check::judged(
+        sided(
             self.id(),
-            status(required.contains(width)),
+            required.contains(width),
+            width < lo,
             Measure::number(width, Unit::Px, 0),
             required,
-            Hint::new(zh, en),
-            Some(reason),
+            [
+                (
+                    "脸太小：离镜头近一些，或让头部在画面中更大",
+                    "the face is too small: move closer, or let the head fill more of the frame",
+                    "头部偏小",
+                ),
+                (
+                    "脸太大：离镜头远一些",
+                    "the face is too large: move further from the camera",
+                    "头部偏大",
+                ),
+            ],
         )
     }
 }
@@ -207,26 +226,24 @@ impl Rule for TopMargin {
                 );
             }
         }
-        let (zh, en, reason) = if margin < lo {
-            (
-                "头顶离上边缘太近：人像整体下移（相机略抬高或后退）",
-                "the head is too close to the top edge: move the subject lower in the frame",
-                "整体偏上",
-            )
-        } else {
-            (
-                "头顶上方空白太多：人像整体上移（相机略放低或靠近）",
-                "too much space above the head: move the subject higher in the frame",
-                "整体偏下",
-            )
-        };
-        Check::judged(
+        sided(
             self.id(),
-            status(required.contains(margin)),
+            required.contains(margin),
+            margin < lo,
             Measure::number(margin, Unit::Px, 0),
             required,
-            Hint::new(zh, en),
-            Some(reason),
+            [
+                (
+                    "头顶离上边缘太近：人像整体下移（相机略抬高或后退）",
+                    "the head is too close to the top edge: move the subject lower in the frame",
+                    "整体偏上",
+                ),
+                (
+                    "头顶上方空白太多：人像整体上移（相机略放低或靠近）",
+                    "too much space above the head: move the subject higher in the frame",
+                    "整体偏下",
+                ),
+            ],
         )
     }
 }
@@ -277,28 +294,26 @@ impl Rule for Centring {
         // Rounded to the reported precision so a centred face never reads "-0 px".
         let offset = ((centre - f64::from(ctx.spec.width_px) / 2.0) * 10.0).round() / 10.0 + 0.0;
         let required = Requirement::range(Some(-tol), Some(tol), Unit::Px, 0);
-        let (zh, en, reason) = if offset < 0.0 {
-            (
-                "人像偏左：让人脸位于画面正中",
-                "the face is left of centre: centre it in the frame",
-                "整体偏左",
-            )
-        } else {
-            (
-                "人像偏右：让人脸位于画面正中",
-                "the face is right of centre: centre it in the frame",
-                "整体偏右",
-            )
-        };
         let mut measured = Measure::number(offset, Unit::Px, 0);
         measured.text = format!("{} from centre", measured.text);
-        Check::judged(
+        sided(
             self.id(),
-            status(required.contains(offset)),
+            required.contains(offset),
+            offset < 0.0,
             measured,
             required,
-            Hint::new(zh, en),
-            Some(reason),
+            [
+                (
+                    "人像偏左：让人脸位于画面正中",
+                    "the face is left of centre: centre it in the frame",
+                    "整体偏左",
+                ),
+                (
+                    "人像偏右：让人脸位于画面正中",
+                    "the face is right of centre: centre it in the frame",
+                    "整体偏右",
+                ),
+            ],
         )
     }
 }
@@ -415,28 +430,26 @@ impl Rule for HeadHeight {
         };
         let height = f64::from((face.chin[1] - crown[1]) * s);
         let ratio = height / canvas_h;
-        let (zh, en, reason) = if ratio * canvas_h < lo {
-            (
-                "头部太小：离镜头近一些",
-                "the head is too small: move closer",
-                "头部偏小",
-            )
-        } else {
-            (
-                "头部太大：离镜头远一些",
-                "the head is too large: move further away",
-                "头部偏大",
-            )
-        };
         let mut measured = Measure::number(ratio, Unit::Ratio, 3);
         measured.text = format!("{} ({} px)", measured.text, super::fmt_num(height, 0));
-        Check::judged(
+        sided(
             self.id(),
-            status(required.contains(ratio)),
+            required.contains(ratio),
+            ratio * canvas_h < lo,
             measured,
             required,
-            Hint::new(zh, en),
-            Some(reason),
+            [
+                (
+                    "头部太小：离镜头近一些",
+                    "the head is too small: move closer",
+                    "头部偏小",
+                ),
+                (
+                    "头部太大：离镜头远一些",
+                    "the head is too large: move further away",
+                    "头部偏大",
+                ),
+            ],
         )
     }
 }
