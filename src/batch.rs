@@ -336,6 +336,23 @@ where
     })
 }
 
+/// Drops photos found in folders that are idphoto's own corrected photos for this spec
+/// (`<stem>.<tag>.jpg`), so checking a folder a second time does not check — and correct again —
+/// the outputs of the first run. Files named explicitly are always kept.
+pub fn skip_outputs(inputs: &mut Vec<Input>, spec: &Spec) {
+    let suffix = format!(".{}.jpg", output_tag(spec));
+    inputs.retain(|input| {
+        input.root.is_none()
+            || !input
+                .path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| {
+                    n.len() > suffix.len() && n.to_ascii_lowercase().ends_with(&suffix)
+                })
+    });
+}
+
 /// The part of a corrected photo's name that says what it was made for: the city id, plus the
 /// document id when it is not the resident ID card (`dongguan`, `dongguan.passport`).
 pub fn output_tag(spec: &Spec) -> String {
@@ -745,5 +762,38 @@ mod tests {
         let tally = run(&inputs, "t/t", &cancel, |_, _| Ok::<(), ()>(()), fake).unwrap();
         assert!(tally.cancelled);
         assert_eq!(tally.total(), 0);
+    }
+
+    #[test]
+    fn outputs_found_in_folders_are_skipped_but_named_files_kept() {
+        let spec = crate::spec::Library::builtin()
+            .unwrap()
+            .resolve("dongguan", None)
+            .unwrap();
+        let found = |p: &str| Input {
+            path: PathBuf::from(p),
+            root: Some(PathBuf::from("in")),
+            problem: None,
+        };
+        let mut inputs = vec![
+            found("in/a.jpg"),
+            found("in/a.dongguan.jpg"),
+            found("in/b.DONGGUAN.JPG"),
+            found("in/a.dongguan.passport.jpg"),
+            Input {
+                path: PathBuf::from("x.dongguan.jpg"),
+                root: None,
+                problem: None,
+            },
+        ];
+        skip_outputs(&mut inputs, &spec);
+        let left: Vec<_> = inputs
+            .iter()
+            .map(|i| i.path.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            left,
+            ["in/a.jpg", "in/a.dongguan.passport.jpg", "x.dongguan.jpg"]
+        );
     }
 }

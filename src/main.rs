@@ -74,12 +74,13 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
     };
     let title = format!("{city} {}", spec.doc_name(lang));
     let paths = cli::paths(&args)?;
-    let inputs = batch::discover(
+    let mut inputs = batch::discover(
         &paths,
         Walk {
             recursive: args.recursive,
         },
     );
+    batch::skip_outputs(&mut inputs, &spec);
     if inputs.is_empty() {
         let hint = if args.recursive {
             ""

@@ -400,3 +400,33 @@ fn ctrl_c_stops_promptly_with_130_and_writes_no_summary() {
         .collect();
     assert_eq!(left, ["photos"], "no summary, no temporary file");
 }
+
+/// Checking a folder a second time skips the corrected photos the first run wrote beside the
+/// inputs, instead of correcting them again (or reporting them as clashes).
+#[test]
+fn second_run_over_a_folder_skips_its_own_outputs() {
+    let Some(data) = util::testdata() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        data.join("photos/zuckerberg_2.jpg"),
+        dir.path().join("z.jpg"),
+    )
+    .unwrap();
+    let run = || {
+        idphoto()
+            .args(["check", "-c", "dongguan", "--format", "jsonl"])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(
+        dir.path().join("z.dongguan.jpg").is_file(),
+        "first run writes the correction"
+    );
+    assert_eq!(jsonl(&first.stdout).len(), 1);
+    let second = run();
+    let reports = jsonl(&second.stdout);
+    assert_eq!(reports.len(), 1, "only the original photo is checked");
+    assert!(reports[0]["file"].as_str().unwrap().ends_with("z.jpg"));
+}
