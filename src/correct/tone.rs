@@ -7,6 +7,7 @@
 //! [`MAX_WB_GAIN`]. A correction only runs when the spec regulates what it fixes
 //! (`quality.face_l`, `quality.max_cast_chroma`) and the photo is outside it.
 
+use crate::colour::{from_linear, linear_lut, linear_to_lab as lab};
 use image::RgbImage;
 use serde::Serialize;
 
@@ -41,43 +42,9 @@ pub struct ToneReport {
     pub capped: bool,
 }
 
-/// sRGB 0–255 → linear 0–1.
-fn to_linear(v: u8) -> f32 {
-    let c = v as f32 / 255.0;
-    if c <= 0.04045 {
-        c / 12.92
-    } else {
-        ((c + 0.055) / 1.055).powf(2.4)
-    }
-}
-
 /// Linear 0–1 → sRGB 0–255.
 fn to_srgb(c: f32) -> u8 {
-    let c = c.clamp(0.0, 1.0);
-    let v = if c <= 0.003_130_8 {
-        c * 12.92
-    } else {
-        1.055 * c.powf(1.0 / 2.4) - 0.055
-    };
-    (v * 255.0).round() as u8
-}
-
-fn lab_f(t: f32) -> f32 {
-    if t > 216.0 / 24389.0 {
-        t.cbrt()
-    } else {
-        (24389.0 / 27.0 * t + 16.0) / 116.0
-    }
-}
-
-/// CIE L*a*b* (D65) of a linear RGB triple.
-pub fn lab(rgb: [f32; 3]) -> [f32; 3] {
-    let [r, g, b] = rgb;
-    let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.950_47;
-    let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.088_83;
-    let (fx, fy, fz) = (lab_f(x), lab_f(y), lab_f(z));
-    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+    (from_linear(c) * 255.0).round() as u8
 }
 
 fn curve(x: f32, g: f32) -> f32 {
@@ -117,14 +84,14 @@ pub fn correct_mut(
     regions: &Regions<'_>,
     quality: &crate::spec::QualityRules,
 ) -> ToneReport {
-    let lut: [f32; 256] = std::array::from_fn(|v| to_linear(v as u8));
+    let lut = linear_lut();
     let mut report = ToneReport::default();
     let mut wb = [1.0f32; 3];
     let mut gain = 1.0f32;
 
     // White balance from a light, nearly neutral original background.
     if let (Some(limit), Some(bg)) = (quality.max_cast_chroma, regions.background) {
-        if let Some(m) = mean_linear(img, bg, &lut) {
+        if let Some(m) = mean_linear(img, bg, lut) {
             let [l, a, b] = lab(m);
             let chroma = (a * a + b * b).sqrt();
             report.cast_chroma_before = Some(chroma);
@@ -143,7 +110,7 @@ pub fn correct_mut(
     // Exposure toward the middle of the face-lightness range.
     if let Some(skin) = regions.skin {
         let inside = |x: u32, y: u32| x >= skin[0] && x < skin[2] && y >= skin[1] && y < skin[3];
-        if let Some(m) = mean_linear(img, inside, &lut) {
+        if let Some(m) = mean_linear(img, inside, lut) {
             let face_l = |g: f32| lab([0, 1, 2].map(|k| curve(m[k] * wb[k], g)))[0];
             report.face_l_before = Some(lab(m)[0]);
             if let Some([lo, hi]) = quality.face_l {
@@ -276,7 +243,7 @@ mod tests {
         );
         assert!(r.cast_chroma_before.unwrap() > 4.0);
         let p = img.get_pixel(0, 0);
-        let [_, a, b] = lab(p.0.map(to_linear));
+        let [_, a, b] = crate::colour::srgb_to_lab(p.0);
         assert!((a * a + b * b).sqrt() < 2.0, "{p:?}");
     }
 
