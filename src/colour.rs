@@ -94,6 +94,14 @@ impl MeanColour {
         self.n += 1;
     }
 
+    /// Adds every pixel of another mean.
+    pub fn merge(&mut self, other: &MeanColour) {
+        for (s, o) in self.sum.iter_mut().zip(other.sum) {
+            *s += o;
+        }
+        self.n += other.n;
+    }
+
     /// Pixels added.
     pub fn count(&self) -> u64 {
         self.n
