@@ -98,6 +98,10 @@ pub fn check_photo_with(
     inputs: correct::Inputs<'_>,
 ) -> Report {
     let working = imageops::downscale(&photo.image, ANALYSIS_MAX_SIDE);
+    // One person mask serves the crown, the background checks and the corrected photo. A
+    // segmentation failure (model error) leaves it out: the crown is then unknown and the
+    // background checks say they could not separate the person instead of failing the photo.
+    let mask = segment::segment(&working.image).ok();
     // A face supplied by the caller (annotations) stands in for detection.
     let analysis = match inputs.face {
         Some(f) => face::FaceAnalysis {
@@ -105,14 +109,11 @@ pub fn check_photo_with(
             face: Some(f.clone()),
             boxes: vec![f.bbox],
         },
-        None => match face::analyse(&working, &photo.image) {
+        None => match face::analyse_with(&working, &photo.image, mask.as_ref()) {
             Ok(a) => a,
             Err(e) => return Report::error(path.to_path_buf(), spec.key(), &e),
         },
     };
-    // A segmentation failure (model error) leaves the mask out: background checks then say
-    // they could not separate the person instead of failing the whole photo.
-    let mask = segment::segment(&working.image).ok();
     let ctx = checks::Context {
         spec,
         photo,

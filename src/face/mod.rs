@@ -29,6 +29,7 @@ pub use detect::iou;
 
 use crate::error::Result;
 use crate::imageops::Scaled;
+use crate::segment::PersonMask;
 use image::RgbImage;
 use mesh::{idx, Roi};
 use serde::Serialize;
@@ -118,11 +119,23 @@ pub struct FaceAnalysis {
     pub boxes: Vec<[f32; 4]>,
 }
 
-/// Finds the faces in a photo and measures the main one.
+/// Finds the faces in a photo and measures the main one, segmenting the person for the crown.
 ///
 /// `working` is the photo's working-resolution copy (detection and landmarks run there); `photo`
 /// is the full-resolution image the pupils and coordinates refer to.
 pub fn analyse(working: &Scaled, photo: &RgbImage) -> Result<FaceAnalysis> {
+    let mask = crate::segment::segment(&working.image)?;
+    analyse_with(working, photo, Some(&mask))
+}
+
+/// [`analyse`] with a person mask already computed for the same working copy (the pipeline
+/// segments once for the crown, the background checks and the corrected photo). Without a
+/// mask the crown is unknown: `None` with confidence 0.
+pub fn analyse_with(
+    working: &Scaled,
+    photo: &RgbImage,
+    mask: Option<&PersonMask>,
+) -> Result<FaceAnalysis> {
     let img = &working.image;
     let mut found: Vec<(mesh::Mesh, [f32; 4])> = Vec::new();
     for det in detect::detect(img)? {
@@ -151,7 +164,7 @@ pub fn analyse(working: &Scaled, photo: &RgbImage) -> Result<FaceAnalysis> {
         .collect();
     let faces_found = found.len();
     let face = match found.first() {
-        Some((first, _)) => measure(working, photo, first)?,
+        Some((first, _)) => measure(working, photo, first, mask)?,
         None => None,
     };
     Ok(FaceAnalysis {
@@ -179,7 +192,12 @@ fn roi_from_landmarks(points: &[[f32; 2]]) -> Option<Roi> {
     })
 }
 
-fn measure(working: &Scaled, photo: &RgbImage, first: &mesh::Mesh) -> Result<Option<Face>> {
+fn measure(
+    working: &Scaled,
+    photo: &RgbImage,
+    first: &mesh::Mesh,
+    mask: Option<&PersonMask>,
+) -> Result<Option<Face>> {
     // Second pass on a region rotated upright from the first pass's landmarks: FaceMesh is
     // trained on upright, tightly framed faces.
     let m = match roi_from_landmarks(&first.points) {
@@ -220,15 +238,16 @@ fn measure(working: &Scaled, photo: &RgbImage, first: &mesh::Mesh) -> Result<Opt
     }
 
     let (w, h) = photo.dimensions();
-    let (prob, gw, _) = refine::person_mask(&working.image)?;
     let fw = x1 - x0;
-    let crown = refine::crown_from_mask(
-        &prob,
-        gw,
-        (w, h),
-        (x0 + 0.25 * fw, x1 - 0.25 * fw),
-        forehead[1],
-    );
+    let crown = mask.and_then(|m| {
+        refine::crown_from_mask(
+            &m.probabilities,
+            crate::segment::NET_SIDE,
+            (w, h),
+            (x0 + 0.25 * fw, x1 - 0.25 * fw),
+            forehead[1],
+        )
+    });
     Ok(Some(Face {
         bbox: [bx0, by0, bx1 - bx0, by1 - by0],
         left_eye,

@@ -2,9 +2,6 @@
 //! each eye contour at full resolution) and the crown (the person mask above the forehead).
 
 use super::mesh::{sample, Roi};
-use crate::error::Result;
-use crate::imageops::{resize, Quality};
-use crate::nn;
 use image::RgbImage;
 
 /// Side of the eye patch the pupil search runs on.
@@ -168,17 +165,6 @@ const TOP_GAP_MAX: f32 = 0.2;
 
 fn r_of(y: f32, sy: f32) -> usize {
     ((y * sy - 1.0).floor().max(0.0)) as usize
-}
-
-/// Segmentation network input side.
-const SEG_INPUT: u32 = 256;
-
-/// Runs the selfie segmentation on the whole image (stretched, as MediaPipe does).
-pub fn person_mask(image: &RgbImage) -> Result<(Vec<f32>, u32, u32)> {
-    let small = resize(image, SEG_INPUT, SEG_INPUT, Quality::Fast);
-    let out = nn::selfie_segmentation()?.run(nn::nhwc_tensor(&small, 1.0 / 255.0, 0.0))?;
-    let prob = out.first().map(nn::floats).unwrap_or_default();
-    Ok((prob, SEG_INPUT, SEG_INPUT))
 }
 
 /// The crown from a person mask stretched over an image `w`×`h` (photo pixels): the highest
