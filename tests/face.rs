@@ -124,6 +124,30 @@ fn face_count_is_right_on_all_22_shared_photos() {
     assert!(wrong.is_empty(), "wrong face counts: {wrong:?}");
 }
 
+/// Protects: the crown's visible/cut-off verdict (head.inside_frame and the crop planner rely
+/// on it): it agrees with the annotators on every portrait, including lacamoire_1, whose hair
+/// ends within one mask row of the top edge.
+#[test]
+fn crown_visibility_agrees_with_the_annotations_on_every_portrait() {
+    let Some(results) = shared_results() else {
+        return;
+    };
+    let wrong: Vec<String> = results
+        .iter()
+        .filter(|(a, _)| a.to_face().is_some())
+        .filter_map(|(a, fa)| {
+            let f = fa.face.as_ref()?;
+            (!a.errors(f).crown_visibility_agrees).then(|| {
+                format!(
+                    "{}: annotated {:?}, measured {:?}",
+                    a.file, a.crown, f.crown
+                )
+            })
+        })
+        .collect();
+    assert!(wrong.is_empty(), "crown visibility disagrees: {wrong:?}");
+}
+
 /// Protects: issue 3's crown, chin and width targets (p90 ≤ 4 %, 4 %, 5 % of the face height)
 /// on the shared portraits.
 #[test]

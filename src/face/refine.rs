@@ -163,6 +163,9 @@ pub fn pupil(photo: &RgbImage, contour: &[[f32; 2]]) -> ([f32; 2], f32) {
 /// count as visible; above it the hair most likely runs on beyond the edge.
 const TOP_GAP_MAX: f32 = 0.2;
 
+/// Mask rows (of the network's grid) from the top edge down to the crown's crossing, at least.
+const MIN_ROWS_ABOVE: usize = 2;
+
 fn r_of(y: f32, sy: f32) -> usize {
     ((y * sy - 1.0).floor().max(0.0)) as usize
 }
@@ -198,7 +201,10 @@ pub fn crown_from_mask(
         while r > 0 && at(r - 1, c) >= 0.5 {
             r -= 1;
         }
-        if r == 0 {
+        // The crossing needs at least one whole mask row of background above it: a crown in
+        // the top row is within one mask cell of the edge, where hair cut off by the edge and
+        // hair that ends just below it look the same (lacamoire_1: "crown" 3 px from the top).
+        if r < MIN_ROWS_ABOVE {
             cut += 1;
             continue;
         }
@@ -224,4 +230,45 @@ pub fn crown_from_mask(
         return None;
     }
     Some(([(c as f32 + 0.5) / sx, y], strength.clamp(0.0, 1.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 16×16 mask stretched over a 160×160 image: a head (p = 1) in columns 4–11 from
+    /// `top_row` down, background (p = 0) elsewhere.
+    fn head_from(top_row: usize) -> Vec<f32> {
+        (0..256)
+            .map(|i| {
+                let (r, c) = (i / 16, i % 16);
+                if (4..12).contains(&c) && r >= top_row {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn crown_is_found_below_a_background_gap() {
+        let (p, conf) =
+            crown_from_mask(&head_from(3), 16, (160, 160), (50.0, 110.0), 100.0).unwrap();
+        // Rows 2 (outside) and 3 (inside) cross at the boundary between them: y = 3 cells.
+        assert!((p[1] - 30.0).abs() < 1.0, "{p:?}");
+        assert!(conf > 0.9);
+    }
+
+    #[test]
+    fn head_in_the_top_mask_row_counts_as_cut_off() {
+        // Rows 0 and 1: hair touches or nearly touches the edge, unresolvable at mask scale.
+        for top in [0, 1] {
+            assert_eq!(
+                crown_from_mask(&head_from(top), 16, (160, 160), (50.0, 110.0), 100.0),
+                None,
+                "head from row {top}"
+            );
+        }
+    }
 }
