@@ -65,6 +65,30 @@ fn default_output_is_written_beside_the_input_and_reported() {
         again["face"]["faces_found"], 1,
         "the output's face is found again"
     );
+    // The report gives the face in output coordinates too, and the fresh detection on the
+    // written photo lands on the same points (within the detector's few-pixel noise).
+    let canvas = &r["correction"]["face"];
+    let num = |v: &serde_json::Value| v.as_f64().unwrap();
+    for eye in ["left_eye", "right_eye"] {
+        for k in 0..2 {
+            let (mapped, found) = (num(&canvas[eye][k]), num(&again["face"][eye][k]));
+            assert!(
+                (mapped - found).abs() < 6.0,
+                "{eye}[{k}]: {mapped} vs {found}"
+            );
+        }
+    }
+    let width = num(&canvas["face_right_x"]) - num(&canvas["face_left_x"]);
+    let rule = r["correction"]["geometry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["rule"] == "face_width_px")
+        .unwrap();
+    assert!(
+        (width - num(&rule["value_px"])).abs() < 0.5,
+        "{width} vs {rule}"
+    );
     // Human report names the output, its quality and size.
     let dir2 = tempfile::tempdir().unwrap();
     let human = idphoto()

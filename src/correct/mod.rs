@@ -314,6 +314,9 @@ pub struct Correction {
     pub hair_cropped: bool,
     /// The corrected photo's geometry, measured on the canvas.
     pub geometry: Vec<GeometryMeasure>,
+    /// The face in the spec's output coordinates (pixels of the corrected photo): the analysed
+    /// face mapped through the crop, rotation and scale.
+    pub face: Option<Face>,
     /// Why no compliant crop exists (status `not_possible`).
     pub problems: Vec<Problem>,
     /// Checks the written photo failed when re-checked (status `failed`).
@@ -375,6 +378,7 @@ impl Correction {
             scale: None,
             hair_cropped: false,
             geometry: Vec::new(),
+            face: None,
             problems: Vec::new(),
             recheck_failed: Vec::new(),
             message: None,
@@ -411,6 +415,7 @@ pub fn run(input: &Path, photo: &Photo, spec: &Spec, inputs: Inputs<'_>, fix: &F
     c.background = Some(corrected.background.clone());
     c.tone = Some(corrected.tone.clone());
     c.geometry = geometry(&corrected.canvas_face, spec, corrected.plan.hair_cropped);
+    c.face = Some(corrected.canvas_face.clone());
     let fail = |mut c: Correction, message: String| {
         c.message = Some(message);
         c
