@@ -5,7 +5,8 @@
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use idphoto::report::Lang;
+use idphoto::batch;
+use idphoto::report::{Lang, Style};
 use idphoto::spec::Library;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -295,6 +296,47 @@ pub fn paths(args: &CheckArgs) -> anyhow::Result<Vec<PathBuf>> {
         paths.extend(read.with_context(|| format!("reading paths from {}", list.display()))?);
     }
     Ok(paths)
+}
+
+/// The photos to check: the paths given (folders walked), minus idphoto's own earlier outputs
+/// for this spec; an error when nothing is left, saying where it looked.
+pub fn inputs(args: &CheckArgs, spec: &idphoto::spec::Spec) -> anyhow::Result<Vec<batch::Input>> {
+    let paths = paths(args)?;
+    let mut inputs = batch::discover(
+        &paths,
+        batch::Walk {
+            recursive: args.recursive,
+        },
+    );
+    batch::skip_outputs(&mut inputs, spec);
+    if inputs.is_empty() {
+        let hint = if args.recursive {
+            ""
+        } else {
+            " (add -r to look in sub-folders)"
+        };
+        let given: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        anyhow::ensure!(
+            !given.is_empty(),
+            "no paths given: the --files-from list is empty"
+        );
+        anyhow::bail!("no photos found in {}{hint}", given.join(", "));
+    }
+    Ok(inputs)
+}
+
+/// How reports look (colour, language) and their title: the city and document in that language.
+pub fn style(args: &CheckArgs, spec: &idphoto::spec::Spec) -> (Style, String) {
+    let lang = lang(args.lang);
+    let city = match lang {
+        Lang::Zh => &spec.city.name_zh,
+        Lang::En => &spec.city.name_en,
+    };
+    let style = Style {
+        colour: colour(args.color),
+        lang,
+    };
+    (style, format!("{city} {}", spec.doc_name(lang)))
 }
 
 /// A progress bar on stderr only for a terminal, several photos and no `--quiet`; otherwise a

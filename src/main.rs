@@ -6,8 +6,8 @@ mod render;
 use anyhow::Context as _;
 use clap::Parser;
 use cli::{Cli, Command, SpecsCommand};
-use idphoto::batch::{self, Walk};
-use idphoto::report::{self, Exit, Style};
+use idphoto::batch;
+use idphoto::report::Exit;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -60,56 +60,32 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
-fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
-    let lib = cli::load_library(&args.specs)?;
-    let spec = lib.resolve(&args.city, args.doc.as_deref())?;
-    let lang = cli::lang(args.lang);
-    let style = Style {
-        colour: cli::colour(args.color),
-        lang,
-    };
-    let city = match lang {
-        report::Lang::Zh => &spec.city.name_zh,
-        report::Lang::En => &spec.city.name_en,
-    };
-    let title = format!("{city} {}", spec.doc_name(lang));
-    let paths = cli::paths(&args)?;
-    let mut inputs = batch::discover(
-        &paths,
-        Walk {
-            recursive: args.recursive,
-        },
-    );
-    batch::skip_outputs(&mut inputs, &spec);
-    if inputs.is_empty() {
-        let hint = if args.recursive {
-            ""
-        } else {
-            " (add -r to look in sub-folders)"
-        };
-        let given: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        anyhow::ensure!(
-            !given.is_empty(),
-            "no paths given: the --files-from list is empty"
-        );
-        anyhow::bail!("no photos found in {}{hint}", given.join(", "));
-    }
-    if let Some(n) = args.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n.into())
-            .build_global()
-            .context("starting worker threads")?;
-    }
+/// The first Ctrl-C lets photos in flight finish and starts no new one; a second exits at once.
+fn watch_ctrl_c(quiet: bool) {
     let on_ctrl_c = || {
         if CANCEL.swap(true, Ordering::SeqCst) {
             std::process::exit(INTERRUPTED.into());
         }
     };
     if let Err(e) = ctrlc::set_handler(on_ctrl_c) {
-        if !args.quiet {
+        if !quiet {
             eprintln!("idphoto: note: Ctrl-C will not stop cleanly: {e}");
         }
     }
+}
+
+fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
+    let lib = cli::load_library(&args.specs)?;
+    let spec = lib.resolve(&args.city, args.doc.as_deref())?;
+    let (style, title) = cli::style(&args, &spec);
+    let inputs = cli::inputs(&args, &spec)?;
+    if let Some(n) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.into())
+            .build_global()
+            .context("starting worker threads")?;
+    }
+    watch_ctrl_c(args.quiet);
     let bar = cli::progress(args.quiet, inputs.len());
     let mut printer =
         render::Printer::new(std::io::stdout().lock(), args.format, style, title, &bar);
