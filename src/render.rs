@@ -54,7 +54,11 @@ impl<'a, W: Write> Printer<'a, W> {
         }
         match self.format {
             Format::Jsonl => {
-                let mut line = serde_json::to_vec(&report::to_json(&report, self.style.lang))?;
+                let mut value = report::to_json(&report, self.style.lang);
+                if let Some(object) = value.as_object_mut() {
+                    object.insert("type".into(), "photo".into());
+                }
+                let mut line = serde_json::to_vec(&value)?;
                 line.push(b'\n');
                 self.bar.suspend(|| self.out.write_all(&line))
             }
@@ -86,7 +90,18 @@ impl<'a, W: Write> Printer<'a, W> {
     pub fn finish(mut self, tally: &Tally) -> io::Result<Vec<SummaryRow>> {
         self.bar.finish_and_clear();
         match self.format {
-            Format::Jsonl => {}
+            Format::Jsonl => {
+                let summary = serde_json::json!({
+                    "type": "summary",
+                    "schema": report::SCHEMA_VERSION,
+                    "photos": tally.total(),
+                    "passed": tally.passed,
+                    "failed": tally.failed,
+                    "errors": tally.errors,
+                    "exit_code": tally.exit().code(),
+                });
+                writeln!(self.out, "{summary}")?;
+            }
             Format::Json => {
                 let mut values: Vec<serde_json::Value> = self.json.into_iter().flatten().collect();
                 let value = if self.batch || values.len() != 1 {

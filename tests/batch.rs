@@ -98,12 +98,29 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
+/// The photo lines of JSONL output; checks that every line is JSON, that each photo line is
+/// typed `photo`, and that exactly one `summary` line ends the stream and counts them.
 fn jsonl(stdout: &[u8]) -> Vec<serde_json::Value> {
-    String::from_utf8(stdout.to_vec())
+    let mut lines: Vec<serde_json::Value> = String::from_utf8(stdout.to_vec())
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
+        .collect();
+    let summary = lines.pop().expect("a summary line");
+    assert_eq!(summary["type"], "summary", "{summary}");
+    assert!(lines.iter().all(|l| l["type"] == "photo"), "{lines:?}");
+    assert_eq!(summary["photos"], lines.len());
+    let count = |v: &str| lines.iter().filter(|l| l["verdict"] == v).count();
+    assert_eq!(
+        (&summary["passed"], &summary["failed"], &summary["errors"]),
+        (
+            &count("pass").into(),
+            &count("fail").into(),
+            &count("error").into()
+        ),
+        "{summary}"
+    );
+    lines
 }
 
 fn relative(root: &Path, file: &serde_json::Value) -> String {
