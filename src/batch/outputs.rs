@@ -1,0 +1,239 @@
+//! Where a batch's corrected photos go: idphoto's own earlier outputs are skipped when walking
+//! folders, and `--out-dir` mirrors the input tree with clash-free names.
+
+use super::Input;
+use crate::spec::Spec;
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// Drops photos found in folders that are idphoto's own corrected photos for this spec
+/// (`<stem>.<tag>.jpg`), so checking a folder a second time does not check — and correct again —
+/// the outputs of the first run. Files named explicitly are always kept.
+pub fn skip_outputs(inputs: &mut Vec<Input>, spec: &Spec) {
+    let suffix = format!(".{}.jpg", output_tag(spec));
+    inputs.retain(|input| {
+        input.root.is_none()
+            || !input
+                .path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| {
+                    n.len() > suffix.len() && n.to_ascii_lowercase().ends_with(&suffix)
+                })
+    });
+}
+
+/// The part of a corrected photo's name that says what it was made for: the city id, plus the
+/// document id when it is not the resident ID card (`dongguan`, `dongguan.passport`).
+pub fn output_tag(spec: &Spec) -> String {
+    if spec.doc == crate::spec::DEFAULT_DOCUMENT {
+        spec.city.id.clone()
+    } else {
+        format!("{}.{}", spec.city.id, spec.doc)
+    }
+}
+
+/// Where the corrected photo of each input goes under `out_dir`, one path per input, in order.
+///
+/// A photo found under a folder keeps its place: `root/sub/x.png` → `out_dir/sub/x.<tag>.jpg`,
+/// with `tag` from [`output_tag`]; a file named explicitly goes to `out_dir/x.<tag>.jpg`. No two
+/// inputs get the same destination, even on a case-insensitive file system, and none is given an
+/// input's path: when names clash (`a.jpg` and `a.png` in one folder, `x.jpg` in two folders
+/// given), the first input in order keeps the plain name and the next ones get `a-2`, `a-3` …,
+/// never a name another input would get plainly. Pure: nothing on disk is looked at.
+///
+/// # Examples
+/// ```
+/// use idphoto::batch::{mirror_paths_tagged, Input};
+/// use std::path::{Path, PathBuf};
+/// let inputs = [
+///     Input { root: Some("in".into()), ..Input::file("in/sub/a.jpg") },
+///     Input { root: Some("in".into()), ..Input::file("in/sub/a.png") },
+/// ];
+/// let out = mirror_paths_tagged(&inputs, Path::new("out"), "dongguan");
+/// assert_eq!(out, [PathBuf::from("out/sub/a.dongguan.jpg"), "out/sub/a-2.dongguan.jpg".into()]);
+/// ```
+pub fn mirror_paths(inputs: &[Input], out_dir: &Path, spec: &Spec) -> Vec<PathBuf> {
+    mirror_paths_tagged(inputs, out_dir, &output_tag(spec))
+}
+
+/// [`mirror_paths`] with the tag given directly.
+pub fn mirror_paths_tagged(inputs: &[Input], out_dir: &Path, tag: &str) -> Vec<PathBuf> {
+    let name = |dir: &Path, stem: &OsString, n: usize| {
+        let mut file = stem.clone();
+        if n > 1 {
+            file.push(format!("-{n}"));
+        }
+        file.push(format!(".{tag}.jpg"));
+        dir.join(file)
+    };
+    // Clashes are judged on lowercased paths, as macOS and Windows file systems compare names.
+    let key = |p: &Path| p.to_string_lossy().to_lowercase();
+    let plain: Vec<(PathBuf, OsString)> = inputs
+        .iter()
+        .map(|input| {
+            let rel_dir = input
+                .root
+                .as_ref()
+                .and_then(|root| input.path.strip_prefix(root).ok())
+                .and_then(Path::parent)
+                .unwrap_or(Path::new(""));
+            let stem = input
+                .path
+                .file_stem()
+                .map(OsString::from)
+                .unwrap_or_else(|| "photo".into());
+            (out_dir.join(rel_dir), stem)
+        })
+        .collect();
+    let reserved: HashSet<String> = plain.iter().map(|(d, s)| key(&name(d, s, 1))).collect();
+    let mut taken: HashSet<String> = inputs.iter().map(|i| key(&i.path)).collect();
+    plain
+        .iter()
+        .map(|(dir, stem)| {
+            let first = name(dir, stem, 1);
+            if taken.insert(key(&first)) {
+                return first;
+            }
+            (2..)
+                .map(|n| name(dir, stem, n))
+                .find(|p| !reserved.contains(&key(p)) && taken.insert(key(p)))
+                .unwrap_or(first)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn under(root: &str, path: &str) -> Input {
+        Input {
+            root: Some(root.into()),
+            ..Input::file(path)
+        }
+    }
+
+    fn mirror(inputs: &[Input]) -> Vec<String> {
+        mirror_paths_tagged(inputs, Path::new("out"), "dongguan")
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn mirror_keeps_the_tree_below_the_root() {
+        let got = mirror(&[under("in", "in/a/b/x.png"), under("in/", "in/y.JPG")]);
+        assert_eq!(got, ["out/a/b/x.dongguan.jpg", "out/y.dongguan.jpg"]);
+    }
+
+    #[test]
+    fn mirror_puts_explicit_files_flat() {
+        let got = mirror(&[Input::file("/abs/p/x.jpg"), Input::file("../up/y.jpeg")]);
+        assert_eq!(got, ["out/x.dongguan.jpg", "out/y.dongguan.jpg"]);
+    }
+
+    #[test]
+    fn mirror_separates_same_stem_in_one_folder() {
+        let got = mirror(&[under("in", "in/a.jpg"), under("in", "in/a.png")]);
+        assert_eq!(got, ["out/a.dongguan.jpg", "out/a-2.dongguan.jpg"]);
+    }
+
+    #[test]
+    fn mirror_separates_same_name_under_two_roots() {
+        let got = mirror(&[under("r1", "r1/x.jpg"), under("r2", "r2/x.jpg")]);
+        assert_eq!(got, ["out/x.dongguan.jpg", "out/x-2.dongguan.jpg"]);
+    }
+
+    #[test]
+    fn mirror_treats_names_differing_in_case_as_a_clash() {
+        let got = mirror(&[under("in", "in/A.jpg"), under("in", "in/a.jpg")]);
+        assert_eq!(got, ["out/A.dongguan.jpg", "out/a-2.dongguan.jpg"]);
+    }
+
+    #[test]
+    fn mirror_suffix_never_takes_a_name_another_input_gets_plainly() {
+        let got = mirror(&[
+            under("in", "in/a.jpg"),
+            under("in", "in/a.png"),
+            under("in", "in/a-2.jpg"),
+        ]);
+        assert_eq!(
+            got,
+            [
+                "out/a.dongguan.jpg",
+                "out/a-3.dongguan.jpg",
+                "out/a-2.dongguan.jpg"
+            ]
+        );
+    }
+
+    #[test]
+    fn mirror_never_maps_onto_an_input() {
+        // Writing back into the folder being checked, which holds an earlier output.
+        let inputs = [under("in", "in/x.dongguan.jpg"), under("in", "in/x.jpg")];
+        let got = mirror_paths_tagged(&inputs, Path::new("in"), "dongguan");
+        assert_eq!(
+            got,
+            [
+                PathBuf::from("in/x.dongguan.dongguan.jpg"),
+                "in/x-2.dongguan.jpg".into()
+            ]
+        );
+    }
+
+    #[test]
+    fn mirror_gives_unique_deterministic_paths_for_many_clashes() {
+        let inputs: Vec<Input> = (0..50)
+            .map(|i| under(&format!("r{}", i % 5), &format!("r{}/p.{}", i % 5, i % 3)))
+            .collect();
+        let a = mirror(&inputs);
+        let unique: HashSet<String> = a.iter().map(|p| p.to_lowercase()).collect();
+        assert_eq!(unique.len(), inputs.len());
+        assert_eq!(a, mirror(&inputs));
+    }
+
+    #[test]
+    fn output_tag_adds_the_document_unless_id_card() {
+        let lib = crate::spec::Library::builtin().unwrap();
+        let spec = lib.resolve("dongguan", None).unwrap();
+        assert_eq!(output_tag(&spec), "dongguan");
+        let mut other = spec.clone();
+        other.doc = "passport".into();
+        assert_eq!(output_tag(&other), "dongguan.passport");
+    }
+
+    #[test]
+    fn outputs_found_in_folders_are_skipped_but_named_files_kept() {
+        let spec = crate::spec::Library::builtin()
+            .unwrap()
+            .resolve("dongguan", None)
+            .unwrap();
+        let found = |p: &str| Input {
+            path: PathBuf::from(p),
+            root: Some(PathBuf::from("in")),
+            problem: None,
+        };
+        let mut inputs = vec![
+            found("in/a.jpg"),
+            found("in/a.dongguan.jpg"),
+            found("in/b.DONGGUAN.JPG"),
+            found("in/a.dongguan.passport.jpg"),
+            Input {
+                path: PathBuf::from("x.dongguan.jpg"),
+                root: None,
+                problem: None,
+            },
+        ];
+        skip_outputs(&mut inputs, &spec);
+        let left: Vec<_> = inputs
+            .iter()
+            .map(|i| i.path.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            left,
+            ["in/a.jpg", "in/a.dongguan.passport.jpg", "x.dongguan.jpg"]
+        );
+    }
+}
