@@ -5,20 +5,15 @@
 //! ```sh
 //! cargo run --release --example side_by_side -- OUT_DIR
 //! ```
-//! Photos come from `IDPHOTO_TESTDATA` (default `../shared/data`). Plain-backdrop photos get a
-//! cheap colour-key matte (the demo stand-in for segmentation) so background replacement shows.
-
-#[path = "../tests/util/matte.rs"]
-mod matte;
+//! Photos come from `IDPHOTO_TESTDATA` (default `../shared/data`). The matte is the pipeline's
+//! own person mask, used when its confidence reaches the spec's `min_mask_confidence`, as
+//! `idphoto check` does.
 
 use idphoto::correct::{self, Fix, Matte};
 use idphoto::crop::{self, PlanOptions};
 use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_cross_mut, draw_line_segment_mut};
 use std::path::PathBuf;
-
-/// Smallest channel value of a backdrop the demo colour key treats as white.
-const WHITE_BACKDROP_MIN: u8 = 235;
 
 /// Height of every panel.
 const PANEL_H: u32 = 441;
@@ -46,18 +41,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let Some(face) = row.to_face() else { continue };
         let photo =
             idphoto::decode::open(&data.join("photos").join(&row.file), &Default::default())?;
-        // The colour key is only trustworthy on a near-white backdrop: on a light grey one,
-        // lit skin is as close to the backdrop as the backdrop is to itself (hv_test0).
-        let corner = photo.image.get_pixel(2, 2).0;
-        let white_backdrop = corner.iter().all(|&c| c >= WHITE_BACKDROP_MIN);
-        let matte = matte::plain_backdrop_matte(&photo.image)
-            .filter(|_| white_backdrop)
-            .map(|alpha| Matte {
-                alpha,
-                scale: 1.0,
-                confidence: 0.9,
-            });
-        let result = correct::correct(&photo.image, &face, &spec, matte.as_ref(), &Fix::default());
+        let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
+        let mask = idphoto::segment::segment(&working.image)?;
+        let matte = Matte {
+            alpha: mask.alpha,
+            scale: working.scale,
+            confidence: mask.confidence,
+        };
+        let mut fix = Fix::default();
+        if let Some(min) = spec.body.background.min_mask_confidence {
+            fix.min_matte_confidence = min as f32;
+        }
+        let matte = Some(matte).filter(|m| m.confidence >= fix.min_matte_confidence);
+        let result = correct::correct(&photo.image, &face, &spec, matte.as_ref(), &fix);
         let plan = crop::plan(
             &face,
             photo.image.dimensions(),

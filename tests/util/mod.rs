@@ -1,8 +1,6 @@
 //! Helpers shared by the end-to-end tests: fixtures made in code, the binary, the shared photos.
 #![allow(dead_code)]
 
-pub mod matte;
-
 use assert_cmd::Command;
 use image::codecs::jpeg::{JpegEncoder, PixelDensity};
 use image::RgbImage;
