@@ -19,8 +19,12 @@ const NEUTRAL_CHROMA: f32 = 10.0;
 const GLARE_ABOVE_MEDIAN: f32 = 15.0;
 /// ... at least this bright (L*), ...
 const GLARE_MIN_L: f32 = 80.0;
-/// ... and nearly colourless (HSV saturation), like a specular reflection of the light.
-const GLARE_MAX_SATURATION: f32 = 0.25;
+/// ... and nearly colourless (HSV saturation), like a specular reflection of the light: a
+/// highlight takes the light's colour, while skin, even pale skin in bright soft light, keeps
+/// a saturation of 0.12 and up. At 0.25 the bright pale skin of hv_test2 and hv_test4 (no shine
+/// seen by eye) read 0.12 and 0.15; at 0.10, 0.04 and 0.00, while the painted highlights of the
+/// metamorphic test (tests/quality.rs) still fail.
+const GLARE_MAX_SATURATION: f32 = 0.10;
 
 /// Mean L* of the face skin.
 pub struct ExposureBrightness;
