@@ -14,12 +14,15 @@
 //!    restricted to the middle of the opening (lashes line the lids and fill the corners);
 //!    contour means alone are off by up to 0.08 of the inter-eye distance.
 //! 4. Chin: FaceMesh 152; width: cheek points 234/454.
-//! 5. Crown: the selfie-segmentation person mask, scanned up from the forehead in the middle
-//!    half of the face; `None` when the head runs into the top edge.
+//! 5. Crown: the selfie-segmentation person mask (the pipeline's one mask, see
+//!    [`analyse_with`]), scanned up from the forehead in the middle half of the face; `None`
+//!    when the head runs into the top edge or within the mask's top row of it.
 //!
-//! Measured (debug build, shared set): eyes p95 0.063 of the inter-eye distance (target 0.05,
-//! not met: aniston_1 0.155), crown p90 0.020, chin p90 0.020, width p90 0.018 of the face
-//! height; crown visible/cut-off right on 18/19 portraits. rustface was not tried (time).
+//! Measured (`examples/accuracy.rs`, shared set): eyes p95 0.063 of the inter-eye distance
+//! (target 0.05, not met: aniston_1 0.155), crown p90 0.020, chin p90 0.020, width p90 0.018
+//! of the face height; crown visible/cut-off right on 19/19 portraits. A pupil search by limbus
+//! edges, trimmed disc means, or a radial symmetry transform did no better than the dark disc.
+//! rustface was not tried: it gives a box only, and BlazeFace + FaceMesh already find 22/22.
 
 mod detect;
 mod mesh;
