@@ -57,7 +57,8 @@ pub struct BackgroundStats {
     /// (central differences, |∂x| + |∂y| halved). A plain wall with sensor noise reads below 1.5;
     /// furniture, foliage or a street read 3–10.
     pub texture: f32,
-    /// Mostly-background cells of a grid about [`CELLS_ACROSS`] cells across, each with its mean.
+    /// Mostly-background cells of a grid about 12 cells across (`CELLS_ACROSS`), each with its
+    /// mean.
     pub cells: Vec<Cell>,
 }
 
