@@ -3,7 +3,9 @@
 
 use super::regions::{at_least, at_most, no_face, no_rule, quantile, FaceGeom, Rect};
 use super::{Check, CheckId, Context, Hint, Measure, Requirement, Rule, Status, Unit};
-use crate::colour::{chroma, lightness, srgb_to_lab, Cast, MeanColour};
+use crate::colour::{
+    chroma, lightness, lightness_of_luminance, luminance, srgb_to_lab, Cast, MeanColour,
+};
 
 /// Channel value at or above which a pixel counts as a clipped highlight.
 const CLIP_HIGH: u8 = 250;
@@ -271,10 +273,12 @@ impl Rule for Contrast {
         let Some(face) = FaceGeom::of(ctx) else {
             return no_face(self.id());
         };
-        let mut l: Vec<f32> = face.oval(&ctx.working.image).map(lightness).collect();
-        let (Some(p5), Some(p95)) = (quantile(&mut l, 0.05), quantile(&mut l, 0.95)) else {
+        // Quantiles of luminance, converted to L* once (L* is monotonic in Y).
+        let mut y: Vec<f32> = face.oval(&ctx.working.image).map(luminance).collect();
+        let (Some(p5), Some(p95)) = (quantile(&mut y, 0.05), quantile(&mut y, 0.95)) else {
             return no_face(self.id());
         };
+        let (p5, p95) = (lightness_of_luminance(p5), lightness_of_luminance(p95));
         let v = f64::from(p95 - p5);
         let mut measured = Measure::number(v, Unit::Lightness, 1);
         measured.text = format!("{} (p5 {:.0} – p95 {:.0})", measured.text, p5, p95);
