@@ -135,19 +135,19 @@ impl Rule for ExposureBalance {
         let Some(max) = ctx.spec.body.quality.max_balance_l else {
             return no_rule(self.id(), "quality.max_balance_l");
         };
-        // The cheek patches, as OFIQ's IlluminationUniformity zones: the wider lower-face halves
-        // read beards and glasses shadows as imbalance.
-        let Some([left, right]) =
-            FaceGeom::of(ctx).and_then(|f| <[Rect; 2]>::try_from(f.cheeks()).ok())
-        else {
+        // Mirrored skin pairs of the two cheeks (OFIQ's IlluminationUniformity compares the
+        // halves too): fixed patches fell on a beard or a glasses shadow on one side only.
+        let Some(face) = FaceGeom::of(ctx) else {
             return no_face(self.id());
         };
-        let median = |r: Rect| {
-            let mut l: Vec<f32> = r.pixels(&ctx.working.image).map(lightness).collect();
-            quantile(&mut l, 0.5)
-        };
-        let (Some(l), Some(r)) = (median(left), median(right)) else {
-            return no_face(self.id());
+        let Some((l, r)) = balance(&ctx.working.image, &face) else {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new(
+                    "两颊可见皮肤太少，无法比较左右光线",
+                    "too little bare skin on the cheeks to compare left and right light",
+                ),
+            );
         };
         let v = f64::from((l - r).abs());
         let mut measured = Measure::number(v, Unit::Lightness, 1);
@@ -165,6 +165,21 @@ impl Rule for ExposureBalance {
             Some("曝光不均匀"),
         )
     }
+}
+
+/// Quantile of each cheek's skin L* taken as its light level: stubble, pores and creases only
+/// darken skin, so the upper quartile follows the light rather than the skin's texture (on the
+/// shared photos a stubbly cheek moves the median 4 L* more than the upper quartile).
+const BALANCE_QUANTILE: f32 = 0.75;
+
+/// Light level ([`BALANCE_QUANTILE`] of L*) of the image-left and image-right cheek skin, from
+/// mirrored skin pairs; `None` when too little of the cheeks is bare skin.
+fn balance(img: &image::RgbImage, face: &FaceGeom) -> Option<(f32, f32)> {
+    let (mut left, mut right) = face.mirrored_skin(img);
+    Some((
+        quantile(&mut left, BALANCE_QUANTILE)?,
+        quantile(&mut right, BALANCE_QUANTILE)?,
+    ))
 }
 
 /// Colour cast of skin and neutral background, named by its hue.
@@ -356,5 +371,60 @@ impl Rule for Glare {
             ),
             Some("脸部反光强烈"),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::regions::tests::face_image;
+
+    #[test]
+    fn beard_on_one_cheek_is_not_side_light() {
+        // Issue 4, pichai_1: the fixed cheek patch fell on the beard (33.9 L*).
+        let beard = |x: u32, y: u32, p: [u8; 3]| {
+            if x > 100 && y > 128 && p == super::super::regions::tests::SKIN {
+                [50, 32, 24]
+            } else {
+                p
+            }
+        };
+        let (img, face) = face_image(beard);
+        let (l, r) = balance(&img, &face).unwrap();
+        assert!((l - r).abs() < 1.0, "{l} vs {r}");
+    }
+
+    #[test]
+    fn side_light_darkens_one_cheek() {
+        let (img, face) = face_image(|x, _, p| {
+            if x < 100 {
+                p.map(|v| (f32::from(v) * 0.6) as u8)
+            } else {
+                p
+            }
+        });
+        let (l, r) = balance(&img, &face).unwrap();
+        assert!(r - l > 15.0, "{l} vs {r}");
+    }
+
+    #[test]
+    fn hard_side_light_still_compared() {
+        // 40 L* darker: below the beard floor, but the whole cheek is that dark.
+        let (img, face) = face_image(|x, _, p| {
+            if x < 100 {
+                p.map(|v| (f32::from(v) * 0.35) as u8)
+            } else {
+                p
+            }
+        });
+        let (l, r) = balance(&img, &face).unwrap();
+        assert!(r - l > 30.0, "{l} vs {r}");
+    }
+
+    #[test]
+    fn a_cheek_under_hair_is_not_judged() {
+        let hair = |x: u32, _: u32, p: [u8; 3]| if x < 100 { [12, 10, 9] } else { p };
+        let (img, face) = face_image(hair);
+        assert_eq!(balance(&img, &face), None);
     }
 }
