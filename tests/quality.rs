@@ -451,6 +451,17 @@ fn issue4_beard_and_glasses_are_not_side_light() {
     );
 }
 
+#[test]
+fn issue4_background_clutter_is_not_a_frame() {
+    // obama_small's curtain folds run the full height a few pixels from the side.
+    let Some(o) = judge_shared("obama_small.jpg") else {
+        return;
+    };
+    let frame = &o["background.frame"];
+    assert_eq!(frame.status, Status::Pass, "{frame:?}");
+    assert!(number(frame) < 0.5, "{frame:?}");
+}
+
 fn mismatches(
     base: &BTreeMap<&str, Status>,
     got: &BTreeMap<&str, Status>,
