@@ -462,6 +462,17 @@ fn issue4_background_clutter_is_not_a_frame() {
     assert!(number(frame) < 0.5, "{frame:?}");
 }
 
+#[test]
+fn issue4_a_coloured_wall_is_not_also_a_colour_cast() {
+    // Blue walls with natural skin: one cause, reported once, by background.colour.
+    for file in ["aniston_2.jpg", "pichai_2.jpg"] {
+        let Some(c) = judge_shared(file) else { return };
+        assert_eq!(c["background.colour"].status, Status::Fail, "{file}");
+        let cast = &c["colour.cast"];
+        assert_eq!(cast.status, Status::Pass, "{file}: {cast:?}");
+    }
+}
+
 fn mismatches(
     base: &BTreeMap<&str, Status>,
     got: &BTreeMap<&str, Status>,

@@ -88,11 +88,7 @@ impl Rule for BackgroundColour {
             Ok(v) => v,
             Err(c) => return c,
         };
-        let Some((nearest, de)) = allowed
-            .iter()
-            .map(|c| (c, delta_e2000(bg.mean_lab, srgb_to_lab(c.rgb))))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-        else {
+        let Some((nearest, de)) = nearest_allowed(allowed, bg) else {
             return no_rule(self.id(), "background.allowed");
         };
         let de = f64::from(de);
@@ -133,6 +129,31 @@ impl Rule for BackgroundColour {
             REASON_BACKGROUND,
         )
     }
+}
+
+/// The allowed colour nearest the background's mean, and its CIEDE2000 distance.
+fn nearest_allowed<'a>(
+    allowed: &'a [crate::spec::BackgroundColour],
+    bg: &BackgroundStats,
+) -> Option<(&'a crate::spec::BackgroundColour, f32)> {
+    allowed
+        .iter()
+        .map(|c| (c, delta_e2000(bg.mean_lab, srgb_to_lab(c.rgb))))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// Whether `background.colour` fails this photo: the background is measured (plain, trusted)
+/// and farther than `max_delta_e` from every allowed colour. Such a background is the wrong
+/// colour, whatever the light, so `colour.cast` does not read it as a white-balance error too.
+pub(crate) fn colour_fails(ctx: &Context<'_>) -> bool {
+    let rules = &ctx.spec.body.background;
+    let (Some(allowed), Some(max)) = (&rules.allowed, rules.max_delta_e) else {
+        return false;
+    };
+    plain(ctx, CheckId::BackgroundColour)
+        .ok()
+        .and_then(|(_, bg)| nearest_allowed(allowed, bg))
+        .is_some_and(|(_, de)| f64::from(de) > max)
 }
 
 /// Largest colour difference of a background region from the background mean.

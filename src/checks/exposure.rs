@@ -195,6 +195,7 @@ impl Rule for ColourCast {
             return no_rule(self.id(), "quality.max_cast_chroma");
         };
         let mut vectors: Vec<(&str, [f32; 2])> = Vec::new();
+        let mut skin = None;
         if let Some(face) = FaceGeom::of(ctx) {
             let mut m = MeanColour::default();
             face.cheeks()
@@ -204,6 +205,7 @@ impl Rule for ColourCast {
             if let Some([_, a, b]) = m.lab() {
                 let off = |v: f32, [lo, hi]: [f32; 2]| v - v.clamp(lo, hi);
                 vectors.push(("skin", [off(a, SKIN_A), off(b, SKIN_B)]));
+                skin = Some([a, b]);
             }
         }
         let neutral = ctx
@@ -223,16 +225,26 @@ impl Rule for ColourCast {
                 .is_none_or(|m| f64::from(texture) <= m)
         };
         let min_conf = ctx.spec.body.background.min_mask_confidence.unwrap_or(0.0);
+        // A background that background.colour already fails may be a coloured wall (one cause,
+        // already reported) or a white wall under a cast (two). Only the face tells them
+        // apart: under a cast the skin leaves its natural hue in the direction of the wall.
+        let wrong_wall = super::background::colour_fails(ctx);
+        let mut wall_note = "";
         if let (Some(reference), Some(mask)) = (neutral, ctx.mask) {
             if let Some(bg) = mask
                 .background
                 .as_ref()
                 .filter(|bg| plain(bg.texture) && f64::from(mask.confidence) >= min_conf)
             {
-                vectors.push((
-                    "background",
-                    [bg.mean_lab[1] - reference[1], bg.mean_lab[2] - reference[2]],
-                ));
+                let v = [bg.mean_lab[1] - reference[1], bg.mean_lab[2] - reference[2]];
+                let hues = ctx.spec.body.quality.skin_hue_deg;
+                if !wrong_wall {
+                    vectors.push(("background", v));
+                } else if skin.zip(hues).is_some_and(|(s, h)| skin_confirms(s, v, h)) {
+                    vectors.push(("background, skin hue agrees", v));
+                } else {
+                    wall_note = "; the background fails background.colour";
+                }
             }
         }
         let Some((source, [da, db])) = vectors
@@ -250,6 +262,7 @@ impl Rule for ColourCast {
         let v = f64::from(da.hypot(db));
         let cast = Cast::of(da, db);
         let mut measured = Measure::number(v, Unit::DeltaE, 1);
+        let source = format!("{source}{wall_note}");
         measured.text = if v > 0.05 {
             format!("{} toward {} ({source})", measured.text, cast.en())
         } else {
@@ -271,6 +284,17 @@ impl Rule for ColourCast {
             Some(cast.official()),
         )
     }
+}
+
+/// Whether the skin's a*b* confirms that a background off its neutral colour by `wall` (a*b*)
+/// is a colour cast: the skin's hue lies outside the natural `hues` (degrees), on the side the
+/// wall's shift would turn it to (a cast moves skin and wall alike).
+fn skin_confirms(skin: [f32; 2], wall: [f32; 2], [lo, hi]: [f64; 2]) -> bool {
+    let hue = f64::from(skin[1].atan2(skin[0]).to_degrees());
+    let excess = hue - hue.clamp(lo, hi);
+    // Positive when adding `wall` to the skin turns its hue counter-clockwise (up).
+    let turn = f64::from(skin[0] * wall[1] - skin[1] * wall[0]);
+    excess != 0.0 && excess.signum() == turn.signum()
 }
 
 /// Spread of L* on the face: a hazy, washed-out photo has little.
@@ -378,6 +402,24 @@ impl Rule for Glare {
 mod tests {
     use super::*;
     use crate::checks::regions::tests::face_image;
+
+    const HUES: [f64; 2] = [25.0, 70.0];
+
+    #[test]
+    fn skin_off_its_hue_toward_the_wall_confirms_a_cast() {
+        // Issue 4, metamorphic tint: skin a* 5, b* 34 (hue 81°), wall turned yellow.
+        assert!(skin_confirms([5.3, 34.2], [-3.0, 27.0], HUES));
+        // A reddish skin (hue 20°) next to a wall shifted toward red/magenta.
+        assert!(skin_confirms([24.0, 8.7], [12.0, -4.0], HUES));
+    }
+
+    #[test]
+    fn natural_skin_makes_a_coloured_wall_not_a_cast() {
+        // pichai_2: natural skin (hue 49°) in front of a saturated blue wall.
+        assert!(!skin_confirms([18.3, 21.0], [-5.0, -45.0], HUES));
+        // Skin off its hue the other way from the wall: a yellowish face on a blue wall.
+        assert!(!skin_confirms([5.3, 34.2], [-5.0, -45.0], HUES));
+    }
 
     #[test]
     fn beard_on_one_cheek_is_not_side_light() {
