@@ -12,6 +12,9 @@ use image::RgbImage;
 /// to the ID card's own scale (GA 461: face width 207 px ≈ 87 px between the eyes), so a face is
 /// judged sharp when it will be sharp in the document, whatever the size of the source.
 const SHARPNESS_INTER_EYE_PX: f32 = 64.0;
+/// Radius of the box that bounds the mid band of the sharpness measure (7 px wide: about a
+/// tenth of the inter-eye distance, the scale of eyelids, nostrils and lips).
+const SHARPNESS_MID_RADIUS: usize = 3;
 /// Most photo pixels the blockiness measure reads (rows are skipped beyond this).
 const BLOCKINESS_MAX_SAMPLES: usize = 400_000;
 /// Side of the blocks the noise estimate works on, working px.
@@ -57,9 +60,12 @@ impl Rule for Sharpness {
     }
 }
 
-/// 100 × mean |I − box₃(I)| / mean |I − mean(I)| of the eyes-nose-mouth region resampled to
-/// [`SHARPNESS_INTER_EYE_PX`]: the fine-detail energy relative to the region's contrast, so
-/// lighting does not matter; blur or enlargement removes the fine band.
+/// 100 × mean |I − box₃(I)| / mean |box₃(I) − box₇(I)| of the eyes-nose-mouth region
+/// resampled to [`SHARPNESS_INTER_EYE_PX`]: the fine band (1–3 px) relative to the mid band
+/// (3–7 px) of the same face. Blur or enlargement removes the fine band first. Dividing by the
+/// mid band rather than by the region's whole contrast keeps lighting, dark hair beside the
+/// cheeks and a wide smile out of it: the old ratio to contrast read siegel_1 (sharp at this
+/// scale) as low as a face enlarged from a sixth-size photo.
 pub fn sharpness(photo: &RgbImage, face: &crate::face::Face) -> Option<f64> {
     let d = face.inter_eye();
     if d < 4.0 {
@@ -85,13 +91,13 @@ pub fn sharpness(photo: &RgbImage, face: &crate::face::Face) -> Option<f64> {
     let g: Vec<f32> = dst.pixels().map(|p| luma(p.0)).collect();
     let (cw, ch) = (cw as usize, ch as usize);
     let b1 = box_mean(&g, cw, ch, 1);
-    let mean = g.iter().map(|&v| f64::from(v)).sum::<f64>() / g.len() as f64;
-    let (mut fine, mut spread) = (0f64, 0f64);
+    let b3 = box_mean(&g, cw, ch, SHARPNESS_MID_RADIUS);
+    let (mut fine, mut mid) = (0f64, 0f64);
     for k in 0..g.len() {
         fine += f64::from((g[k] - b1[k]).abs());
-        spread += (f64::from(g[k]) - mean).abs();
+        mid += f64::from((b1[k] - b3[k]).abs());
     }
-    (spread > 0.0).then(|| 100.0 * fine / spread)
+    (mid > 0.0).then(|| 100.0 * fine / mid)
 }
 
 /// JPEG blockiness on the face at full resolution.
@@ -317,6 +323,22 @@ mod tests {
             let v = ((bx * 7919 + by * 104_729) % 97) as u8 + 80 + ((x * 31 + y * 17) % 3) as u8;
             image::Rgb([v, v.wrapping_add(10), v.wrapping_sub(20)])
         })
+    }
+
+    #[test]
+    fn sharpness_ignores_contrast_and_falls_with_blur() {
+        // Eyes 64 px apart: the measure works at the photo's own scale.
+        let face = face_box(20.0, 10.0, 160.0, 150.0);
+        let sharp = texture(false);
+        let s = sharpness(&sharp, &face).unwrap();
+        // Half the contrast (flat light, or a dark face) leaves the band ratio alone.
+        let flat = RgbImage::from_fn(160, 120, |x, y| {
+            image::Rgb(sharp.get_pixel(x, y).0.map(|v| v / 2 + 60))
+        });
+        let f = sharpness(&flat, &face).unwrap();
+        assert!((s - f).abs() < 0.05 * s, "{s} vs {f}");
+        let blurred = sharpness(&image::imageops::blur(&sharp, 2.0), &face).unwrap();
+        assert!(blurred < 0.7 * s, "{blurred} vs {s}");
     }
 
     #[test]
