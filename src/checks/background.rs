@@ -399,10 +399,15 @@ fn frame_line(img: &image::RgbImage, mask: Option<&PersonMask>) -> f32 {
     if w < 16 || h < 16 {
         return 0.0;
     }
-    let luma = |x: u32, y: u32| {
-        let p = img.get_pixel(x, y);
-        (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])) / 2.55
-    };
+    // One luma plane (0–100): the four profiles read most pixels of the bands twice.
+    let plane: Vec<f32> = img
+        .as_raw()
+        .chunks_exact(3)
+        .map(|p| {
+            (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])) / 2.55
+        })
+        .collect();
+    let luma = |x: u32, y: u32| plane[y as usize * w as usize + x as usize];
     let person = |x: u32, y: u32| mask.is_some_and(|m| m.alpha.get_pixel(x, y)[0] >= 128);
     // (positions along the side, profile length): left, right, top, bottom.
     let sides: [(u32, u32); 4] = [(h, w), (h, w), (w, h), (w, h)];
