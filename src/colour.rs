@@ -70,10 +70,21 @@ pub fn srgb_to_lab(rgb: [u8; 3]) -> Lab {
 
 /// L* of one sRGB pixel (needs only the luminance Y).
 pub fn lightness(rgb: [u8; 3]) -> f32 {
+    lightness_of_luminance(luminance(rgb))
+}
+
+/// Relative luminance Y (0–1, linear light) of an sRGB pixel. [`lightness`] is a monotonic
+/// function of it, so a quantile of Y converted once gives the same value as the quantile of
+/// L* — without a cube root per pixel.
+pub fn luminance(rgb: [u8; 3]) -> f32 {
     let lut = linear_lut();
-    let y = 0.212_672_9 * lut[usize::from(rgb[0])]
+    0.212_672_9 * lut[usize::from(rgb[0])]
         + 0.715_152_2 * lut[usize::from(rgb[1])]
-        + 0.072_175 * lut[usize::from(rgb[2])];
+        + 0.072_175 * lut[usize::from(rgb[2])]
+}
+
+/// CIE L* (0–100) of a relative luminance Y (0–1).
+pub fn lightness_of_luminance(y: f32) -> f32 {
     116.0 * lab_f(y) - 16.0
 }
 
@@ -267,6 +278,28 @@ impl Cast {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lightness_is_monotonic_in_luminance() {
+        // Quantiles of Y stand in for quantiles of L* (checks::exposure::Contrast).
+        let mut px: Vec<[u8; 3]> = (0..4096u32)
+            .map(|i| {
+                [
+                    (i * 37 % 256) as u8,
+                    (i * 101 % 256) as u8,
+                    (i * 7 % 256) as u8,
+                ]
+            })
+            .collect();
+        px.sort_by(|a, b| luminance(*a).total_cmp(&luminance(*b)));
+        assert!(px.windows(2).all(|w| lightness(w[0]) <= lightness(w[1])));
+        assert_eq!(
+            lightness([255; 3]),
+            lightness_of_luminance(luminance([255; 3]))
+        );
+        assert!((lightness([255; 3]) - 100.0).abs() < 1e-3);
+        assert_eq!(lightness([0; 3]), 0.0);
+    }
 
     /// Sharma, Wu & Dalal (2005), Table 1: pairs 1, 7, 13, 17, 19, 25, 31, 34.
     #[test]

@@ -179,13 +179,8 @@ fn metamorphic_defects_fail_exactly_their_check() {
             p.map(|v| f32::from(v) * if inside { 0.6 } else { 1.0 })
         }),
         &[CheckId::ExposureBalance],
-        // Known weaknesses: the darker half lowers the skin median glare is measured against,
-        // and the hard shadow edge adds detail the sharpness spread reads.
-        &[
-            CheckId::Glare,
-            CheckId::Sharpness,
-            CheckId::BackgroundUniformity,
-        ],
+        // Known weakness: the darker half lowers the skin median glare is measured against.
+        &[CheckId::Glare, CheckId::BackgroundUniformity],
     );
     check(
         "blur",
@@ -318,11 +313,7 @@ fn metamorphic_defects_fail_exactly_their_check() {
         "haze",
         map(img, |_, _, p| p.map(|v| 0.4 * f32::from(v) + 0.6 * 215.0)),
         &[CheckId::Contrast],
-        &[
-            CheckId::ExposureBrightness,
-            CheckId::Sharpness,
-            CheckId::BackgroundColour,
-        ],
+        &[CheckId::ExposureBrightness, CheckId::BackgroundColour],
     );
     check(
         "glare on forehead and nose",
@@ -388,6 +379,108 @@ fn heavy_jpeg_compression_fails_compression_only() {
             CheckId::BackgroundClutter,
         ],
     );
+}
+
+/// The checks on a shared photo with its annotated face, by id.
+fn judge_shared(file: &str) -> Option<BTreeMap<&'static str, checks::Check>> {
+    let data = util::testdata()?;
+    let notes = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
+    let face = notes.iter().find(|n| n.file == file).unwrap().to_face();
+    let photo =
+        idphoto::decode::open(&data.join("photos").join(file), &Default::default()).unwrap();
+    let spec = Library::builtin()
+        .unwrap()
+        .resolve("dongguan", None)
+        .unwrap();
+    let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
+    let mask = idphoto::segment::segment(&working.image).unwrap();
+    let face = face.map(|f| FaceAnalysis {
+        faces_found: 1,
+        boxes: vec![f.bbox],
+        face: Some(f),
+    });
+    let ctx = Context {
+        spec: &spec,
+        photo: &photo,
+        working: &working,
+        face: face.as_ref(),
+        mask: Some(&mask),
+    };
+    Some(
+        checks::run(&ctx)
+            .into_iter()
+            .map(|c| (c.id.as_str(), c))
+            .collect(),
+    )
+}
+
+fn number(c: &checks::Check) -> f64 {
+    match c.measured.as_ref().map(|m| &m.value) {
+        Some(checks::Value::Number(v)) => *v,
+        other => panic!("{}: no number measured: {other:?}", c.id),
+    }
+}
+
+#[test]
+fn issue4_beard_and_glasses_are_not_side_light() {
+    // pichai_1 is evenly lit; its fixed cheek patch fell on the beard (33.9 L*).
+    let Some(p) = judge_shared("pichai_1.jpg") else {
+        return;
+    };
+    let balance = &p["exposure.balance"];
+    assert_eq!(balance.status, Status::Pass, "{balance:?}");
+    // biden_1 is lit from the image right: it must keep failing, with margin.
+    let b = judge_shared("biden_1.jpg").unwrap();
+    let balance = &b["exposure.balance"];
+    assert_eq!(balance.status, Status::Fail, "{balance:?}");
+    assert!(number(balance) > 14.0, "{balance:?}");
+    let z = judge_shared("zuckerberg_2.jpg").unwrap();
+    assert!(
+        number(&z["exposure.balance"]) < 6.0,
+        "{:?}",
+        z["exposure.balance"]
+    );
+}
+
+#[test]
+fn issue4_background_clutter_is_not_a_frame() {
+    // obama_small's curtain folds run the full height a few pixels from the side.
+    let Some(o) = judge_shared("obama_small.jpg") else {
+        return;
+    };
+    let frame = &o["background.frame"];
+    assert_eq!(frame.status, Status::Pass, "{frame:?}");
+    assert!(number(frame) < 0.5, "{frame:?}");
+}
+
+#[test]
+fn issue4_a_coloured_wall_is_not_also_a_colour_cast() {
+    // Blue walls with natural skin: one cause, reported once, by background.colour.
+    for file in ["aniston_2.jpg", "pichai_2.jpg"] {
+        let Some(c) = judge_shared(file) else { return };
+        assert_eq!(c["background.colour"].status, Status::Fail, "{file}");
+        let cast = &c["colour.cast"];
+        assert_eq!(cast.status, Status::Pass, "{file}: {cast:?}");
+    }
+}
+
+#[test]
+fn issue4_sharpness_separates_soft_sources_from_blur_with_margin() {
+    // siegel_1 is soft at full size but sharp at the document's scale; blur and enlargement
+    // must stay well below the threshold, sharp faces well above it.
+    let Some(s) = judge_shared("siegel_1.jpg") else {
+        return;
+    };
+    let Some(b) = base() else { return };
+    let min = b.spec.body.quality.min_sharpness.unwrap();
+    let siegel = number(&s["sharpness"]);
+    assert!(siegel > 1.15 * min, "siegel_1 {siegel} vs {min}");
+    let sharp = idphoto::checks::sharpness(&b.photo.image, &b.face).unwrap();
+    assert!(sharp > 1.2 * min, "base {sharp} vs {min}");
+    let d = b.face.inter_eye();
+    let blurred = image::imageops::blur(&b.photo.image, 0.08 * d);
+    let blurred = idphoto::checks::sharpness(&blurred, &b.face).unwrap();
+    assert!(blurred < 0.85 * min, "blurred {blurred} vs {min}");
 }
 
 fn mismatches(

@@ -88,11 +88,7 @@ impl Rule for BackgroundColour {
             Ok(v) => v,
             Err(c) => return c,
         };
-        let Some((nearest, de)) = allowed
-            .iter()
-            .map(|c| (c, delta_e2000(bg.mean_lab, srgb_to_lab(c.rgb))))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-        else {
+        let Some((nearest, de)) = nearest_allowed(allowed, bg) else {
             return no_rule(self.id(), "background.allowed");
         };
         let de = f64::from(de);
@@ -133,6 +129,31 @@ impl Rule for BackgroundColour {
             REASON_BACKGROUND,
         )
     }
+}
+
+/// The allowed colour nearest the background's mean, and its CIEDE2000 distance.
+fn nearest_allowed<'a>(
+    allowed: &'a [crate::spec::BackgroundColour],
+    bg: &BackgroundStats,
+) -> Option<(&'a crate::spec::BackgroundColour, f32)> {
+    allowed
+        .iter()
+        .map(|c| (c, delta_e2000(bg.mean_lab, srgb_to_lab(c.rgb))))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// Whether `background.colour` fails this photo: the background is measured (plain, trusted)
+/// and farther than `max_delta_e` from every allowed colour. Such a background is the wrong
+/// colour, whatever the light, so `colour.cast` does not read it as a white-balance error too.
+pub(crate) fn colour_fails(ctx: &Context<'_>) -> bool {
+    let rules = &ctx.spec.body.background;
+    let (Some(allowed), Some(max)) = (&rules.allowed, rules.max_delta_e) else {
+        return false;
+    };
+    plain(ctx, CheckId::BackgroundColour)
+        .ok()
+        .and_then(|(_, bg)| nearest_allowed(allowed, bg))
+        .is_some_and(|(_, de)| f64::from(de) > max)
 }
 
 /// Largest colour difference of a background region from the background mean.
@@ -322,10 +343,16 @@ fn shadow(
 /// screen, or a border added around the photo.
 pub struct BackgroundFrame;
 
-/// Luma step (0–100) across two pixels that counts as an edge.
+/// Luma step (0–100) across four pixels that counts as an edge.
 const FRAME_EDGE_STEP: f32 = 10.0;
 /// Only lines within this fraction of the border are searched.
 const FRAME_BORDER: f32 = 0.2;
+/// A frame leaves a margin of at least this fraction of the photo's side (and 3 px) between the
+/// line and the border: a line hugging the border is the scene cut off, not a frame.
+const FRAME_MIN_MARGIN: f32 = 0.01;
+/// Positions along a side whose frame edge lies within this many pixels of each other count as
+/// one straight line.
+const FRAME_LINE_TOLERANCE: usize = 1;
 
 impl Rule for BackgroundFrame {
     fn id(&self) -> CheckId {
@@ -354,40 +381,90 @@ impl Rule for BackgroundFrame {
     }
 }
 
-/// The longest straight edge parallel to a side within [`FRAME_BORDER`] of it, as a fraction of
-/// that side; person pixels never count.
+/// The largest fraction of a side along which one straight frame edge runs parallel to it,
+/// within [`FRAME_BORDER`] of it. Scene clutter (curtain folds, shelves, a street) is full of
+/// long edges, so an edge counts only with the evidence a frame leaves, at each position along
+/// the side, on the profile running inward from the border:
+/// - it is the outermost edge, at least [`FRAME_MIN_MARGIN`] in: the margin outside it has no
+///   step of [`FRAME_EDGE_STEP`] (a border, a table, the wall behind a print);
+/// - it is a step, not a line: the mean luma of as wide a strip inside it differs from the
+///   margin's by at least [`FRAME_EDGE_STEP`], with the same sign (a curtain fold is a dark line
+///   with the same light on both sides);
+/// - the same distance from the border (±[`FRAME_LINE_TOLERANCE`] px) and the same polarity
+///   as the other positions counted.
+///
+/// Profiles that touch the person are skipped (they count as no frame).
 fn frame_line(img: &image::RgbImage, mask: Option<&PersonMask>) -> f32 {
     let (w, h) = img.dimensions();
-    if w < 8 || h < 8 {
+    if w < 16 || h < 16 {
         return 0.0;
     }
-    let luma = |x: u32, y: u32| {
-        let p = img.get_pixel(x, y);
-        (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])) / 2.55
-    };
+    // One luma plane (0–100): the four profiles read most pixels of the bands twice.
+    let plane: Vec<f32> = img
+        .as_raw()
+        .chunks_exact(3)
+        .map(|p| {
+            (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])) / 2.55
+        })
+        .collect();
+    let luma = |x: u32, y: u32| plane[y as usize * w as usize + x as usize];
     let person = |x: u32, y: u32| mask.is_some_and(|m| m.alpha.get_pixel(x, y)[0] >= 128);
-    let band_h = ((h as f32 * FRAME_BORDER) as u32).max(3);
-    let band_w = ((w as f32 * FRAME_BORDER) as u32).max(3);
-    let rows = (2..band_h).chain(h.saturating_sub(band_h)..h - 2);
+    // (positions along the side, profile length): left, right, top, bottom.
+    let sides: [(u32, u32); 4] = [(h, w), (h, w), (w, h), (w, h)];
     let mut best = 0f32;
-    for y in rows {
-        let n = (0..w)
-            .filter(|&x| {
-                !(person(x, y - 2) || person(x, y + 2))
-                    && (luma(x, y + 2) - luma(x, y - 2)).abs() >= FRAME_EDGE_STEP
-            })
-            .count();
-        best = best.max(n as f32 / w as f32);
-    }
-    let cols = (2..band_w).chain(w.saturating_sub(band_w)..w - 2);
-    for x in cols {
-        let n = (0..h)
-            .filter(|&y| {
-                !(person(x - 2, y) || person(x + 2, y))
-                    && (luma(x + 2, y) - luma(x - 2, y)).abs() >= FRAME_EDGE_STEP
-            })
-            .count();
-        best = best.max(n as f32 / h as f32);
+    for (side, &(n, len)) in sides.iter().enumerate() {
+        // Pixel at position `i` along the side, `k` pixels in from the border.
+        let at = |i: u32, k: u32| match side {
+            0 => (k, i),
+            1 => (len - 1 - k, i),
+            2 => (i, k),
+            _ => (i, len - 1 - k),
+        };
+        let l = |i: u32, k: u32| {
+            let (x, y) = at(i, k);
+            luma(x, y)
+        };
+        let band = ((len as f32 * FRAME_BORDER) as u32).max(4);
+        let min_margin = ((len as f32 * FRAME_MIN_MARGIN).ceil() as u32).max(3);
+        // Edge counts by distance from the border, rising (inside lighter) and falling.
+        let mut counts = vec![[0u32; 2]; band as usize + 1];
+        for i in 0..n {
+            let Some(k) = (2..band).find(|&k| (l(i, k + 2) - l(i, k - 2)).abs() >= FRAME_EDGE_STEP)
+            else {
+                continue;
+            };
+            let inner_end = (k + 3 + k).min(len);
+            if k < min_margin
+                || (0..inner_end).any(|j| {
+                    let (x, y) = at(i, j);
+                    person(x, y)
+                })
+            {
+                continue;
+            }
+            let margin = (0..k - 1).map(|j| l(i, j)).sum::<f32>() / (k - 1) as f32;
+            let inner = (k + 2..inner_end).map(|j| l(i, j)).sum::<f32>()
+                / (inner_end - k - 2).max(1) as f32;
+            let rising = l(i, k + 2) > l(i, k - 2);
+            let step = if rising {
+                inner - margin
+            } else {
+                margin - inner
+            };
+            if step >= FRAME_EDGE_STEP {
+                counts[k as usize][usize::from(rising)] += 1;
+            }
+        }
+        let t = FRAME_LINE_TOLERANCE;
+        for k in 0..counts.len() {
+            for sign in 0..2 {
+                let run: u32 = counts[k.saturating_sub(t)..(k + t + 1).min(counts.len())]
+                    .iter()
+                    .map(|c| c[sign])
+                    .sum();
+                best = best.max(run as f32 / n as f32);
+            }
+        }
     }
     best
 }
@@ -463,5 +540,67 @@ impl Rule for ClothingContrast {
             ),
             Some("衣服颜色与背景色相近"),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{Rgb, RgbImage};
+
+    /// A light wall with a soft horizontal gradient; `f` may repaint pixels.
+    fn wall(f: impl Fn(u32, u32, u8) -> u8) -> RgbImage {
+        RgbImage::from_fn(300, 400, |x, y| {
+            let v = f(x, y, 225 - (y / 20) as u8);
+            Rgb([v, v, v])
+        })
+    }
+
+    #[test]
+    fn an_added_border_is_a_frame() {
+        let img = wall(|x, y, v| {
+            if x < 12 || y < 12 || x >= 288 || y >= 388 {
+                60
+            } else {
+                v
+            }
+        });
+        // The other sides' margins take the corners: 376 of 400 rows.
+        assert!(frame_line(&img, None) > 0.93, "{}", frame_line(&img, None));
+    }
+
+    #[test]
+    fn a_photographed_print_on_a_textured_table_is_a_frame() {
+        // The print's edge 25 px in, on a darker wood-grain table.
+        let img = wall(|x, y, v| {
+            if x < 25 || y < 25 || x >= 275 || y >= 375 {
+                90 + ((x * 7 + y * 3) % 5) as u8
+            } else {
+                v
+            }
+        });
+        assert!(frame_line(&img, None) > 0.85, "{}", frame_line(&img, None));
+    }
+
+    #[test]
+    fn curtain_folds_near_the_border_are_not_a_frame() {
+        // Issue 4, obama_small: dark vertical folds every 16 px, some 5 px from the border,
+        // read as a frame on 0.98 of a side.
+        let img = wall(|x, _, v| {
+            let fold = (x as i32 % 16 - 6).unsigned_abs();
+            if !(60..240).contains(&x) && fold <= 2 {
+                v - 70 + 20 * fold as u8
+            } else {
+                v
+            }
+        });
+        assert!(frame_line(&img, None) < 0.3, "{}", frame_line(&img, None));
+    }
+
+    #[test]
+    fn a_line_on_the_border_itself_is_not_a_frame() {
+        // A scene edge that the photo cuts off 2 px from the side leaves no margin.
+        let img = wall(|x, _, v| if x < 2 { 40 } else { v });
+        assert!(frame_line(&img, None) < 0.1);
     }
 }

@@ -3,7 +3,9 @@
 
 use super::regions::{at_least, at_most, no_face, no_rule, quantile, FaceGeom, Rect};
 use super::{Check, CheckId, Context, Hint, Measure, Requirement, Rule, Status, Unit};
-use crate::colour::{chroma, lightness, srgb_to_lab, Cast, MeanColour};
+use crate::colour::{
+    chroma, lightness, lightness_of_luminance, luminance, srgb_to_lab, Cast, MeanColour,
+};
 
 /// Channel value at or above which a pixel counts as a clipped highlight.
 const CLIP_HIGH: u8 = 250;
@@ -137,19 +139,19 @@ impl Rule for ExposureBalance {
         let Some(max) = ctx.spec.body.quality.max_balance_l else {
             return no_rule(self.id(), "quality.max_balance_l");
         };
-        // The cheek patches, as OFIQ's IlluminationUniformity zones: the wider lower-face halves
-        // read beards and glasses shadows as imbalance.
-        let Some([left, right]) =
-            FaceGeom::of(ctx).and_then(|f| <[Rect; 2]>::try_from(f.cheeks()).ok())
-        else {
+        // Mirrored skin pairs of the two cheeks (OFIQ's IlluminationUniformity compares the
+        // halves too): fixed patches fell on a beard or a glasses shadow on one side only.
+        let Some(face) = FaceGeom::of(ctx) else {
             return no_face(self.id());
         };
-        let median = |r: Rect| {
-            let mut l: Vec<f32> = r.pixels(&ctx.working.image).map(lightness).collect();
-            quantile(&mut l, 0.5)
-        };
-        let (Some(l), Some(r)) = (median(left), median(right)) else {
-            return no_face(self.id());
+        let Some((l, r)) = balance(&ctx.working.image, &face) else {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new(
+                    "两颊可见皮肤太少，无法比较左右光线",
+                    "too little bare skin on the cheeks to compare left and right light",
+                ),
+            );
         };
         let v = f64::from((l - r).abs());
         let mut measured = Measure::number(v, Unit::Lightness, 1);
@@ -169,6 +171,21 @@ impl Rule for ExposureBalance {
     }
 }
 
+/// Quantile of each cheek's skin L* taken as its light level: stubble, pores and creases only
+/// darken skin, so the upper quartile follows the light rather than the skin's texture (on the
+/// shared photos a stubbly cheek moves the median 4 L* more than the upper quartile).
+const BALANCE_QUANTILE: f32 = 0.75;
+
+/// Light level ([`BALANCE_QUANTILE`] of L*) of the image-left and image-right cheek skin, from
+/// mirrored skin pairs; `None` when too little of the cheeks is bare skin.
+fn balance(img: &image::RgbImage, face: &FaceGeom) -> Option<(f32, f32)> {
+    let (mut left, mut right) = face.mirrored_skin(img);
+    Some((
+        quantile(&mut left, BALANCE_QUANTILE)?,
+        quantile(&mut right, BALANCE_QUANTILE)?,
+    ))
+}
+
 /// Colour cast of skin and neutral background, named by its hue.
 pub struct ColourCast;
 
@@ -182,6 +199,7 @@ impl Rule for ColourCast {
             return no_rule(self.id(), "quality.max_cast_chroma");
         };
         let mut vectors: Vec<(&str, [f32; 2])> = Vec::new();
+        let mut skin = None;
         if let Some(face) = FaceGeom::of(ctx) {
             let mut m = MeanColour::default();
             face.cheeks()
@@ -191,6 +209,7 @@ impl Rule for ColourCast {
             if let Some([_, a, b]) = m.lab() {
                 let off = |v: f32, [lo, hi]: [f32; 2]| v - v.clamp(lo, hi);
                 vectors.push(("skin", [off(a, SKIN_A), off(b, SKIN_B)]));
+                skin = Some([a, b]);
             }
         }
         let neutral = ctx
@@ -210,16 +229,26 @@ impl Rule for ColourCast {
                 .is_none_or(|m| f64::from(texture) <= m)
         };
         let min_conf = ctx.spec.body.background.min_mask_confidence.unwrap_or(0.0);
+        // A background that background.colour already fails may be a coloured wall (one cause,
+        // already reported) or a white wall under a cast (two). Only the face tells them
+        // apart: under a cast the skin leaves its natural hue in the direction of the wall.
+        let wrong_wall = super::background::colour_fails(ctx);
+        let mut wall_note = "";
         if let (Some(reference), Some(mask)) = (neutral, ctx.mask) {
             if let Some(bg) = mask
                 .background
                 .as_ref()
                 .filter(|bg| plain(bg.texture) && f64::from(mask.confidence) >= min_conf)
             {
-                vectors.push((
-                    "background",
-                    [bg.mean_lab[1] - reference[1], bg.mean_lab[2] - reference[2]],
-                ));
+                let v = [bg.mean_lab[1] - reference[1], bg.mean_lab[2] - reference[2]];
+                let hues = ctx.spec.body.quality.skin_hue_deg;
+                if !wrong_wall {
+                    vectors.push(("background", v));
+                } else if skin.zip(hues).is_some_and(|(s, h)| skin_confirms(s, v, h)) {
+                    vectors.push(("background, skin hue agrees", v));
+                } else {
+                    wall_note = "; the background fails background.colour";
+                }
             }
         }
         let Some((source, [da, db])) = vectors
@@ -237,6 +266,7 @@ impl Rule for ColourCast {
         let v = f64::from(da.hypot(db));
         let cast = Cast::of(da, db);
         let mut measured = Measure::number(v, Unit::DeltaE, 1);
+        let source = format!("{source}{wall_note}");
         measured.text = if v > 0.05 {
             format!("{} toward {} ({source})", measured.text, cast.en())
         } else {
@@ -260,6 +290,17 @@ impl Rule for ColourCast {
     }
 }
 
+/// Whether the skin's a*b* confirms that a background off its neutral colour by `wall` (a*b*)
+/// is a colour cast: the skin's hue lies outside the natural `hues` (degrees), on the side the
+/// wall's shift would turn it to (a cast moves skin and wall alike).
+fn skin_confirms(skin: [f32; 2], wall: [f32; 2], [lo, hi]: [f64; 2]) -> bool {
+    let hue = f64::from(skin[1].atan2(skin[0]).to_degrees());
+    let excess = hue - hue.clamp(lo, hi);
+    // Positive when adding `wall` to the skin turns its hue counter-clockwise (up).
+    let turn = f64::from(skin[0] * wall[1] - skin[1] * wall[0]);
+    excess != 0.0 && excess.signum() == turn.signum()
+}
+
 /// Spread of L* on the face: a hazy, washed-out photo has little.
 pub struct Contrast;
 
@@ -275,10 +316,12 @@ impl Rule for Contrast {
         let Some(face) = FaceGeom::of(ctx) else {
             return no_face(self.id());
         };
-        let mut l: Vec<f32> = face.oval(&ctx.working.image).map(lightness).collect();
-        let (Some(p5), Some(p95)) = (quantile(&mut l, 0.05), quantile(&mut l, 0.95)) else {
+        // Quantiles of luminance, converted to L* once (L* is monotonic in Y).
+        let mut y: Vec<f32> = face.oval(&ctx.working.image).map(luminance).collect();
+        let (Some(p5), Some(p95)) = (quantile(&mut y, 0.05), quantile(&mut y, 0.95)) else {
             return no_face(self.id());
         };
+        let (p5, p95) = (lightness_of_luminance(p5), lightness_of_luminance(p95));
         let v = f64::from(p95 - p5);
         let mut measured = Measure::number(v, Unit::Lightness, 1);
         measured.text = format!("{} (p5 {:.0} – p95 {:.0})", measured.text, p5, p95);
@@ -356,5 +399,78 @@ impl Rule for Glare {
             ),
             Some("脸部反光强烈"),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::regions::tests::face_image;
+
+    const HUES: [f64; 2] = [25.0, 70.0];
+
+    #[test]
+    fn skin_off_its_hue_toward_the_wall_confirms_a_cast() {
+        // Issue 4, metamorphic tint: skin a* 5, b* 34 (hue 81°), wall turned yellow.
+        assert!(skin_confirms([5.3, 34.2], [-3.0, 27.0], HUES));
+        // A reddish skin (hue 20°) next to a wall shifted toward red/magenta.
+        assert!(skin_confirms([24.0, 8.7], [12.0, -4.0], HUES));
+    }
+
+    #[test]
+    fn natural_skin_makes_a_coloured_wall_not_a_cast() {
+        // pichai_2: natural skin (hue 49°) in front of a saturated blue wall.
+        assert!(!skin_confirms([18.3, 21.0], [-5.0, -45.0], HUES));
+        // Skin off its hue the other way from the wall: a yellowish face on a blue wall.
+        assert!(!skin_confirms([5.3, 34.2], [-5.0, -45.0], HUES));
+    }
+
+    #[test]
+    fn beard_on_one_cheek_is_not_side_light() {
+        // Issue 4, pichai_1: the fixed cheek patch fell on the beard (33.9 L*).
+        let beard = |x: u32, y: u32, p: [u8; 3]| {
+            if x > 100 && y > 128 && p == super::super::regions::tests::SKIN {
+                [50, 32, 24]
+            } else {
+                p
+            }
+        };
+        let (img, face) = face_image(beard);
+        let (l, r) = balance(&img, &face).unwrap();
+        assert!((l - r).abs() < 1.0, "{l} vs {r}");
+    }
+
+    #[test]
+    fn side_light_darkens_one_cheek() {
+        let (img, face) = face_image(|x, _, p| {
+            if x < 100 {
+                p.map(|v| (f32::from(v) * 0.6) as u8)
+            } else {
+                p
+            }
+        });
+        let (l, r) = balance(&img, &face).unwrap();
+        assert!(r - l > 15.0, "{l} vs {r}");
+    }
+
+    #[test]
+    fn hard_side_light_still_compared() {
+        // 40 L* darker: below the beard floor, but the whole cheek is that dark.
+        let (img, face) = face_image(|x, _, p| {
+            if x < 100 {
+                p.map(|v| (f32::from(v) * 0.35) as u8)
+            } else {
+                p
+            }
+        });
+        let (l, r) = balance(&img, &face).unwrap();
+        assert!(r - l > 30.0, "{l} vs {r}");
+    }
+
+    #[test]
+    fn a_cheek_under_hair_is_not_judged() {
+        let hair = |x: u32, _: u32, p: [u8; 3]| if x < 100 { [12, 10, 9] } else { p };
+        let (img, face) = face_image(hair);
+        assert_eq!(balance(&img, &face), None);
     }
 }

@@ -12,6 +12,9 @@ use image::RgbImage;
 /// to the ID card's own scale (GA 461: face width 207 px ≈ 87 px between the eyes), so a face is
 /// judged sharp when it will be sharp in the document, whatever the size of the source.
 const SHARPNESS_INTER_EYE_PX: f32 = 64.0;
+/// Radius of the box that bounds the mid band of the sharpness measure (7 px wide: about a
+/// tenth of the inter-eye distance, the scale of eyelids, nostrils and lips).
+const SHARPNESS_MID_RADIUS: usize = 3;
 /// Most photo pixels the blockiness measure reads (rows are skipped beyond this).
 const BLOCKINESS_MAX_SAMPLES: usize = 400_000;
 /// Side of the blocks the noise estimate works on, working px.
@@ -57,9 +60,12 @@ impl Rule for Sharpness {
     }
 }
 
-/// 100 × mean |I − box₃(I)| / mean |I − mean(I)| of the eyes-nose-mouth region resampled to
-/// [`SHARPNESS_INTER_EYE_PX`]: the fine-detail energy relative to the region's contrast, so
-/// lighting does not matter; blur or enlargement removes the fine band.
+/// 100 × mean |I − box₃(I)| / mean |box₃(I) − box₇(I)| of the eyes-nose-mouth region
+/// resampled to [`SHARPNESS_INTER_EYE_PX`]: the fine band (1–3 px) relative to the mid band
+/// (3–7 px) of the same face. Blur or enlargement removes the fine band first. Dividing by the
+/// mid band rather than by the region's whole contrast keeps lighting, dark hair beside the
+/// cheeks and a wide smile out of it: the old ratio to contrast read siegel_1 (sharp at this
+/// scale) as low as a face enlarged from a sixth-size photo.
 pub fn sharpness(photo: &RgbImage, face: &crate::face::Face) -> Option<f64> {
     let d = face.inter_eye();
     if d < 4.0 {
@@ -85,13 +91,13 @@ pub fn sharpness(photo: &RgbImage, face: &crate::face::Face) -> Option<f64> {
     let g: Vec<f32> = dst.pixels().map(|p| luma(p.0)).collect();
     let (cw, ch) = (cw as usize, ch as usize);
     let b1 = box_mean(&g, cw, ch, 1);
-    let mean = g.iter().map(|&v| f64::from(v)).sum::<f64>() / g.len() as f64;
-    let (mut fine, mut spread) = (0f64, 0f64);
+    let b3 = box_mean(&g, cw, ch, SHARPNESS_MID_RADIUS);
+    let (mut fine, mut mid) = (0f64, 0f64);
     for k in 0..g.len() {
         fine += f64::from((g[k] - b1[k]).abs());
-        spread += (f64::from(g[k]) - mean).abs();
+        mid += f64::from((b1[k] - b3[k]).abs());
     }
-    (spread > 0.0).then(|| 100.0 * fine / spread)
+    (mid > 0.0).then(|| 100.0 * fine / mid)
 }
 
 /// JPEG blockiness on the face at full resolution.
@@ -153,12 +159,29 @@ pub fn blockiness(photo: &RgbImage, face: &crate::face::Face) -> Option<f64> {
     let step = (r.area() as usize / BLOCKINESS_MAX_SAMPLES).max(1) as u32;
     let mut col = [0f64; 8];
     let mut row = [0f64; 8];
-    let l = |x: u32, y: u32| luma(photo.get_pixel(x, y).0);
+    // Luma of the sampled row and the row above it, computed once per pixel.
+    let width = (r.x1 - r.x0) as usize;
+    let (mut above, mut here) = (vec![0f32; width], vec![0f32; width]);
+    let stride = photo.width() as usize * 3;
+    let raw = photo.as_raw();
+    let fill = |buf: &mut [f32], y: u32| {
+        let start = y as usize * stride + r.x0 as usize * 3;
+        for (v, p) in buf
+            .iter_mut()
+            .zip(raw[start..start + width * 3].chunks_exact(3))
+        {
+            *v = luma([p[0], p[1], p[2]]);
+        }
+    };
     for y in (r.y0 + 1..r.y1).step_by(step as usize) {
-        for x in r.x0 + 1..r.x1 {
-            let v = l(x, y);
-            col[(x % 8) as usize] += f64::from((v - l(x - 1, y)).abs());
-            row[(y % 8) as usize] += f64::from((v - l(x, y - 1)).abs());
+        fill(&mut above, y - 1);
+        fill(&mut here, y);
+        let ry = &mut row[(y % 8) as usize];
+        for i in 1..width {
+            let x = r.x0 + i as u32;
+            let v = here[i];
+            col[(x % 8) as usize] += f64::from((v - here[i - 1]).abs());
+            *ry += f64::from((v - above[i]).abs());
         }
     }
     let ratio = |mut a: [f64; 8]| {
@@ -266,4 +289,87 @@ fn block_noise(img: &RgbImage, r: &Rect) -> Vec<f32> {
         by += b;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::face::{Confidence, Face};
+
+    fn face_box(x: f32, y: f32, w: f32, h: f32) -> Face {
+        Face {
+            bbox: [x, y, w, h],
+            right_eye: [x + 0.3 * w, y + 0.4 * h],
+            left_eye: [x + 0.7 * w, y + 0.4 * h],
+            crown: None,
+            chin: [x + 0.5 * w, y + h],
+            face_left_x: x,
+            face_right_x: x + w,
+            face_width_y: y + 0.5 * h,
+            roll_deg: 0.0,
+            confidence: Confidence::default(),
+        }
+    }
+
+    /// Pseudo-random texture; in 8×8 blocks offset by (3, 5) when `blocky`.
+    fn texture(blocky: bool) -> RgbImage {
+        RgbImage::from_fn(160, 120, |x, y| {
+            let (bx, by) = if blocky {
+                ((x + 3) / 8, (y + 5) / 8)
+            } else {
+                (x, y)
+            };
+            // Blocks of 97 levels, plus a faint pixel texture (a flat block has no steps).
+            let v = ((bx * 7919 + by * 104_729) % 97) as u8 + 80 + ((x * 31 + y * 17) % 3) as u8;
+            image::Rgb([v, v.wrapping_add(10), v.wrapping_sub(20)])
+        })
+    }
+
+    #[test]
+    fn sharpness_ignores_contrast_and_falls_with_blur() {
+        // Eyes 64 px apart: the measure works at the photo's own scale.
+        let face = face_box(20.0, 10.0, 160.0, 150.0);
+        let sharp = texture(false);
+        let s = sharpness(&sharp, &face).unwrap();
+        // Half the contrast (flat light, or a dark face) leaves the band ratio alone.
+        let flat = RgbImage::from_fn(160, 120, |x, y| {
+            image::Rgb(sharp.get_pixel(x, y).0.map(|v| v / 2 + 60))
+        });
+        let f = sharpness(&flat, &face).unwrap();
+        assert!((s - f).abs() < 0.05 * s, "{s} vs {f}");
+        let blurred = sharpness(&image::imageops::blur(&sharp, 2.0), &face).unwrap();
+        assert!(blurred < 0.7 * s, "{blurred} vs {s}");
+    }
+
+    #[test]
+    fn blockiness_finds_a_shifted_block_grid() {
+        let face = face_box(10.0, 10.0, 130.0, 100.0);
+        let flat = blockiness(&texture(false), &face).unwrap();
+        let blocky = blockiness(&texture(true), &face).unwrap();
+        assert!(flat < 1.2, "{flat}");
+        assert!(blocky > 3.0, "{blocky}");
+    }
+
+    #[test]
+    fn blockiness_matches_the_per_pixel_definition() {
+        // The row-buffered loop sums the same steps in the same order as the definition.
+        let img = texture(false);
+        let face = face_box(9.0, 7.0, 121.0, 93.0);
+        let r = Rect::clipped(9.0, 7.0, 130.0, 100.0, 160, 120).unwrap();
+        let l = |x: u32, y: u32| luma(img.get_pixel(x, y).0);
+        let (mut col, mut row) = ([0f64; 8], [0f64; 8]);
+        for y in r.y0 + 1..r.y1 {
+            for x in r.x0 + 1..r.x1 {
+                col[(x % 8) as usize] += f64::from((l(x, y) - l(x - 1, y)).abs());
+                row[(y % 8) as usize] += f64::from((l(x, y) - l(x, y - 1)).abs());
+            }
+        }
+        let ratio = |mut a: [f64; 8]| {
+            let peak = a.iter().copied().fold(0f64, f64::max);
+            a.sort_by(f64::total_cmp);
+            peak / ((a[3] + a[4]) / 2.0)
+        };
+        let expected = (ratio(col) + ratio(row)) / 2.0;
+        assert_eq!(blockiness(&img, &face), Some(expected));
+    }
 }

@@ -9,6 +9,7 @@
 //! - oval: the ellipse from 0.6 d above the eye line to the chin, 84 % of the face width wide.
 
 use super::{Check, CheckId, Context, Hint, Measure, Requirement, Status};
+use crate::colour::lightness;
 use crate::face::Face;
 use image::RgbImage;
 
@@ -125,6 +126,78 @@ impl FaceGeom {
         )
     }
 
+    /// L* of mirrored skin samples of the two cheeks, for the left/right comparison: a grid in
+    /// the face's own frame (x along the eye line, y perpendicular), from [`BALANCE_INNER`] to
+    /// [`BALANCE_OUTER`] inter-eye distances off the face axis (limited to [`BALANCE_CONTOUR`]
+    /// of the half face width) and from [`BALANCE_TOP`] to [`BALANCE_BOTTOM`] of the eye–chin
+    /// distance below the eye line: below the glasses, above the mouth. Each sample on the image
+    /// left is paired with its mirror image across the face axis, and a pair is kept only when
+    /// both pixels are skin, so a beard, dark hair, a glasses frame or the background on one
+    /// side never weighs against skin on the other:
+    /// - both have the face's own skin chromaticity ([`SkinTone`]);
+    /// - neither is more than [`SKIN_MAX_DARKER_L`] below the median of the brighter cheek — unless
+    ///   that leaves fewer than [`BALANCE_MIN_PAIRS`]: then a whole cheek is that dark, which is a
+    ///   shadow, not a beard.
+    ///
+    /// Returns the L* values, image left then image right, pair by pair; empty when fewer than
+    /// [`BALANCE_MIN_PAIRS`] pairs are skin.
+    pub fn mirrored_skin(&self, img: &RgbImage) -> (Vec<f32>, Vec<f32>) {
+        let (w, h) = img.dimensions();
+        let dx = self.eye_r[0] - self.eye_l[0];
+        let dy = self.eye_r[1] - self.eye_l[1];
+        let len = dx.hypot(dy).max(1e-3);
+        // Unit vectors: u along the eye line (image left to right), v down the face.
+        let (u, v) = ([dx / len, dy / len], [-dy / len, dx / len]);
+        let half = (self.x1 - self.x0) / 2.0;
+        let (s0, s1) = (
+            BALANCE_INNER * self.d,
+            (BALANCE_OUTER * self.d).min(BALANCE_CONTOUR * half),
+        );
+        let (t0, t1) = (BALANCE_TOP * self.lower(), BALANCE_BOTTOM * self.lower());
+        let at = |s: f32, t: f32| -> Option<[u8; 3]> {
+            let x = self.mid_x + s * u[0] + t * v[0];
+            let y = self.eye_y + s * u[1] + t * v[1];
+            (x >= 0.0 && y >= 0.0 && x < w as f32 && y < h as f32)
+                .then(|| img.get_pixel(x as u32, y as u32).0)
+        };
+        let mut pairs = Vec::new();
+        let mut t = t0;
+        while t < t1 {
+            let mut s = s0;
+            while s < s1 {
+                if let (Some(l), Some(r)) = (at(-s, t), at(s, t)) {
+                    pairs.push((l, r));
+                }
+                s += 1.0;
+            }
+            t += 1.0;
+        }
+        let min_pairs = (BALANCE_MIN_PAIRS * self.d * self.d).ceil() as usize;
+        let Some(tone) = SkinTone::of(pairs.iter().flat_map(|&(l, r)| [l, r])) else {
+            return (Vec::new(), Vec::new());
+        };
+        let (left, right): (Vec<f32>, Vec<f32>) = pairs
+            .into_iter()
+            .filter(|(l, r)| tone.matches(*l) && tone.matches(*r))
+            .map(|(l, r)| (lightness(l), lightness(r)))
+            .unzip();
+        if left.len() < min_pairs {
+            return (Vec::new(), Vec::new());
+        }
+        let median = |v: &[f32]| quantile(&mut v.to_vec(), 0.5).unwrap_or(f32::NEG_INFINITY);
+        let floor = median(&left).max(median(&right)) - SKIN_MAX_DARKER_L;
+        let (bl, br): (Vec<f32>, Vec<f32>) = left
+            .iter()
+            .zip(&right)
+            .filter(|(l, r)| **l >= floor && **r >= floor)
+            .unzip();
+        if bl.len() >= min_pairs {
+            (bl, br)
+        } else {
+            (left, right)
+        }
+    }
+
     /// Pixels inside the face oval.
     pub fn oval<'a>(&self, img: &'a RgbImage) -> impl Iterator<Item = [u8; 3]> + 'a {
         let top = self.eye_y - 0.6 * self.d;
@@ -150,14 +223,76 @@ impl FaceGeom {
     }
 }
 
-/// The value at quantile `q` (0–1) of a slice, sorting it.
+/// Balance sampling region, see [`FaceGeom::mirrored_skin`]: off the face axis in inter-eye
+/// distances (the nose bridge inside, the cheek contour outside) ...
+const BALANCE_INNER: f32 = 0.3;
+const BALANCE_OUTER: f32 = 0.85;
+/// ... but never past this fraction of the half face width (ears, hair, background) ...
+const BALANCE_CONTOUR: f32 = 0.85;
+/// ... and below the eye line in eye–chin distances: under the lower lids and glasses rims,
+/// above the mouth corners.
+const BALANCE_TOP: f32 = 0.3;
+const BALANCE_BOTTOM: f32 = 0.62;
+/// A pixel is skin when its rg chromaticity lies within this distance of the face's median.
+/// Chromaticity does not change when light dims a surface (a shadowed cheek keeps its tone;
+/// coloured fill light shifts it a little), while grey hair and beards, glasses frames and the
+/// background differ by more: skin reads r ≈ 0.42–0.50, grey hair 0.33–0.36.
+const SKIN_CHROMATICITY_TOL: f32 = 0.045;
+/// ... and its L* is at most this far below the median of the brighter cheek: dark beard and
+/// moustache hairs share the brown of skin but lie 30–50 L* below it, while side light on the
+/// shared photos darkens a whole cheek by 15–25 L* (a darker cheek is kept whole, see
+/// [`FaceGeom::mirrored_skin`]).
+const SKIN_MAX_DARKER_L: f32 = 30.0;
+/// Pixels darker than this (largest channel) have no reliable chromaticity.
+const SKIN_MIN_CHANNEL: u8 = 24;
+
+/// Fewest mirrored skin pairs, in units of d² (d the inter-eye distance), for a comparison
+/// worth making: 5 % of the ≈ 0.2 d² sampled per cheek.
+pub(crate) const BALANCE_MIN_PAIRS: f32 = 0.01;
+
+/// The face's own skin tone: the median rg chromaticity of sampled pixels, most of which are
+/// skin.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct SkinTone {
+    r: f32,
+    g: f32,
+}
+
+fn chromaticity(p: [u8; 3]) -> Option<[f32; 2]> {
+    let sum = u32::from(p[0]) + u32::from(p[1]) + u32::from(p[2]);
+    (p[0].max(p[1]).max(p[2]) >= SKIN_MIN_CHANNEL)
+        .then(|| [f32::from(p[0]) / sum as f32, f32::from(p[1]) / sum as f32])
+}
+
+impl SkinTone {
+    /// The median chromaticity of `pixels`; `None` when none is bright enough to have one.
+    pub fn of(pixels: impl Iterator<Item = [u8; 3]>) -> Option<SkinTone> {
+        let (mut r, mut g): (Vec<f32>, Vec<f32>) =
+            pixels.filter_map(chromaticity).map(|[r, g]| (r, g)).unzip();
+        Some(SkinTone {
+            r: quantile(&mut r, 0.5)?,
+            g: quantile(&mut g, 0.5)?,
+        })
+    }
+
+    /// Whether a pixel has this skin's chromaticity.
+    pub fn matches(&self, p: [u8; 3]) -> bool {
+        chromaticity(p)
+            .is_some_and(|[r, g]| (r - self.r).hypot(g - self.g) <= SKIN_CHROMATICITY_TOL)
+    }
+}
+
+/// The value at quantile `q` (0–1) of a slice: the element a full sort would put at index
+/// `round((n − 1) q)`, found by selection in linear time (the slice is reordered, not sorted).
+/// The face oval of a large face holds ~200 000 pixels; sorting them was the slowest step of
+/// the checks (`examples/bench_quality.rs`).
 pub(crate) fn quantile(v: &mut [f32], q: f32) -> Option<f32> {
     if v.is_empty() {
         return None;
     }
-    v.sort_by(f32::total_cmp);
     let i = ((v.len() - 1) as f32 * q.clamp(0.0, 1.0)).round() as usize;
-    Some(v[i])
+    let (_, nth, _) = v.select_nth_unstable_by(i, f32::total_cmp);
+    Some(*nth)
 }
 
 /// "The spec sets no threshold for this check".
@@ -218,4 +353,96 @@ pub(crate) fn at_least(
         Status::Fail
     };
     Check::judged(id, status, measured, required, hint, reason)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::face::{Confidence, Face};
+    use image::Rgb;
+
+    /// Skin of a light-skinned face in sRGB.
+    pub const SKIN: [u8; 3] = [205, 150, 125];
+
+    /// A 200×240 image with a skin-coloured face ellipse on white, eyes at (70, 100) and
+    /// (130, 100), chin at (100, 172), cheeks at x 40 and 160; `paint` may then change pixels.
+    pub fn face_image(paint: impl Fn(u32, u32, [u8; 3]) -> [u8; 3]) -> (RgbImage, FaceGeom) {
+        let img = RgbImage::from_fn(200, 240, |x, y| {
+            let (dx, dy) = ((x as f32 - 100.0) / 60.0, (y as f32 - 110.0) / 75.0);
+            let p = if dx * dx + dy * dy <= 1.0 {
+                SKIN
+            } else {
+                [250; 3]
+            };
+            Rgb(paint(x, y, p))
+        });
+        let face = Face {
+            bbox: [40.0, 35.0, 120.0, 150.0],
+            right_eye: [70.0, 100.0],
+            left_eye: [130.0, 100.0],
+            crown: Some([100.0, 35.0]),
+            chin: [100.0, 172.0],
+            face_left_x: 40.0,
+            face_right_x: 160.0,
+            face_width_y: 110.0,
+            roll_deg: 0.0,
+            confidence: Confidence::default(),
+        };
+        let geom = FaceGeom::from_face(&face, 1.0, img.dimensions()).unwrap();
+        (img, geom)
+    }
+
+    #[test]
+    fn quantile_is_the_sorted_element() {
+        let mut v: Vec<f32> = (0..1001).map(|i| ((i * 7919) % 1001) as f32).collect();
+        assert_eq!(quantile(&mut v.clone(), 0.5), Some(500.0));
+        assert_eq!(quantile(&mut v.clone(), 0.05), Some(50.0));
+        assert_eq!(quantile(&mut v.clone(), 0.95), Some(950.0));
+        assert_eq!(quantile(&mut v, 1.0), Some(1000.0));
+        assert_eq!(quantile(&mut [], 0.5), None);
+    }
+
+    #[test]
+    fn mirrored_skin_pairs_only_skin_on_both_sides() {
+        let skin_l = lightness(SKIN);
+        let only_skin = |v: &[f32]| v.iter().all(|&l| l == skin_l);
+        let (img, face) = face_image(|_, _, p| p);
+        let (left, right) = face.mirrored_skin(&img);
+        let all = left.len();
+        assert!(all > 500, "{all} pairs");
+        assert!(only_skin(&left) && only_skin(&right));
+        // A dark brown beard on the image-right lower cheek: its chromaticity is close to skin,
+        // but it is far darker; its pairs drop out on both sides.
+        let brown = |x: u32, y: u32, p: [u8; 3]| {
+            if x > 100 && y > 128 && p == SKIN {
+                [50, 32, 24]
+            } else {
+                p
+            }
+        };
+        let (img, face) = face_image(brown);
+        let (left, right) = face.mirrored_skin(&img);
+        assert!(
+            left.len() < all * 3 / 4 && left.len() > all / 10,
+            "{}",
+            left.len()
+        );
+        assert!(only_skin(&left) && only_skin(&right));
+        // Grey hair has no skin chromaticity at any lightness.
+        let grey = |x: u32, y: u32, p: [u8; 3]| if x < 100 && y > 128 { [160; 3] } else { p };
+        let (img, face) = face_image(grey);
+        let (left, right) = face.mirrored_skin(&img);
+        assert!(left.len() < all * 3 / 4, "{}", left.len());
+        assert!(only_skin(&left) && only_skin(&right));
+        // Shade keeps the skin's chromaticity: a dimmed cheek still counts.
+        let shade = |x: u32, _: u32, p: [u8; 3]| {
+            if x < 100 {
+                p.map(|v| (f32::from(v) * 0.7) as u8)
+            } else {
+                p
+            }
+        };
+        let (img, face) = face_image(shade);
+        assert_eq!(face.mirrored_skin(&img).0.len(), all);
+    }
 }

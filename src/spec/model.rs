@@ -172,6 +172,9 @@ pub struct QualityRules {
     pub max_balance_l: Option<f64>,
     /// Largest chroma of the background or skin away from its expected hue.
     pub max_cast_chroma: Option<f64>,
+    /// CIELAB hue angle range (degrees) of natural skin; skin outside it confirms that a
+    /// background off its allowed colour is a colour cast, not a coloured wall.
+    pub skin_hue_deg: Option<Range>,
     /// Smallest face sharpness (see `specs/README.md`).
     pub min_sharpness: Option<f64>,
     /// Largest JPEG blockiness.

@@ -271,6 +271,15 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
             ));
         }
     }
+    range(&q.skin_hue_deg, "quality.skin_hue_deg")?;
+    if let Some([lo, hi]) = q.skin_hue_deg {
+        if hi > 360.0 {
+            return Err((
+                "quality.skin_hue_deg",
+                format!("[{lo}, {hi}] must lie within 0–360°"),
+            ));
+        }
+    }
     for (key, v) in [
         ("quality.max_clipped_fraction", q.max_clipped_fraction),
         ("quality.max_glare_fraction", q.max_glare_fraction),
