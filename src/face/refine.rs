@@ -40,6 +40,9 @@ fn inside(poly: &[[f32; 2]], p: [f32; 2]) -> bool {
 /// The pupil centre inside an eye contour (photo pixels; the contour starts at a corner and
 /// its ninth point is the other corner), with a confidence from the iris/sclera contrast.
 pub fn pupil(photo: &RgbImage, contour: &[[f32; 2]]) -> ([f32; 2], f32) {
+    if contour.len() < 3 {
+        return (contour.first().copied().unwrap_or([0.0, 0.0]), 0.0);
+    }
     let n = contour.len() as f32;
     let mean = contour
         .iter()
@@ -235,6 +238,54 @@ pub fn crown_from_mask(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 16-point almond eye contour like FaceMesh's (corner, lower lid, corner, upper lid)
+    /// centred at (cx, cy), `w` wide and `h` high, on a skin-coloured image with a white sclera
+    /// and a dark iris of radius 0.2·w at `iris`; dark lashes line the upper lid.
+    fn eye(iris: [f32; 2]) -> (RgbImage, Vec<[f32; 2]>) {
+        let (cx, cy, w, h) = (100.0f32, 80.0f32, 60.0f32, 24.0f32);
+        let contour: Vec<[f32; 2]> = (0..16)
+            .map(|i| {
+                let t = std::f32::consts::PI * i as f32 / 8.0;
+                [cx - 0.5 * w * t.cos(), cy + 0.5 * h * t.sin()]
+            })
+            .collect();
+        let img = RgbImage::from_fn(200, 160, |x, y| {
+            let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+            let (ex, ey) = ((px - cx) / (0.5 * w), (py - cy) / (0.5 * h));
+            let open = ex * ex + ey * ey <= 1.0;
+            let lash = !open && ey < 0.0 && ex * ex + ey * ey <= 1.25;
+            let in_iris = (px - iris[0]).hypot(py - iris[1]) <= 0.2 * w;
+            image::Rgb(if lash {
+                [20, 15, 15]
+            } else if open && in_iris {
+                [60, 45, 35]
+            } else if open {
+                [235, 235, 230]
+            } else {
+                [200, 150, 130]
+            })
+        });
+        (img, contour)
+    }
+
+    #[test]
+    fn pupil_is_the_iris_centre_not_the_lashes_or_the_opening_middle() {
+        for iris in [[100.0, 80.0], [106.0, 81.5], [94.0, 79.0]] {
+            let (img, contour) = eye(iris);
+            let (found, confidence) = pupil(&img, &contour);
+            let err = (found[0] - iris[0]).hypot(found[1] - iris[1]);
+            assert!(err < 1.5, "iris at {iris:?}, found {found:?}");
+            assert!(confidence > 0.9, "{confidence}");
+        }
+    }
+
+    #[test]
+    fn degenerate_contours_give_zero_confidence_not_a_panic() {
+        let img = RgbImage::new(10, 10);
+        assert_eq!(pupil(&img, &[]).1, 0.0);
+        assert_eq!(pupil(&img, &[[5.0, 5.0]; 16]).1, 0.0);
+    }
 
     /// A 16×16 mask stretched over a 160×160 image: a head (p = 1) in columns 4–11 from
     /// `top_row` down, background (p = 0) elsewhere.
