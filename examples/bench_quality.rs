@@ -38,11 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let photo =
             idphoto::decode::open(&data.join("photos").join(&note.file), &Default::default())?;
         let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
-        let face = note.to_face().map(|f| FaceAnalysis {
-            faces_found: 1,
-            boxes: vec![f.bbox],
-            face: Some(f),
-        });
+        let face = note.to_face().map(FaceAnalysis::single);
         let (mut net, mut seg, mut chk) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..RUNS {
             let t = Instant::now();

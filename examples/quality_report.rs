@@ -23,11 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let photo = idphoto::decode::open(&path, &Default::default())?;
         let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
         let mask = idphoto::segment::segment(&working.image).ok();
-        let face = note.to_face().map(|f| FaceAnalysis {
-            faces_found: 1,
-            boxes: vec![f.bbox],
-            face: Some(f),
-        });
+        let face = note.to_face().map(FaceAnalysis::single);
         let ctx = Context {
             spec: &spec,
             photo: &photo,

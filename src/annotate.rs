@@ -304,11 +304,7 @@ mod tests {
             .resolve("dongguan", None)
             .unwrap();
         let photo = RgbImage::from_pixel(2000, 2400, Rgb([128, 128, 128]));
-        let analysis = FaceAnalysis {
-            faces_found: 1,
-            face: Some(face()),
-            boxes: vec![face().bbox],
-        };
+        let analysis = FaceAnalysis::single(face());
         let out = draw(&photo, &analysis, &spec);
         assert_eq!(out.dimensions(), (1000, 1200));
         let k = 0.5;

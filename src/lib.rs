@@ -104,11 +104,7 @@ pub fn check_photo_with(
     let mask = segment::segment(&working.image).ok();
     // A face supplied by the caller (annotations) stands in for detection.
     let analysis = match inputs.face {
-        Some(f) => face::FaceAnalysis {
-            faces_found: 1,
-            face: Some(f.clone()),
-            boxes: vec![f.bbox],
-        },
+        Some(f) => face::FaceAnalysis::single(f.clone()),
         None => match face::analyse_with(&working, &photo.image, mask.as_ref()) {
             Ok(a) => a,
             Err(e) => return Report::error(path.to_path_buf(), spec.key(), &e),

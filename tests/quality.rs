@@ -47,11 +47,7 @@ fn statuses(b: &Base, image: &RgbImage) -> BTreeMap<&'static str, Status> {
 fn statuses_of(b: &Base, photo: &Photo) -> BTreeMap<&'static str, Status> {
     let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
     let mask = idphoto::segment::segment(&working.image).unwrap();
-    let face = FaceAnalysis {
-        faces_found: 1,
-        boxes: vec![b.face.bbox],
-        face: Some(b.face.clone()),
-    };
+    let face = FaceAnalysis::single(b.face.clone());
     let ctx = Context {
         spec: &b.spec,
         photo,
@@ -395,11 +391,7 @@ fn judge_shared(file: &str) -> Option<BTreeMap<&'static str, checks::Check>> {
         .unwrap();
     let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
     let mask = idphoto::segment::segment(&working.image).unwrap();
-    let face = face.map(|f| FaceAnalysis {
-        faces_found: 1,
-        boxes: vec![f.bbox],
-        face: Some(f),
-    });
+    let face = face.map(FaceAnalysis::single);
     let ctx = Context {
         spec: &spec,
         photo: &photo,

@@ -472,11 +472,7 @@ pub fn recheck(
     background_replaced: bool,
 ) -> Vec<String> {
     let working = crate::imageops::downscale(&written.image, crate::ANALYSIS_MAX_SIDE);
-    let analysis = FaceAnalysis {
-        faces_found: 1,
-        face: Some(canvas_face.clone()),
-        boxes: vec![canvas_face.bbox],
-    };
+    let analysis = FaceAnalysis::single(canvas_face.clone());
     // The background checks judge the written photo through its own mask, as a later
     // `idphoto check` of the output would.
     let mask = crate::segment::segment(&working.image).ok();

@@ -122,6 +122,18 @@ pub struct FaceAnalysis {
     pub boxes: Vec<[f32; 4]>,
 }
 
+impl FaceAnalysis {
+    /// The analysis of a photo whose one face is already known (annotations, a face mapped onto
+    /// the corrected photo's canvas), standing in for detection.
+    pub fn single(face: Face) -> Self {
+        FaceAnalysis {
+            faces_found: 1,
+            boxes: vec![face.bbox],
+            face: Some(face),
+        }
+    }
+}
+
 /// Finds the faces in a photo and measures the main one, segmenting the person for the crown.
 ///
 /// `working` is the photo's working-resolution copy (detection and landmarks run there); `photo`
