@@ -68,6 +68,12 @@ pub fn srgb_to_lab(rgb: [u8; 3]) -> Lab {
     linear_to_lab(rgb.map(|c| lut[usize::from(c)]))
 }
 
+/// BT.601 luma (0–255) of an sRGB pixel, gamma-encoded as JPEG stores it: the guide and
+/// texture measure of segmentation and the quality checks, not a colorimetric quantity.
+pub fn luma(rgb: [u8; 3]) -> f32 {
+    0.299 * f32::from(rgb[0]) + 0.587 * f32::from(rgb[1]) + 0.114 * f32::from(rgb[2])
+}
+
 /// L* of one sRGB pixel (needs only the luminance Y).
 pub fn lightness(rgb: [u8; 3]) -> f32 {
     lightness_of_luminance(luminance(rgb))

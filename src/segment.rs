@@ -9,7 +9,7 @@
 //! with box filters. [`PersonMask::alpha_for`] repeats the refinement at any resolution (the
 //! corrected photo composites at full resolution).
 
-use crate::colour::{Lab, MeanColour};
+use crate::colour::{luma, Lab, MeanColour};
 use crate::error::Result;
 use crate::nn;
 use image::{GrayImage, Luma, RgbImage};
@@ -152,9 +152,7 @@ fn luma_plane(image: &RgbImage) -> Vec<f32> {
     image
         .as_raw()
         .chunks_exact(3)
-        .map(|p| {
-            (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])) / 255.0
-        })
+        .map(|p| luma([p[0], p[1], p[2]]) / 255.0)
         .collect()
 }
 

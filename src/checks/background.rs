@@ -403,9 +403,7 @@ fn frame_line(img: &image::RgbImage, mask: Option<&PersonMask>) -> f32 {
     let plane: Vec<f32> = img
         .as_raw()
         .chunks_exact(3)
-        .map(|p| {
-            (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])) / 2.55
-        })
+        .map(|p| crate::colour::luma([p[0], p[1], p[2]]) / 2.55)
         .collect();
     let luma = |x: u32, y: u32| plane[y as usize * w as usize + x as usize];
     let person = |x: u32, y: u32| mask.is_some_and(|m| m.alpha.get_pixel(x, y)[0] >= 128);

@@ -23,8 +23,9 @@ const NOISE_BLOCK: u32 = 16;
 /// noise only; texture raises the others.
 const NOISE_QUANTILE: f32 = 0.25;
 
+/// Luma on a 0–100 scale.
 fn luma(p: [u8; 3]) -> f32 {
-    (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])) / 2.55
+    crate::colour::luma(p) / 2.55
 }
 
 /// Face sharpness: fine-detail energy over mid-detail energy at a fixed face scale.

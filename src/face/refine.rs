@@ -2,6 +2,7 @@
 //! each eye contour at full resolution) and the crown (the person mask above the forehead).
 
 use super::mesh::{sample, Roi};
+use crate::colour::luma;
 use image::RgbImage;
 
 /// Side of the eye patch the pupil search runs on.
@@ -18,10 +19,6 @@ const CENTRE_BAND: f32 = 0.25;
 /// Largest distance of the pupil from the middle of the opening at its column, as a fraction
 /// of the eye width.
 const VERTICAL_BAND: f32 = 0.06;
-
-fn luma(p: &image::Rgb<u8>) -> f32 {
-    0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
-}
 
 fn inside(poly: &[[f32; 2]], p: [f32; 2]) -> bool {
     let mut c = false;
@@ -60,7 +57,7 @@ pub fn pupil(photo: &RgbImage, contour: &[[f32; 2]]) -> ([f32; 2], f32) {
     };
     let patch = sample(photo, &roi, EYE_PATCH);
     let np = EYE_PATCH as usize;
-    let gray: Vec<f32> = patch.pixels().map(luma).collect();
+    let gray: Vec<f32> = patch.pixels().map(|p| luma(p.0)).collect();
     // The contour in patch pixels (inverse of Roi::to_image).
     let k = EYE_PATCH as f32 / roi.side;
     let (s, c) = roi.angle.sin_cos();
