@@ -7,7 +7,7 @@
 
 use idphoto::checks::{self, Context};
 use idphoto::face::FaceAnalysis;
-use idphoto::report::{render_human, Report, Style, Verdict};
+use idphoto::report::{render_human, Report, Style};
 use idphoto::spec::Library;
 use std::path::PathBuf;
 
@@ -44,17 +44,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             continue;
         }
-        let report = Report {
-            file: PathBuf::from(&note.file),
-            spec: spec.key(),
-            verdict: Verdict::of(&checks),
+        let report = Report::judged(
+            PathBuf::from(&note.file),
+            spec.key(),
+            photo.info.clone(),
             checks,
-            image: Some(photo.info.clone()),
-            output: None,
-            correction: None,
-            error: None,
-            face: None,
-        };
+        );
         render_human(&mut out, &report, &Style::default(), &note.file)?;
     }
     Ok(())

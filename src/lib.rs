@@ -118,17 +118,7 @@ pub fn check_photo_with(
         mask: mask.as_ref(),
     };
     let checks = checks::run(&ctx);
-    let mut report = Report {
-        file: path.to_path_buf(),
-        spec: spec.key(),
-        verdict: Verdict::of(&checks),
-        checks,
-        image: Some(photo.info.clone()),
-        output: None,
-        correction: None,
-        error: None,
-        face: None,
-    };
+    let mut report = Report::judged(path.to_path_buf(), spec.key(), photo.info.clone(), checks);
     if let Some(fix) = &options.fix {
         // The corrected photo replaces the background where the same mask the background
         // checks trust is confident, by the spec's threshold when it sets one.

@@ -116,6 +116,22 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report of a photo that was read and judged by `checks`; the verdict follows from
+    /// them. Correction, output and face are added by the caller when they exist.
+    pub fn judged(file: PathBuf, spec: String, image: FileInfo, checks: Vec<Check>) -> Self {
+        Report {
+            file,
+            spec,
+            verdict: Verdict::of(&checks),
+            checks,
+            image: Some(image),
+            output: None,
+            correction: None,
+            error: None,
+            face: None,
+        }
+    }
+
     /// The report of a photo that could not be judged.
     pub fn error(file: PathBuf, spec: String, error: &crate::Error) -> Self {
         Report {
