@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
-"""Reproduce the ONNX model files in this folder from MediaPipe's npm packages.
+"""Reproduce the ONNX model files in this folder from MediaPipe's npm and PyPI packages.
 
 What it does
-  1. Unpacks the npm tarballs (from `npm pack`):
+  1. Unpacks the npm tarballs (from `npm pack`) and the PyPI wheel (from `pip download`):
        @mediapipe/face_mesh 0.4.1657299874          -> mediapipe-face_mesh-0.4.1657299874.tgz
        @mediapipe/selfie_segmentation 0.1.1675465747 -> mediapipe-selfie_segmentation-0.1.1675465747.tgz
+       mediapipe 0.10.14 (PyPI, CPython 3.11 x86_64)  -> mediapipe-0.10.14-cp311-...whl
      face_mesh packs its models in face_mesh_solution_packed_assets.data; the byte range of each
      file is read from face_mesh_solution_packed_assets_loader.js. selfie_segmentation.tflite is a
-     plain file in its package.
+     plain file in its package; iris_landmark.tflite is mediapipe/modules/iris_landmark/ in the
+     wheel (its sha256 is checked: the npm packages do not ship the iris model on its own).
   2. Converts with tf2onnx (run as `python -m tf2onnx.convert --tflite X --output Y --opset N`):
        face_landmark.tflite              -> face_landmark.onnx               (opset 13)
        face_detection_short_range.tflite -> face_detection_short_range.onnx  (opset 13)
        selfie_segmentation.tflite        -> selfie_segmentation.onnx         (opset 17)
+       iris_landmark.tflite              -> iris_landmark.onnx               (opset 13)
   3. Graph surgery on selfie_segmentation: tf2onnx leaves MediaPipe's custom op
      Convolution2DTransposeBias (node `segment`, ONNX op type TFL_Convolution2DTransposeBias) in
      place. It is replaced by a standard ConvTranspose (kernel 2x2, stride 2, no padding: TFLite
@@ -28,11 +31,13 @@ What it does
 
 Usage
   mkdir -p /tmp/mp && cd /tmp/mp && \
-    npm pack @mediapipe/face_mesh@0.4.1657299874 @mediapipe/selfie_segmentation@0.1.1675465747
+    npm pack @mediapipe/face_mesh@0.4.1657299874 @mediapipe/selfie_segmentation@0.1.1675465747 && \
+    pip download mediapipe==0.10.14 --no-deps --python-version 3.11 --platform manylinux2014_x86_64 -d .
   python3 -m venv /tmp/mp/venv && /tmp/mp/venv/bin/pip install tf2onnx tensorflow-cpu onnx onnxruntime pillow
   /tmp/mp/venv/bin/python models/convert.py \
       --face-mesh-tgz /tmp/mp/mediapipe-face_mesh-0.4.1657299874.tgz \
       --selfie-tgz /tmp/mp/mediapipe-selfie_segmentation-0.1.1675465747.tgz \
+      --mediapipe-wheel /tmp/mp/mediapipe-0.10.14-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl \
       --out-dir models --work-dir /tmp/mp/work [--verify ../shared/data/photos]
 
 Tested with Python 3.11, tensorflow-cpu 2.21.0, tf2onnx 1.17.0, onnx 1.23.2, onnxruntime 1.32.0,
@@ -53,21 +58,25 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 FACE_MESH_VERSION = "0.4.1657299874"
 SELFIE_VERSION = "0.1.1675465747"
+MEDIAPIPE_WHEEL_VERSION = "0.10.14"
+IRIS_IN_WHEEL = "mediapipe/modules/iris_landmark/iris_landmark.tflite"
+IRIS_SHA256 = "d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f"
 
 # (tflite name inside the package, output name, opset, source package)
 MODELS = [
-    ("face_landmark.tflite", "face_landmark.onnx", 13, f"@mediapipe/face_mesh@{FACE_MESH_VERSION}"),
+    ("face_landmark.tflite", "face_landmark.onnx", 13, f"npm @mediapipe/face_mesh@{FACE_MESH_VERSION}"),
     ("face_detection_short_range.tflite", "face_detection_short_range.onnx", 13,
-     f"@mediapipe/face_mesh@{FACE_MESH_VERSION}"),
+     f"npm @mediapipe/face_mesh@{FACE_MESH_VERSION}"),
     ("selfie_segmentation.tflite", "selfie_segmentation.onnx", 17,
-     f"@mediapipe/selfie_segmentation@{SELFIE_VERSION}"),
+     f"npm @mediapipe/selfie_segmentation@{SELFIE_VERSION}"),
+    ("iris_landmark.tflite", "iris_landmark.onnx", 13, f"PyPI mediapipe=={MEDIAPIPE_WHEEL_VERSION}"),
 ]
 
 
 # --------------------------------------------------------------------------- extraction
 
-def extract_tflites(face_mesh_tgz, selfie_tgz, work_dir):
-    """Write face_landmark, face_detection_short_range and selfie_segmentation .tflite to work_dir."""
+def extract_tflites(face_mesh_tgz, selfie_tgz, wheel, work_dir):
+    """Write the four .tflite originals to work_dir."""
     os.makedirs(work_dir, exist_ok=True)
     with tarfile.open(face_mesh_tgz) as tf:
         loader = tf.extractfile("package/face_mesh_solution_packed_assets_loader.js").read().decode()
@@ -85,6 +94,13 @@ def extract_tflites(face_mesh_tgz, selfie_tgz, work_dir):
         blob = tf.extractfile("package/selfie_segmentation.tflite").read()
     assert blob[4:8] == b"TFL3"
     with open(os.path.join(work_dir, "selfie_segmentation.tflite"), "wb") as f:
+        f.write(blob)
+    import hashlib
+    import zipfile
+    with zipfile.ZipFile(wheel) as z:
+        blob = z.read(IRIS_IN_WHEEL)
+    assert hashlib.sha256(blob).hexdigest() == IRIS_SHA256, "iris_landmark.tflite: unexpected sha256"
+    with open(os.path.join(work_dir, "iris_landmark.tflite"), "wb") as f:
         f.write(blob)
 
 
@@ -230,7 +246,7 @@ def postprocess(onnx_path, tflite_name, source_pkg, tflite_path, surgery):
     model = canonical_names(model)
     del model.graph.value_info[:]  # recomputed below by shape inference
     import tf2onnx
-    model.graph.doc_string = (f"{tflite_name} from npm {source_pkg}, converted by tf2onnx "
+    model.graph.doc_string = (f"{tflite_name} from {source_pkg}, converted by tf2onnx "
                               f"{tf2onnx.__version__} (models/convert.py)")
     model = onnx.shape_inference.infer_shapes(model, strict_mode=True)
     onnx.checker.check_model(model, full_check=True)
@@ -261,6 +277,18 @@ def face_crop(im, row, size):
     half = 0.75 * fw
     box = (cx - half, cy - half, cx + half, cy + half)
     return np.asarray(im.transform((size, size), Image.EXTENT, box, Image.BILINEAR), dtype=np.float32)
+
+
+def eye_crop(im, row, eye, flip):
+    """64x64 square around an annotated pupil, 2.3x an eye width (~0.6 of the inter-eye distance)."""
+    from PIL import Image
+    x, y = float(row[f"{eye}_eye_x"]), float(row[f"{eye}_eye_y"])
+    iod = abs(float(row["left_eye_x"]) - float(row["right_eye_x"]))
+    half = 2.3 * 0.6 * iod / 2
+    crop = im.transform((64, 64), Image.EXTENT, (x - half, y - half, x + half, y + half), Image.BILINEAR)
+    if flip:
+        crop = crop.transpose(Image.FLIP_LEFT_RIGHT)
+    return np.asarray(crop, dtype=np.float32)
 
 
 def letterbox(im, size):
@@ -296,6 +324,11 @@ def verify(out_dir, work_dir, photo_dir):
                             im.crop((0, 0, 160, 160)).resize((192, 192), Image.BILINEAR), np.float32) / 255.0
             elif name == "face_detection_short_range":
                 yield f, letterbox(im, 128) / 127.5 - 1.0
+            elif name == "iris_landmark":
+                r = rows.get(f)
+                if r and r["right_eye_x"]:
+                    for eye, flip in (("right", False), ("left", True)):
+                        yield f"{f}[{eye} eye]", eye_crop(im, r, eye, flip) / 255.0
             else:
                 yield f, np.asarray(im.resize((256, 256), Image.BILINEAR), np.float32) / 255.0
 
@@ -326,6 +359,9 @@ def verify(out_dir, work_dir, photo_dir):
             elif name == "face_detection_short_range":
                 c = got["classificators"].ravel()
                 extra = f"  max score {1 / (1 + np.exp(-np.clip(c.max(), -100, 100))):.3f}"
+            elif name == "iris_landmark":
+                c = got["output_iris"].ravel()
+                extra = f"  iris centre ({c[0]:.1f}, {c[1]:.1f}) of 64"
             else:
                 extra = f"  mask range [{got['activation_10'].min():.3f}, {got['activation_10'].max():.3f}]"
             print(f"  {f:32s} " + " ".join(f"{k}: {v:.2e}" for k, v in diffs.items()) + extra)
@@ -338,6 +374,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--face-mesh-tgz", required=True)
     ap.add_argument("--selfie-tgz", required=True)
+    ap.add_argument("--mediapipe-wheel", required=True)
     ap.add_argument("--out-dir", required=True, help="where the .onnx files are written")
     ap.add_argument("--work-dir", required=True, help="scratch folder for the .tflite originals")
     ap.add_argument("--verify", metavar="PHOTO_DIR", help="compare ONNX vs TFLite on these photos")
@@ -345,7 +382,7 @@ def main():
     a = ap.parse_args()
 
     if not a.skip_convert:
-        extract_tflites(a.face_mesh_tgz, a.selfie_tgz, a.work_dir)
+        extract_tflites(a.face_mesh_tgz, a.selfie_tgz, a.mediapipe_wheel, a.work_dir)
         os.makedirs(a.out_dir, exist_ok=True)
         for tflite_name, onnx_name, opset, pkg in MODELS:
             tfl = os.path.join(a.work_dir, tflite_name)

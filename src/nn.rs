@@ -98,10 +98,31 @@ embedded!(
     "face_detection_short_range"
 );
 embedded!(
+    /// Iris landmarks: 64×64 RGB crop of an image-left eye in [0, 1] → 71 eye-contour points and
+    /// 5 iris points (centre first), x, y, z in crop pixels.
+    iris_landmark,
+    "iris_landmark"
+);
+embedded!(
     /// Selfie segmentation: 256×256 RGB in [0, 1] → person probability per pixel.
     selfie_segmentation,
     "selfie_segmentation"
 );
+
+/// Starts loading the networks the face stage needs last (iris, then FaceMesh) on a background
+/// thread. Loading and optimising all four takes about 180 ms, more than checking a photo; this
+/// way the two loaded here overlap decoding and the loading of the segmentation and detection
+/// networks on the calling thread. A caller that needs a network still being loaded waits for
+/// that load instead of repeating it (`OnceLock`); an error is kept and reported to the caller.
+pub fn preload() {
+    // If the thread cannot start, every network still loads on first use.
+    let _ = std::thread::Builder::new()
+        .name("idphoto-preload".into())
+        .spawn(|| {
+            let _ = iris_landmark();
+            let _ = face_landmark();
+        });
+}
 
 /// Packs an RGB image (already at the network's input size) into a `[1, h, w, 3]` tensor,
 /// mapping each 0–255 value `v` to `v * scale + offset`.
@@ -136,6 +157,7 @@ mod tests {
             (face_landmark().unwrap(), 192, 2),
             (face_detection().unwrap(), 128, 2),
             (selfie_segmentation().unwrap(), 256, 1),
+            (iris_landmark().unwrap(), 64, 2),
         ] {
             let input = nhwc_tensor(&image::RgbImage::new(size, size), 1.0 / 255.0, 0.0);
             let out = net.run(input).unwrap();
