@@ -6,7 +6,7 @@
 //! Default: `$IDPHOTO_TESTDATA/photos/annotations.csv`, else `../shared/data/photos/annotations.csv`.
 //! Prints, per landmark, the detection rate and the mean, median, p90 and p95 error (eyes as a
 //! fraction of the inter-eye distance, the worse eye; crown, chin and width as a fraction of the
-//! face height), then the five worst photos per landmark.
+//! face height; the eye line's roll in degrees), then the five worst photos per landmark.
 
 use idphoto::annotations::{self, Errors};
 use idphoto::{decode, face, imageops, ANALYSIS_MAX_SIDE};
@@ -83,11 +83,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "landmark", "n", "mean", "median", "p90", "p95"
     );
     type Pick = fn(&Errors) -> Option<f32>;
-    let picks: [(&str, Pick); 4] = [
+    let picks: [(&str, Pick); 5] = [
         ("eyes", |e| e.eyes),
         ("crown", |e| e.crown),
         ("chin", |e| e.chin),
         ("width", |e| e.width),
+        ("roll°", |e| e.roll_deg),
     ];
     for (name, pick) in picks {
         let mut v: Vec<f32> = results.iter().filter_map(|(_, e)| pick(e)).collect();

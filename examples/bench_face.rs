@@ -38,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     idphoto::nn::face_detection()?;
     idphoto::nn::face_landmark()?;
     idphoto::nn::selfie_segmentation()?;
+    idphoto::nn::iris_landmark()?;
     let load = t.elapsed().as_secs_f64() * 1000.0;
 
     let (mut dec, mut work, mut seg, mut ana) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());

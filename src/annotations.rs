@@ -112,6 +112,9 @@ pub struct Errors {
     pub chin: Option<f32>,
     /// Face-width difference as a fraction of the face height.
     pub width: Option<f32>,
+    /// Difference of the eye line's tilt from the annotated eyes' tilt, in degrees (what
+    /// `head.roll` judges; it follows from the eyes, magnified on faces with close-set eyes).
+    pub roll_deg: Option<f32>,
 }
 
 impl Annotation {
@@ -136,6 +139,13 @@ impl Annotation {
             chin: self.chin.and_then(|c| rel(dist(c, face.chin))),
             width: match (self.face_x_min, self.face_x_max) {
                 (Some(a), Some(b)) => rel(((b - a) - face.width()).abs()),
+                _ => None,
+            },
+            roll_deg: match (self.right_eye, self.left_eye) {
+                (Some(r), Some(l)) => {
+                    let annotated = (l[1] - r[1]).atan2(l[0] - r[0]).to_degrees();
+                    Some((face.roll_deg - annotated).abs())
+                }
                 _ => None,
             },
         }

@@ -174,20 +174,37 @@ fn crown_chin_and_width_meet_their_p90_targets() {
 }
 
 /// Protects: the eye centres against regression. Issue 3's target is p95 ≤ 0.05 of the
-/// inter-eye distance, which is NOT met yet (measured 0.063, worst aniston_1 0.155); this
-/// asserts the current honest bound 0.07 so the eyes cannot get worse unnoticed. Tighten to
-/// 0.05 when the target is met.
+/// inter-eye distance; measured with the iris model: mean 0.027, p90 0.039, p95 0.052 (the two
+/// worst, hv_test3 0.055 and siegel_1 0.052, are where model and annotation disagree). The
+/// bounds sit just above the measured figures so any real loss shows; the darkness search the
+/// model replaced (mean 0.039, p90 0.058, p95 0.063) fails all three.
 #[test]
-fn eye_p95_regression_bound_0_07_target_0_05_not_met() {
+fn eye_errors_stay_within_mean_0_032_p90_0_045_p95_0_06() {
     let Some(eyes) = sorted_errors(|e| e.eyes) else {
         return;
     };
-    let p95 = percentile(&eyes, 0.95);
-    eprintln!("eyes p95 {p95:.3} (n={})", eyes.len());
-    assert!(
-        p95 <= 0.07,
-        "eyes p95 {p95:.3} > 0.07 of the inter-eye distance"
+    let mean = eyes.iter().sum::<f32>() / eyes.len() as f32;
+    let (p90, p95) = (percentile(&eyes, 0.90), percentile(&eyes, 0.95));
+    eprintln!(
+        "eyes mean {mean:.3} p90 {p90:.3} p95 {p95:.3} (n={})",
+        eyes.len()
     );
+    assert!(mean <= 0.032, "eyes mean {mean:.3} > 0.032");
+    assert!(p90 <= 0.045, "eyes p90 {p90:.3} > 0.045");
+    assert!(p95 <= 0.06, "eyes p95 {p95:.3} > 0.06");
+}
+
+/// Protects: `head.roll`, which follows from the eyes: the eye line's tilt within 0.6° of the
+/// annotated eyes' tilt on the median portrait and 1.6° at p90 (measured 0.46° and 1.38°).
+#[test]
+fn eye_line_roll_is_within_0_6_deg_median_1_6_deg_p90() {
+    let Some(roll) = sorted_errors(|e| e.roll_deg) else {
+        return;
+    };
+    let (median, p90) = (percentile(&roll, 0.5), percentile(&roll, 0.9));
+    eprintln!("roll median {median:.2}° p90 {p90:.2}° (n={})", roll.len());
+    assert!(median <= 0.6, "roll median {median:.2}° > 0.6°");
+    assert!(p90 <= 1.6, "roll p90 {p90:.2}° > 1.6°");
 }
 
 /// Protects: a photo's face is measured where it is — padding the photo on the left and top

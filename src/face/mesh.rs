@@ -36,22 +36,49 @@ impl Roi {
 /// Samples the region into an `n`×`n` image (bilinear; outside the image the border repeats,
 /// as MediaPipe does).
 pub fn sample(image: &RgbImage, roi: &Roi, n: u32) -> RgbImage {
+    supersample(image, roi, n, 1)
+}
+
+/// [`sample`] for a region much larger than `n` pixels: each output pixel averages enough
+/// bilinear samples to cover its footprint (at most 8×8), so fine detail such as eyelashes is
+/// averaged instead of aliased.
+pub fn sample_area(image: &RgbImage, roi: &Roi, n: u32) -> RgbImage {
+    let k = (roi.side / n as f32).ceil().clamp(1.0, 8.0) as u32;
+    supersample(image, roi, n, k)
+}
+
+fn supersample(image: &RgbImage, roi: &Roi, n: u32, k: u32) -> RgbImage {
     let (w, h) = image.dimensions();
     let mut out = RgbImage::new(n, n);
     if w == 0 || h == 0 {
         return out;
     }
     let nf = n as f32;
+    let kf = k as f32;
+    let weight = 1.0 / (kf * kf);
     for v in 0..n {
         for u in 0..n {
-            let p = roi.to_image([u as f32 + 0.5, v as f32 + 0.5], nf);
-            out.put_pixel(u, v, bilinear(image, p[0] - 0.5, p[1] - 0.5));
+            let mut sum = [0.0f32; 3];
+            for j in 0..k {
+                for i in 0..k {
+                    let at = [
+                        u as f32 + (i as f32 + 0.5) / kf,
+                        v as f32 + (j as f32 + 0.5) / kf,
+                    ];
+                    let p = roi.to_image(at, nf);
+                    let c = bilinear(image, p[0] - 0.5, p[1] - 0.5);
+                    for (s, c) in sum.iter_mut().zip(c) {
+                        *s += c;
+                    }
+                }
+            }
+            out.put_pixel(u, v, Rgb(sum.map(|s| (s * weight).round() as u8)));
         }
     }
     out
 }
 
-fn bilinear(image: &RgbImage, x: f32, y: f32) -> Rgb<u8> {
+fn bilinear(image: &RgbImage, x: f32, y: f32) -> [f32; 3] {
     let (w, h) = image.dimensions();
     let x = x.clamp(0.0, (w - 1) as f32);
     let y = y.clamp(0.0, (h - 1) as f32);
@@ -64,11 +91,11 @@ fn bilinear(image: &RgbImage, x: f32, y: f32) -> Rgb<u8> {
         image.get_pixel(x0, y1),
         image.get_pixel(x1, y1),
     );
-    Rgb(std::array::from_fn(|i| {
+    std::array::from_fn(|i| {
         let top = f32::from(a[i]) * (1.0 - fx) + f32::from(b[i]) * fx;
         let bottom = f32::from(c[i]) * (1.0 - fx) + f32::from(d[i]) * fx;
-        (top * (1.0 - fy) + bottom * fy).round() as u8
-    }))
+        top * (1.0 - fy) + bottom * fy
+    })
 }
 
 /// FaceMesh's answer for one region.
@@ -151,5 +178,21 @@ mod tests {
         let s = sample(&img, &roi, 10);
         assert_eq!(s.get_pixel(0, 0), img.get_pixel(5, 5));
         assert_eq!(s.get_pixel(9, 3), img.get_pixel(14, 8));
+    }
+
+    #[test]
+    fn area_sampling_averages_detail_finer_than_a_pixel() {
+        // One-pixel black and white columns, 4 columns per output pixel: the texture is grey.
+        let img = RgbImage::from_fn(80, 64, |x, _| Rgb([if x % 2 == 0 { 255 } else { 0 }; 3]));
+        let roi = Roi {
+            centre: [32.5, 32.0],
+            side: 64.0,
+            angle: 0.0,
+        };
+        // Point sampling lands on the white columns only.
+        assert!(sample(&img, &roi, 16).pixels().all(|p| p[0] == 255));
+        assert!(sample_area(&img, &roi, 16)
+            .pixels()
+            .all(|p| (127..=128).contains(&p[0])));
     }
 }

@@ -10,21 +10,24 @@
 //!    there), so the face count is right on 22/22 photos (0 dogs, 2 and 2 for the pairs).
 //! 2. FaceMesh runs twice: on the detector's rotated 1.5× box, then on the box of the first
 //!    pass's landmarks, rotated so the outer eye corners are level (MediaPipe's tracking ROI).
-//! 3. Eyes: a dark-disc (iris) search inside each FaceMesh eye contour at full resolution,
-//!    restricted to the middle of the opening (lashes line the lids and fill the corners);
-//!    contour means alone are off by up to 0.08 of the inter-eye distance.
+//! 3. Eyes: MediaPipe's iris landmark model on a crop around each FaceMesh eye ([`iris`]); how
+//!    clearly the iris shows in the opening is the eye confidence. The darkness search this
+//!    replaced (darkest iris-sized disc near the middle of the opening) missed irises half
+//!    hidden by the upper lid and lost light irises to dark make-up: p95 0.063, worst 0.155.
 //! 4. Chin: FaceMesh 152; width: cheek points 234/454.
 //! 5. Crown: the selfie-segmentation person mask (the pipeline's one mask, see
 //!    [`analyse_with`]), scanned up from the forehead in the middle half of the face; `None`
 //!    when the head runs into the top edge or within the mask's top row of it.
 //!
-//! Measured (`examples/accuracy.rs`, shared set): eyes p95 0.063 of the inter-eye distance
-//! (target 0.05, not met: aniston_1 0.155), crown p90 0.020, chin p90 0.020, width p90 0.018
-//! of the face height; crown visible/cut-off right on 19/19 portraits. A pupil search by limbus
-//! edges, trimmed disc means, or a radial symmetry transform did no better than the dark disc.
-//! rustface was not tried: it gives a box only, and BlazeFace + FaceMesh already find 22/22.
+//! Measured (`examples/accuracy.rs`, shared set): eyes mean 0.027, p90 0.039, p95 0.052 of the
+//! inter-eye distance (target p95 0.05; the two worst, hv_test3 and siegel_1, are where the
+//! annotation and the model disagree on a brown iris under the lid and on narrowed eyes), crown
+//! p90 0.020, chin p90 0.020, width p90 0.018 of the face height; crown visible/cut-off right on
+//! 19/19 portraits. rustface was not tried: it gives a box only, and BlazeFace + FaceMesh
+//! already find 22/22.
 
 mod detect;
+mod iris;
 mod mesh;
 mod refine;
 
@@ -207,6 +210,31 @@ fn roi_from_landmarks(points: &[[f32; 2]]) -> Option<Roi> {
     })
 }
 
+/// The pupil of one eye (FaceMesh contour, outer corner first, ninth point the inner corner) and
+/// how clearly its iris shows. Without an iris (corners on top of each other) the contour's
+/// mean stands in, with confidence 0.
+fn eye_centre(
+    working: &Scaled,
+    photo: &RgbImage,
+    contour: &[Point],
+    mirror: bool,
+) -> Result<(Point, f32)> {
+    let n = contour.len().max(1) as f32;
+    let mean = contour
+        .iter()
+        .fold([0.0, 0.0], |a, p| [a[0] + p[0] / n, a[1] + p[1] / n]);
+    let (Some(&a), Some(&b)) = (contour.first(), contour.get(8)) else {
+        return Ok((mean, 0.0));
+    };
+    Ok(match iris::locate(working, photo, a, b, mirror)? {
+        Some(i) => (
+            i.centre,
+            refine::iris_contrast(photo, contour, i.centre, i.radius),
+        ),
+        None => (mean, 0.0),
+    })
+}
+
 fn measure(
     working: &Scaled,
     photo: &RgbImage,
@@ -237,8 +265,8 @@ fn measure(
         return Ok(None);
     };
     let contour = |ids: &[usize]| ids.iter().filter_map(|&i| get(i)).collect::<Vec<_>>();
-    let (right_eye, conf_r) = refine::pupil(photo, &contour(&idx::RIGHT_EYE));
-    let (left_eye, conf_l) = refine::pupil(photo, &contour(&idx::LEFT_EYE));
+    let (right_eye, conf_r) = eye_centre(working, photo, &contour(&idx::RIGHT_EYE), false)?;
+    let (left_eye, conf_l) = eye_centre(working, photo, &contour(&idx::LEFT_EYE), true)?;
     let roll_deg = (left_eye[1] - right_eye[1])
         .atan2(left_eye[0] - right_eye[0])
         .to_degrees();
@@ -281,4 +309,36 @@ fn measure(
             width: m.presence,
         },
     }))
+}
+
+/// A drawn eye for unit tests: a 16-point almond contour like FaceMesh's (outer corner, lower
+/// lid, inner corner, upper lid) centred at (100, 80), 60 wide and 24 high, on a skin-coloured
+/// 200×160 image, with a white sclera, a dark iris of radius 12 at `iris` and dark lashes along
+/// the upper lid.
+#[cfg(test)]
+pub(crate) fn synthetic_eye(iris: Point) -> (RgbImage, Vec<Point>) {
+    let (cx, cy, w, h) = (100.0f32, 80.0f32, 60.0f32, 24.0f32);
+    let contour: Vec<Point> = (0..16)
+        .map(|i| {
+            let t = std::f32::consts::PI * i as f32 / 8.0;
+            [cx - 0.5 * w * t.cos(), cy + 0.5 * h * t.sin()]
+        })
+        .collect();
+    let img = RgbImage::from_fn(200, 160, |x, y| {
+        let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+        let (ex, ey) = ((px - cx) / (0.5 * w), (py - cy) / (0.5 * h));
+        let open = ex * ex + ey * ey <= 1.0;
+        let lash = !open && ey < 0.0 && ex * ex + ey * ey <= 1.25;
+        let in_iris = (px - iris[0]).hypot(py - iris[1]) <= 0.2 * w;
+        image::Rgb(if lash {
+            [20, 15, 15]
+        } else if open && in_iris {
+            [60, 45, 35]
+        } else if open {
+            [235, 235, 230]
+        } else {
+            [200, 150, 130]
+        })
+    });
+    (img, contour)
 }

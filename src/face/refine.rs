@@ -1,24 +1,14 @@
-//! Measurements FaceMesh does not give directly: the pupil centres (a dark-disc search inside
-//! each eye contour at full resolution) and the crown (the person mask above the forehead).
+//! Measurements the networks do not give directly: how clearly an iris shows in its eye
+//! opening (the eye confidence) and the crown (the person mask above the forehead).
 
 use super::mesh::{sample, Roi};
 use crate::colour::luma;
 use image::RgbImage;
 
-/// Side of the eye patch the pupil search runs on.
+/// Side of the eye patch the contrast is measured on.
 const EYE_PATCH: u32 = 48;
 /// Eye patch side as a multiple of the eye width (corner to corner).
 const EYE_PATCH_SPAN: f32 = 1.3;
-/// Iris radius as a fraction of the eye width (iris ≈ 12 mm, eye opening ≈ 30 mm).
-const IRIS_RADIUS: f32 = 0.18;
-
-/// Largest distance of the pupil from the middle of the eye opening, as a fraction of the eye
-/// width, along the eye axis.
-const CENTRE_BAND: f32 = 0.25;
-
-/// Largest distance of the pupil from the middle of the opening at its column, as a fraction
-/// of the eye width.
-const VERTICAL_BAND: f32 = 0.06;
 
 fn inside(poly: &[[f32; 2]], p: [f32; 2]) -> bool {
     let mut c = false;
@@ -34,11 +24,15 @@ fn inside(poly: &[[f32; 2]], p: [f32; 2]) -> bool {
     c
 }
 
-/// The pupil centre inside an eye contour (photo pixels; the contour starts at a corner and
-/// its ninth point is the other corner), with a confidence from the iris/sclera contrast.
-pub fn pupil(photo: &RgbImage, contour: &[[f32; 2]]) -> ([f32; 2], f32) {
+/// How clearly a dark iris of `radius` at `centre` stands out from the rest of the eye opening
+/// (photo pixels; the contour starts at a corner and its ninth point is the other corner):
+/// 1 for an open eye with the iris there, 0 for a closed or flat eye or a point off the iris.
+///
+/// The part of the disc outside the opening counts as bright, so a disc on the lids, the lashes
+/// or a narrow corner scores low.
+pub fn iris_contrast(photo: &RgbImage, contour: &[[f32; 2]], centre: [f32; 2], radius: f32) -> f32 {
     if contour.len() < 3 {
-        return (contour.first().copied().unwrap_or([0.0, 0.0]), 0.0);
+        return 0.0;
     }
     let n = contour.len() as f32;
     let mean = contour
@@ -46,8 +40,8 @@ pub fn pupil(photo: &RgbImage, contour: &[[f32; 2]]) -> ([f32; 2], f32) {
         .fold([0.0, 0.0], |a, p| [a[0] + p[0] / n, a[1] + p[1] / n]);
     let (c0, c1) = (contour[0], contour[contour.len() / 2]);
     let ew = ((c1[0] - c0[0]).powi(2) + (c1[1] - c0[1]).powi(2)).sqrt();
-    if !(ew.is_finite() && ew > 2.0) {
-        return (mean, 0.0);
+    if !(ew.is_finite() && ew > 2.0 && radius.is_finite()) {
+        return 0.0;
     }
     let (left, right) = if c0[0] < c1[0] { (c0, c1) } else { (c1, c0) };
     let roi = Roi {
@@ -58,105 +52,56 @@ pub fn pupil(photo: &RgbImage, contour: &[[f32; 2]]) -> ([f32; 2], f32) {
     let patch = sample(photo, &roi, EYE_PATCH);
     let np = EYE_PATCH as usize;
     let gray: Vec<f32> = patch.pixels().map(|p| luma(p.0)).collect();
-    // The contour in patch pixels (inverse of Roi::to_image).
+    // Photo pixels to patch pixels (inverse of Roi::to_image).
     let k = EYE_PATCH as f32 / roi.side;
     let (s, c) = roi.angle.sin_cos();
-    let poly: Vec<[f32; 2]> = contour
-        .iter()
-        .map(|p| {
-            let (dx, dy) = (p[0] - mean[0], p[1] - mean[1]);
-            [
-                (dx * c + dy * s) * k + EYE_PATCH as f32 / 2.0,
-                (-dx * s + dy * c) * k + EYE_PATCH as f32 / 2.0,
-            ]
-        })
-        .collect();
-    let r = (IRIS_RADIUS * ew * k).max(1.5);
-    let ri = r.ceil() as i32;
-    let mut disc = Vec::new();
-    for dy in -ri..=ri {
-        for dx in -ri..=ri {
-            if (dx * dx + dy * dy) as f32 <= r * r {
-                disc.push((dx, dy));
-            }
-        }
-    }
+    let to_patch = |p: [f32; 2]| {
+        let (dx, dy) = (p[0] - mean[0], p[1] - mean[1]);
+        [
+            (dx * c + dy * s) * k + EYE_PATCH as f32 / 2.0,
+            (-dx * s + dy * c) * k + EYE_PATCH as f32 / 2.0,
+        ]
+    };
+    let poly: Vec<[f32; 2]> = contour.iter().map(|&p| to_patch(p)).collect();
     let in_eye: Vec<bool> = (0..np * np)
         .map(|i| inside(&poly, [(i % np) as f32 + 0.5, (i / np) as f32 + 0.5]))
         .collect();
-    let half = EYE_PATCH as f32 / 2.0;
-    let col_mid: Vec<f32> = (0..np)
-        .map(|x| {
-            let rows: Vec<usize> = (0..np).filter(|&y| in_eye[y * np + x]).collect();
-            match (rows.first(), rows.last()) {
-                (Some(&a), Some(&b)) => (a + b) as f32 / 2.0 + 0.5,
-                _ => half,
-            }
-        })
-        .collect();
-    let mut inner: Vec<f32> = (0..np * np)
+    let mut opening: Vec<f32> = (0..np * np)
         .filter(|&i| in_eye[i])
         .map(|i| gray[i])
         .collect();
-    inner.sort_by(f32::total_cmp);
-    let Some(&bright) = inner.get(inner.len() * 9 / 10) else {
-        return (mean, 0.0);
-    };
-    let mut scores = Vec::new();
-    let mut eye_sum = (0.0, 0usize);
-    for y in 0..np {
-        for x in 0..np {
-            let centre = [x as f32 + 0.5, y as f32 + 0.5];
-            if !in_eye[y * np + x] {
-                continue;
-            }
-            eye_sum = (eye_sum.0 + gray[y * np + x], eye_sum.1 + 1);
-            // The iris centre lies in the middle part of the opening; the corners hold dark
-            // lashes and shadows.
-            if (centre[0] - half).abs() > CENTRE_BAND * ew * k {
-                continue;
-            }
-            // …and near the middle of the opening at its column: dark lashes line the lids.
-            if (centre[1] - col_mid[x]).abs() > VERTICAL_BAND * ew * k {
-                continue;
-            }
-            let (mut sum, mut cnt) = (0.0, 0usize);
-            for &(dx, dy) in &disc {
-                let (xx, yy) = (x as i32 + dx, y as i32 + dy);
-                if xx < 0 || yy < 0 || xx >= np as i32 || yy >= np as i32 {
-                    continue;
-                }
-                let i = yy as usize * np + xx as usize;
-                // Outside the opening counts as bright: a disc that leaves the opening (into
-                // a narrow corner) is not an iris.
+    if opening.is_empty() {
+        return 0.0;
+    }
+    let opening_mean = opening.iter().sum::<f32>() / opening.len() as f32;
+    let tenth = opening.len() * 9 / 10;
+    let bright = *opening.select_nth_unstable_by(tenth, f32::total_cmp).1;
+    let p = to_patch(centre);
+    let r = (radius * k).max(1.5);
+    let (mut sum, mut cnt) = (0.0, 0usize);
+    let (y0, y1) = (
+        (p[1] - r).floor().max(0.0) as usize,
+        (p[1] + r).ceil() as usize,
+    );
+    let (x0, x1) = (
+        (p[0] - r).floor().max(0.0) as usize,
+        (p[0] + r).ceil() as usize,
+    );
+    for y in y0..y1.min(np) {
+        for x in x0..x1.min(np) {
+            if (x as f32 + 0.5 - p[0]).hypot(y as f32 + 0.5 - p[1]) <= r {
+                let i = y * np + x;
                 sum += if in_eye[i] { gray[i] } else { bright };
                 cnt += 1;
             }
-            if cnt > 0 {
-                scores.push((sum / cnt as f32, centre));
-            }
         }
     }
-    if scores.is_empty() {
-        return (mean, 0.0);
+    if cnt == 0 {
+        return 0.0;
     }
-    let best = scores.iter().map(|s| s.0).fold(f32::INFINITY, f32::min);
-    // Average every centre within a small margin of the darkest: a stable, sub-pixel centre.
-    let margin = 2.0;
-    let (mut sx, mut sy, mut sn) = (0.0, 0.0, 0.0);
-    for (score, p) in &scores {
-        if *score <= best + margin {
-            let w = best + margin - score + 0.1;
-            sx += p[0] * w;
-            sy += p[1] * w;
-            sn += w;
-        }
-    }
-    let found = roi.to_image([sx / sn, sy / sn], EYE_PATCH as f32);
-    let eye_mean = eye_sum.0 / eye_sum.1.max(1) as f32;
-    // Contrast between the iris disc and the rest of the opening: 0 for a closed or flat eye.
-    let confidence = ((eye_mean - best) / 40.0).clamp(0.0, 1.0);
-    (found, confidence)
+    // Iris against the mean of the opening (sclera and iris together): 40 luma levels and
+    // more is a clearly open eye.
+    ((opening_mean - sum / cnt as f32) / 40.0).clamp(0.0, 1.0)
 }
 
 /// Largest person probability allowed between the crown and the top edge for the crown to
@@ -236,52 +181,30 @@ pub fn crown_from_mask(
 mod tests {
     use super::*;
 
-    /// A 16-point almond eye contour like FaceMesh's (corner, lower lid, corner, upper lid)
-    /// centred at (cx, cy), `w` wide and `h` high, on a skin-coloured image with a white sclera
-    /// and a dark iris of radius 0.2·w at `iris`; dark lashes line the upper lid.
-    fn eye(iris: [f32; 2]) -> (RgbImage, Vec<[f32; 2]>) {
-        let (cx, cy, w, h) = (100.0f32, 80.0f32, 60.0f32, 24.0f32);
-        let contour: Vec<[f32; 2]> = (0..16)
-            .map(|i| {
-                let t = std::f32::consts::PI * i as f32 / 8.0;
-                [cx - 0.5 * w * t.cos(), cy + 0.5 * h * t.sin()]
-            })
-            .collect();
-        let img = RgbImage::from_fn(200, 160, |x, y| {
-            let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
-            let (ex, ey) = ((px - cx) / (0.5 * w), (py - cy) / (0.5 * h));
-            let open = ex * ex + ey * ey <= 1.0;
-            let lash = !open && ey < 0.0 && ex * ex + ey * ey <= 1.25;
-            let in_iris = (px - iris[0]).hypot(py - iris[1]) <= 0.2 * w;
-            image::Rgb(if lash {
-                [20, 15, 15]
-            } else if open && in_iris {
-                [60, 45, 35]
-            } else if open {
-                [235, 235, 230]
-            } else {
-                [200, 150, 130]
-            })
-        });
-        (img, contour)
+    #[test]
+    fn an_open_eye_with_its_iris_has_full_contrast() {
+        let iris = [106.0, 81.5];
+        let (img, contour) = crate::face::synthetic_eye(iris);
+        assert!(iris_contrast(&img, &contour, iris, 12.0) > 0.9);
     }
 
     #[test]
-    fn pupil_is_the_iris_centre_not_the_lashes_or_the_opening_middle() {
-        for iris in [[100.0, 80.0], [106.0, 81.5], [94.0, 79.0]] {
-            let (img, contour) = eye(iris);
-            let (found, confidence) = pupil(&img, &contour);
-            let err = (found[0] - iris[0]).hypot(found[1] - iris[1]);
-            assert!(err < 1.5, "iris at {iris:?}, found {found:?}");
-            assert!(confidence > 0.9, "{confidence}");
-        }
+    fn lids_lashes_and_a_closed_eye_have_little_contrast() {
+        let (img, contour) = crate::face::synthetic_eye([100.0, 80.0]);
+        // On the upper lid's lashes: the disc leaves the opening.
+        assert!(iris_contrast(&img, &contour, [100.0, 66.0], 12.0) < 0.2);
+        // Closed: the opening is skin-coloured throughout.
+        let skin = RgbImage::from_pixel(200, 160, image::Rgb([200, 150, 130]));
+        assert!(iris_contrast(&skin, &contour, [100.0, 80.0], 12.0) < 0.05);
     }
 
     #[test]
-    fn degenerate_contours_give_zero_confidence_not_a_panic() {
+    fn degenerate_input_gives_zero_contrast_not_a_panic() {
         let img = RgbImage::new(10, 10);
-        assert_eq!(pupil(&img, &[]).1, 0.0);
-        assert_eq!(pupil(&img, &[[5.0, 5.0]; 16]).1, 0.0);
+        assert_eq!(iris_contrast(&img, &[], [5.0, 5.0], 2.0), 0.0);
+        assert_eq!(iris_contrast(&img, &[[5.0, 5.0]; 16], [5.0, 5.0], 2.0), 0.0);
+        let (img, contour) = crate::face::synthetic_eye([100.0, 80.0]);
+        assert_eq!(iris_contrast(&img, &contour, [100.0, 80.0], f32::NAN), 0.0);
     }
 
     /// A 16×16 mask stretched over a 160×160 image: a head (p = 1) in columns 4–11 from
