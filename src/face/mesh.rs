@@ -31,6 +31,18 @@ impl Roi {
             self.centre[1] + u * s + v * c,
         ]
     }
+
+    /// Maps an image point to pixels of an `n`×`n` sampling of the region (the inverse of
+    /// [`Roi::to_image`]).
+    pub fn to_region(self, p: [f32; 2], n: f32) -> [f32; 2] {
+        let (s, c) = self.angle.sin_cos();
+        let (dx, dy) = (p[0] - self.centre[0], p[1] - self.centre[1]);
+        let k = n / self.side;
+        [
+            (dx * c + dy * s) * k + n / 2.0,
+            (-dx * s + dy * c) * k + n / 2.0,
+        ]
+    }
 }
 
 /// Samples the region into an `n`×`n` image (bilinear; outside the image the border repeats,
@@ -165,6 +177,8 @@ mod tests {
         };
         let p = turned.to_image([192.0, 96.0], 192.0);
         assert!((p[0] - 100.0).abs() < 1e-4 && (p[1] - 70.0).abs() < 1e-4);
+        let back = turned.to_region(p, 192.0);
+        assert!((back[0] - 192.0).abs() < 1e-3 && (back[1] - 96.0).abs() < 1e-3);
     }
 
     #[test]

@@ -52,16 +52,8 @@ pub fn iris_contrast(photo: &RgbImage, contour: &[[f32; 2]], centre: [f32; 2], r
     let patch = sample(photo, &roi, EYE_PATCH);
     let np = EYE_PATCH as usize;
     let gray: Vec<f32> = patch.pixels().map(|p| luma(p.0)).collect();
-    // Photo pixels to patch pixels (inverse of Roi::to_image).
     let k = EYE_PATCH as f32 / roi.side;
-    let (s, c) = roi.angle.sin_cos();
-    let to_patch = |p: [f32; 2]| {
-        let (dx, dy) = (p[0] - mean[0], p[1] - mean[1]);
-        [
-            (dx * c + dy * s) * k + EYE_PATCH as f32 / 2.0,
-            (-dx * s + dy * c) * k + EYE_PATCH as f32 / 2.0,
-        ]
-    };
+    let to_patch = |p: [f32; 2]| roi.to_region(p, EYE_PATCH as f32);
     let poly: Vec<[f32; 2]> = contour.iter().map(|&p| to_patch(p)).collect();
     let in_eye: Vec<bool> = (0..np * np)
         .map(|i| inside(&poly, [(i % np) as f32 + 0.5, (i / np) as f32 + 0.5]))
