@@ -24,12 +24,20 @@ fn inside(poly: &[[f32; 2]], p: [f32; 2]) -> bool {
     c
 }
 
+/// Part of the iris radius whose pixels count as iris (its rim blends into the sclera).
+const IRIS_CORE: f32 = 0.8;
+/// Quantile of the opening outside the iris taken as the sclera's brightness, in percent.
+const SCLERA_QUANTILE_PERCENT: usize = 80;
+/// Least part of the iris core that must show in the opening for the eye to count as open.
+const MIN_VISIBLE: f32 = 0.3;
+
 /// How clearly a dark iris of `radius` at `centre` stands out from the rest of the eye opening
 /// (photo pixels; the contour starts at a corner and its ninth point is the other corner):
 /// 1 for an open eye with the iris there, 0 for a closed or flat eye or a point off the iris.
 ///
-/// The part of the disc outside the opening counts as bright, so a disc on the lids, the lashes
-/// or a narrow corner scores low.
+/// Only the part of the iris inside the opening counts (the lids cover the top of most irises),
+/// compared with the sclera (the bright part of the opening outside the iris); when less than
+/// [`MIN_VISIBLE`] of the iris shows (a closed eye, a point on the lids or lashes) it is 0.
 pub fn iris_contrast(photo: &RgbImage, contour: &[[f32; 2]], centre: [f32; 2], radius: f32) -> f32 {
     if contour.len() < 3 {
         return 0.0;
@@ -58,42 +66,31 @@ pub fn iris_contrast(photo: &RgbImage, contour: &[[f32; 2]], centre: [f32; 2], r
     let in_eye: Vec<bool> = (0..np * np)
         .map(|i| inside(&poly, [(i % np) as f32 + 0.5, (i / np) as f32 + 0.5]))
         .collect();
-    let mut opening: Vec<f32> = (0..np * np)
-        .filter(|&i| in_eye[i])
-        .map(|i| gray[i])
-        .collect();
-    if opening.is_empty() {
-        return 0.0;
-    }
-    let opening_mean = opening.iter().sum::<f32>() / opening.len() as f32;
-    let tenth = opening.len() * 9 / 10;
-    let bright = *opening.select_nth_unstable_by(tenth, f32::total_cmp).1;
     let p = to_patch(centre);
     let r = (radius * k).max(1.5);
-    let (mut sum, mut cnt) = (0.0, 0usize);
-    let (y0, y1) = (
-        (p[1] - r).floor().max(0.0) as usize,
-        (p[1] + r).ceil() as usize,
-    );
-    let (x0, x1) = (
-        (p[0] - r).floor().max(0.0) as usize,
-        (p[0] + r).ceil() as usize,
-    );
-    for y in y0..y1.min(np) {
-        for x in x0..x1.min(np) {
-            if (x as f32 + 0.5 - p[0]).hypot(y as f32 + 0.5 - p[1]) <= r {
-                let i = y * np + x;
-                sum += if in_eye[i] { gray[i] } else { bright };
-                cnt += 1;
-            }
+    let (mut iris, mut core, mut rest) = ((0.0, 0usize), 0usize, Vec::new());
+    for (i, &g) in gray.iter().enumerate() {
+        let d = ((i % np) as f32 + 0.5 - p[0]).hypot((i / np) as f32 + 0.5 - p[1]);
+        let is_core = d <= IRIS_CORE * r;
+        core += usize::from(is_core);
+        if !in_eye[i] {
+            continue;
+        }
+        if is_core {
+            iris = (iris.0 + g, iris.1 + 1);
+        } else if d > r {
+            rest.push(g);
         }
     }
-    if cnt == 0 {
+    if core == 0 || rest.is_empty() || (iris.1 as f32) < MIN_VISIBLE * core as f32 {
         return 0.0;
     }
-    // Iris against the mean of the opening (sclera and iris together): 40 luma levels and
-    // more is a clearly open eye.
-    ((opening_mean - sum / cnt as f32) / 40.0).clamp(0.0, 1.0)
+    // The sclera is the bright part of the rest of the opening; FaceMesh's contour also takes
+    // in lashes, lid shadow and make-up at the corners, as dark as an iris.
+    let at = rest.len() * SCLERA_QUANTILE_PERCENT / 100;
+    let sclera = *rest.select_nth_unstable_by(at, f32::total_cmp).1;
+    // 40 luma levels between the iris and the sclera is a clearly open eye.
+    ((sclera - iris.0 / iris.1 as f32) / 40.0).clamp(0.0, 1.0)
 }
 
 /// Largest person probability allowed between the crown and the top edge for the crown to
@@ -181,10 +178,20 @@ mod tests {
     }
 
     #[test]
+    fn an_iris_half_under_the_upper_lid_still_has_full_contrast() {
+        // The iris's top quarter lies above the opening, as in most real eyes.
+        let iris = [100.0, 74.0];
+        let (img, contour) = crate::face::synthetic_eye(iris);
+        assert!(iris_contrast(&img, &contour, iris, 12.0) > 0.9);
+    }
+
+    #[test]
     fn lids_lashes_and_a_closed_eye_have_little_contrast() {
         let (img, contour) = crate::face::synthetic_eye([100.0, 80.0]);
-        // On the upper lid's lashes: the disc leaves the opening.
-        assert!(iris_contrast(&img, &contour, [100.0, 66.0], 12.0) < 0.2);
+        // On the upper lid's lashes: most of the disc lies outside the opening.
+        assert_eq!(iris_contrast(&img, &contour, [100.0, 62.0], 12.0), 0.0);
+        // On the white beside the iris.
+        assert!(iris_contrast(&img, &contour, [78.0, 80.0], 12.0) < 0.05);
         // Closed: the opening is skin-coloured throughout.
         let skin = RgbImage::from_pixel(200, 160, image::Rgb([200, 150, 130]));
         assert!(iris_contrast(&skin, &contour, [100.0, 80.0], 12.0) < 0.05);
