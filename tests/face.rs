@@ -273,6 +273,35 @@ fn shifting_the_photo_shifts_the_geometry() {
     );
 }
 
+/// Protects: a face too small for the whole-image detector is still found. The portrait centred
+/// on a grey canvas four times its size puts the face at 5 % of the long side, like a phone
+/// photo taken from a few metres (the whole-image pass finds nothing below about 8 %); the
+/// tiled pass finds it and the eyes and chin land where the padding moved them.
+#[test]
+fn a_face_at_five_percent_of_the_frame_is_found_where_it_is() {
+    let Some((img, base)) = portrait() else {
+        return;
+    };
+    let (w, h) = img.dimensions();
+    let (dx, dy) = (3 * w / 2, 3 * h / 2);
+    let mut canvas = RgbImage::from_pixel(4 * w, 4 * h, Rgb([128, 128, 128]));
+    image::imageops::replace(&mut canvas, img, i64::from(dx), i64::from(dy));
+    let fa = analyse(&canvas);
+    assert_eq!(fa.faces_found, 1);
+    let f = fa.face.expect("face");
+    let off = |p: Point| [p[0] + dx as f32, p[1] + dy as f32];
+    let tol = 0.02 * face_height(base);
+    for (name, b, m) in [
+        ("right eye", base.right_eye, f.right_eye),
+        ("left eye", base.left_eye, f.left_eye),
+        ("chin", base.chin, f.chin),
+    ] {
+        let e = dist(off(b), m);
+        eprintln!("small face {name}: {e:.2} px (tol {tol:.1})");
+        assert!(e <= tol, "{name}: {m:?} vs expected {:?}", off(b));
+    }
+}
+
 /// Protects: coordinates are reported in the photo's own pixels at any resolution — halving
 /// the photo halves every measurement.
 #[test]
