@@ -74,6 +74,17 @@ pub fn luma(rgb: [u8; 3]) -> f32 {
     0.299 * f32::from(rgb[0]) + 0.587 * f32::from(rgb[1]) + 0.114 * f32::from(rgb[2])
 }
 
+/// [`luma`] of every pixel, row by row, scaled so that white is `white` (1 for the
+/// segmentation's guide, 100 for the frame check's edge steps).
+pub fn luma_plane(image: &image::RgbImage, white: f32) -> Vec<f32> {
+    let divisor = 255.0 / white;
+    image
+        .as_raw()
+        .chunks_exact(3)
+        .map(|p| luma([p[0], p[1], p[2]]) / divisor)
+        .collect()
+}
+
 /// L* of one sRGB pixel (needs only the luminance Y).
 pub fn lightness(rgb: [u8; 3]) -> f32 {
     lightness_of_luminance(luminance(rgb))

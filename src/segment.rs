@@ -9,7 +9,7 @@
 //! with box filters. [`PersonMask::alpha_for`] repeats the refinement at any resolution (the
 //! corrected photo composites at full resolution).
 
-use crate::colour::{luma, Lab, MeanColour};
+use crate::colour::{self, Lab, MeanColour};
 use crate::error::Result;
 use crate::nn;
 use image::{GrayImage, Luma, RgbImage};
@@ -90,7 +90,7 @@ impl PersonMask {
             .iter()
             .map(|&v| f32::from(v) / 255.0)
             .collect();
-        refine(&luma_plane(image), w, h, &src, aw, ah)
+        refine(&colour::luma_plane(image, 1.0), w, h, &src, aw, ah)
     }
 }
 
@@ -113,7 +113,7 @@ pub fn segment(image: &RgbImage) -> Result<PersonMask> {
         .map(|p| (2.0 * p - 1.0).abs())
         .sum::<f32>()
         / probabilities.len() as f32;
-    let guide = luma_plane(image);
+    let guide = colour::luma_plane(image, 1.0);
     let alpha = refine(&guide, w, h, &probabilities, NET_SIDE, NET_SIDE);
     let person = alpha.as_raw().iter().filter(|&&a| a >= 128).count();
     let person_fraction = person as f32 / (w * h) as f32;
@@ -145,15 +145,6 @@ fn subsample(r: usize) -> usize {
     } else {
         (r / 2).max(2)
     }
-}
-
-/// Luma 0–1 of every pixel (BT.601 weights, as the JPEG encoder sees it).
-fn luma_plane(image: &RgbImage) -> Vec<f32> {
-    image
-        .as_raw()
-        .chunks_exact(3)
-        .map(|p| luma([p[0], p[1], p[2]]) / 255.0)
-        .collect()
 }
 
 /// Refines a coarse probability plane `src` (`sw`×`sh`, stretched over the image) with the
@@ -455,7 +446,7 @@ mod tests {
             let working = crate::imageops::downscale(&photo.image, crate::ANALYSIS_MAX_SIDE);
             let mask = segment(&working.image).unwrap();
             let (w, h) = working.image.dimensions();
-            let guide = luma_plane(&working.image);
+            let guide = colour::luma_plane(&working.image, 1.0);
             let grid = (NET_SIDE, NET_SIDE);
             let exact = refine_subsampled(&guide, w, h, &mask.probabilities, grid, 1);
             assert_eq!(mask.alpha.dimensions(), exact.dimensions());

@@ -400,11 +400,7 @@ fn frame_line(img: &image::RgbImage, mask: Option<&PersonMask>) -> f32 {
         return 0.0;
     }
     // One luma plane (0–100): the four profiles read most pixels of the bands twice.
-    let plane: Vec<f32> = img
-        .as_raw()
-        .chunks_exact(3)
-        .map(|p| crate::colour::luma([p[0], p[1], p[2]]) / 2.55)
-        .collect();
+    let plane = crate::colour::luma_plane(img, 100.0);
     let luma = |x: u32, y: u32| plane[y as usize * w as usize + x as usize];
     let person = |x: u32, y: u32| mask.is_some_and(|m| m.alpha.get_pixel(x, y)[0] >= 128);
     // (positions along the side, profile length): left, right, top, bottom.
