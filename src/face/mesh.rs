@@ -138,6 +138,25 @@ pub fn run(image: &RgbImage, roi: &Roi) -> Result<Mesh> {
     })
 }
 
+/// Mean of `points` (the origin for none).
+pub fn centroid(points: &[[f32; 2]]) -> [f32; 2] {
+    let n = points.len().max(1) as f32;
+    points
+        .iter()
+        .fold([0.0, 0.0], |a, p| [a[0] + p[0] / n, a[1] + p[1] / n])
+}
+
+/// The two corners of an eye contour laid out like [`idx::RIGHT_EYE`] and [`idx::LEFT_EYE`]
+/// (the first point and the one halfway round), image-left first; `None` for fewer than three
+/// points, which frame no eye.
+pub fn eye_corners(contour: &[[f32; 2]]) -> Option<[[f32; 2]; 2]> {
+    if contour.len() < 3 {
+        return None;
+    }
+    let (a, b) = (contour[0], contour[contour.len() / 2]);
+    Some(if a[0] <= b[0] { [a, b] } else { [b, a] })
+}
+
 /// FaceMesh indices (subject's own left and right; `models/README.md`).
 pub mod idx {
     /// Right eye contour (image left), outer corner first.
@@ -208,5 +227,25 @@ mod tests {
         assert!(sample_area(&img, &roi, 16)
             .pixels()
             .all(|p| (127..=128).contains(&p[0])));
+    }
+
+    #[test]
+    fn eye_corners_are_the_first_and_halfway_points_left_first() {
+        let (_, contour) = crate::face::synthetic_eye([100.0, 80.0]);
+        let mut reversed = contour.clone();
+        reversed.rotate_left(8);
+        for c in [&contour, &reversed] {
+            let [l, r] = eye_corners(c).unwrap();
+            assert!(
+                (l[0] - 70.0).abs() < 1e-4 && (r[0] - 130.0).abs() < 1e-4,
+                "{l:?} {r:?}"
+            );
+        }
+        assert_eq!(eye_corners(&contour[..2]), None);
+        let c = centroid(&contour);
+        assert!(
+            (c[0] - 100.0).abs() < 1e-3 && (c[1] - 80.0).abs() < 1e-3,
+            "{c:?}"
+        );
     }
 }

@@ -233,28 +233,25 @@ fn roi_from_landmarks(points: &[[f32; 2]]) -> Option<Roi> {
     })
 }
 
-/// The pupil of one eye (FaceMesh contour, outer corner first, ninth point the inner corner) and
-/// how clearly its iris shows. Without an iris (corners on top of each other) the contour's
-/// mean stands in, with confidence 0.
+/// The pupil of one eye (a FaceMesh eye contour, see [`mesh::eye_corners`]) and how clearly its
+/// iris shows. Without an iris (corners on top of each other) the contour's mean stands in,
+/// with confidence 0.
 fn eye_centre(
     working: &Scaled,
     photo: &RgbImage,
     contour: &[Point],
     mirror: bool,
 ) -> Result<(Point, f32)> {
-    let n = contour.len().max(1) as f32;
-    let mean = contour
-        .iter()
-        .fold([0.0, 0.0], |a, p| [a[0] + p[0] / n, a[1] + p[1] / n]);
-    let (Some(&a), Some(&b)) = (contour.first(), contour.get(8)) else {
-        return Ok((mean, 0.0));
+    let iris = match mesh::eye_corners(contour) {
+        Some([a, b]) => iris::locate(working, photo, a, b, mirror)?,
+        None => None,
     };
-    Ok(match iris::locate(working, photo, a, b, mirror)? {
+    Ok(match iris {
         Some(i) => (
             i.centre,
             refine::iris_contrast(photo, contour, i.centre, i.radius),
         ),
-        None => (mean, 0.0),
+        None => (mesh::centroid(contour), 0.0),
     })
 }
 

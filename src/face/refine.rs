@@ -1,7 +1,7 @@
 //! Measurements the networks do not give directly: how clearly an iris shows in its eye
 //! opening (the eye confidence) and the crown (the person mask above the forehead).
 
-use super::mesh::{sample, Roi};
+use super::mesh::{centroid, eye_corners, sample, Roi};
 use crate::colour::luma;
 use image::RgbImage;
 
@@ -39,19 +39,14 @@ const MIN_VISIBLE: f32 = 0.3;
 /// compared with the sclera (the bright part of the opening outside the iris); when less than
 /// [`MIN_VISIBLE`] of the iris shows (a closed eye, a point on the lids or lashes) it is 0.
 pub fn iris_contrast(photo: &RgbImage, contour: &[[f32; 2]], centre: [f32; 2], radius: f32) -> f32 {
-    if contour.len() < 3 {
+    let Some([left, right]) = eye_corners(contour) else {
         return 0.0;
-    }
-    let n = contour.len() as f32;
-    let mean = contour
-        .iter()
-        .fold([0.0, 0.0], |a, p| [a[0] + p[0] / n, a[1] + p[1] / n]);
-    let (c0, c1) = (contour[0], contour[contour.len() / 2]);
-    let ew = ((c1[0] - c0[0]).powi(2) + (c1[1] - c0[1]).powi(2)).sqrt();
+    };
+    let mean = centroid(contour);
+    let ew = ((right[0] - left[0]).powi(2) + (right[1] - left[1]).powi(2)).sqrt();
     if !(ew.is_finite() && ew > 2.0 && radius.is_finite()) {
         return 0.0;
     }
-    let (left, right) = if c0[0] < c1[0] { (c0, c1) } else { (c1, c0) };
     let roi = Roi {
         centre: mean,
         side: EYE_PATCH_SPAN * ew,
