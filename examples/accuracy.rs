@@ -6,9 +6,12 @@
 //! Default: `$IDPHOTO_TESTDATA/photos/annotations.csv`, else `../shared/data/photos/annotations.csv`.
 //! Prints, per landmark, the detection rate and the mean, median, p90 and p95 error (eyes as a
 //! fraction of the inter-eye distance, the worse eye; crown, chin and width as a fraction of the
-//! face height; the eye line's roll in degrees), then the five worst photos per landmark.
+//! face height; the eye line's roll in degrees), then the five worst photos per landmark, and
+//! how the measured head turn (yaw) follows the annotated eyes' offset from the middle of the
+//! face contour (the annotations hold no angle; `annotations::yaw_agreement`).
 
 use idphoto::annotations::{self, Errors};
+use idphoto::face::Face;
 use idphoto::{decode, face, imageops, ANALYSIS_MAX_SIDE};
 use std::path::PathBuf;
 
@@ -33,6 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = csv.parent().unwrap_or(std::path::Path::new("."));
     let rows = annotations::load(&csv)?;
     let mut results: Vec<(String, Errors)> = Vec::new();
+    let mut yaws: Vec<(String, f32, f32)> = Vec::new();
     let (mut portraits, mut found, mut count_ok, mut crown_ok) = (0, 0, 0, 0);
     println!(
         "{:<24} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7}",
@@ -48,6 +52,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (Some(_), Some(f)) if fa.faces_found == 1 => a.errors(f),
             _ => Errors::default(),
         };
+        let single: Option<&Face> = fa.face.as_ref().filter(|_| fa.faces_found == 1);
+        if let (Some(yaw), Some(offset)) = (single.and_then(|f| f.yaw_deg), a.eye_offset()) {
+            yaws.push((a.file.clone(), yaw, offset));
+        }
         if a.to_face().is_some() {
             portraits += 1;
             found += usize::from(fa.faces_found == 1);
@@ -117,6 +125,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|(x, f)| format!("{f} {x:.3}"))
             .collect();
         println!("worst {name}: {}", worst.join(", "));
+    }
+    println!();
+    let pairs: Vec<(f32, f32)> = yaws.iter().map(|y| (y.1, y.2)).collect();
+    if let Some(g) = annotations::yaw_agreement(&pairs) {
+        println!(
+            "yaw vs annotated eye offset: n {}, correlation r {:.3} (of sin yaw), slope {:.2}, \
+             sign disagrees on {} of {} clearly turned (|offset| >= 0.05)",
+            pairs.len(),
+            g.r,
+            g.slope,
+            g.sign_disagreements,
+            g.clearly_turned
+        );
+        yaws.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        let most: Vec<String> = yaws
+            .iter()
+            .take(6)
+            .map(|(f, y, o)| format!("{f} {y:+.1}° ({o:+.3})"))
+            .collect();
+        println!("most turned: {}", most.join(", "));
     }
     Ok(())
 }

@@ -293,6 +293,7 @@ mod tests {
             face_right_x: 1100.0,
             face_width_y: 860.0,
             roll_deg: 0.0,
+            yaw_deg: None,
             confidence: Confidence::default(),
         }
     }

@@ -52,6 +52,19 @@ pub struct Annotation {
 }
 
 impl Annotation {
+    /// How far the annotated eyes' midpoint sits from the middle of the annotated face
+    /// contour, as a fraction of half the face width; positive towards the image's right.
+    ///
+    /// The annotations hold no head-turn angle, but a turn moves the eyes sideways against the
+    /// cheek contour, so this offset grows with the sine of the yaw: the ground the measured
+    /// `yaw_deg` is checked against (see [`yaw_agreement`]).
+    pub fn eye_offset(&self) -> Option<f32> {
+        let (r, l) = (self.right_eye?, self.left_eye?);
+        let (x0, x1) = (self.face_x_min?, self.face_x_max?);
+        let half = (x1 - x0) / 2.0;
+        (half > 0.0).then(|| ((l[0] + r[0]) / 2.0 - (x0 + x1) / 2.0) / half)
+    }
+
     /// Inter-eye distance, when both eyes are annotated.
     pub fn inter_eye(&self) -> Option<f32> {
         let (r, l) = (self.right_eye?, self.left_eye?);
@@ -86,6 +99,7 @@ impl Annotation {
             face_right_x: x1,
             face_width_y: self.face_width_y.unwrap_or((left_eye[1] + chin[1]) / 2.0),
             roll_deg: roll,
+            yaw_deg: None,
             confidence: Confidence {
                 face: 1.0,
                 eyes: 1.0,
@@ -150,6 +164,52 @@ impl Annotation {
             },
         }
     }
+}
+
+/// How well measured head turns follow the annotated eye offsets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct YawAgreement {
+    /// Pearson correlation of sin(yaw) with [`Annotation::eye_offset`].
+    pub r: f32,
+    /// Least-squares slope of the offset against sin(yaw) (the eyes' depth in front of the
+    /// cheek contour, in half face widths).
+    pub slope: f32,
+    /// Photos whose offset is clearly off centre (|offset| ≥ 0.05) and whose yaw has the
+    /// other sign.
+    pub sign_disagreements: usize,
+    /// Photos with |offset| ≥ 0.05.
+    pub clearly_turned: usize,
+}
+
+/// Compares measured yaws (degrees) with annotated eye offsets, given as pairs; `None` for
+/// fewer than three pairs or offsets that do not vary.
+pub fn yaw_agreement(pairs: &[(f32, f32)]) -> Option<YawAgreement> {
+    if pairs.len() < 3 {
+        return None;
+    }
+    let n = pairs.len() as f32;
+    let xs: Vec<f32> = pairs.iter().map(|p| p.0.to_radians().sin()).collect();
+    let ys: Vec<f32> = pairs.iter().map(|p| p.1).collect();
+    let (mx, my) = (xs.iter().sum::<f32>() / n, ys.iter().sum::<f32>() / n);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (x, y) in xs.iter().zip(&ys) {
+        sxy += (x - mx) * (y - my);
+        sxx += (x - mx).powi(2);
+        syy += (y - my).powi(2);
+    }
+    if !(sxx > 0.0 && syy > 0.0) {
+        return None;
+    }
+    let turned: Vec<&(f32, f32)> = pairs.iter().filter(|p| p.1.abs() >= 0.05).collect();
+    Some(YawAgreement {
+        r: sxy / (sxx * syy).sqrt(),
+        slope: sxy / sxx,
+        sign_disagreements: turned
+            .iter()
+            .filter(|p| p.0.signum() != p.1.signum())
+            .count(),
+        clearly_turned: turned.len(),
+    })
 }
 
 /// Parses an annotations CSV.
@@ -274,6 +334,37 @@ neg_two_people.jpg,2+,,,,,,,,,,,,two people\n";
         assert!((rows[1].face_height().unwrap() - 2.6 * rows[1].inter_eye().unwrap()).abs() < 1e-3);
         assert_eq!(rows[2].faces, FaceCount::AtLeast(2));
         assert!(rows[2].to_face().is_none());
+    }
+
+    #[test]
+    fn eye_offset_is_signed_towards_the_image_right() {
+        let rows = parse(SAMPLE).unwrap();
+        // hv_test0: eyes' midpoint 273.55, contour midpoint 285.95, half width 75.25.
+        let off = rows[0].eye_offset().unwrap();
+        assert!((off - (273.55 - 285.95) / 75.25).abs() < 1e-4, "{off}");
+        assert_eq!(rows[2].eye_offset(), None);
+    }
+
+    #[test]
+    fn yaw_agreement_reads_correlation_slope_and_signs() {
+        // Offsets exactly 0.8 sin(yaw): r = 1, slope 0.8; one clearly turned photo with the
+        // wrong sign is counted.
+        let mut pairs: Vec<(f32, f32)> = [-12.0f32, -4.0, 0.0, 3.0, 9.0]
+            .iter()
+            .map(|&y| (y, 0.8 * y.to_radians().sin()))
+            .collect();
+        let a = yaw_agreement(&pairs).unwrap();
+        assert!(
+            (a.r - 1.0).abs() < 1e-4 && (a.slope - 0.8).abs() < 1e-4,
+            "{a:?}"
+        );
+        assert_eq!((a.sign_disagreements, a.clearly_turned), (0, 3));
+        pairs.push((-6.0, 0.1));
+        let b = yaw_agreement(&pairs).unwrap();
+        assert_eq!((b.sign_disagreements, b.clearly_turned), (1, 4));
+        assert!(b.r < 0.95);
+        assert_eq!(yaw_agreement(&pairs[..2]), None);
+        assert_eq!(yaw_agreement(&[(1.0, 0.0), (2.0, 0.0), (3.0, 0.0)]), None);
     }
 
     #[test]

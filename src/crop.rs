@@ -30,6 +30,8 @@ pub enum Infeasible {
     FaceTooSmall,
     /// The head is tilted more than a correction may straighten.
     TooMuchTilt,
+    /// The head is turned away from the camera beyond `head.max_yaw_deg`: no crop turns it back.
+    TurnedAway,
     /// Face width and head height ranges cannot both hold for this face.
     Proportions,
     /// Keeping the eye line would cut the hair off at the top edge: reviewers reject hair that
@@ -47,6 +49,7 @@ impl Infeasible {
             Infeasible::NoRoomSides => ("头部两侧空间不够：离远一点重拍，人像居中", "not enough space beside the head: retake further away, centred"),
             Infeasible::FaceTooSmall => ("脸部像素太少，放大后会模糊：离近一点或用更高分辨率重拍", "the face has too few pixels and would blur when enlarged: retake closer or at higher resolution"),
             Infeasible::TooMuchTilt => ("头部歪斜太多，无法自动校正：坐正、双眼平视重拍", "the head is tilted too much to straighten: sit straight, eyes level, and retake"),
+            Infeasible::TurnedAway => ("头部没有正对镜头，裁剪无法校正：面向镜头重拍", "the head is turned away from the camera, which no crop can fix: face the camera and retake"),
             Infeasible::Proportions => ("脸宽与头高的比例无法同时满足规格", "face width and head height cannot both meet the spec"),
             Infeasible::HairTooTall => ("头发耸立过高，眼睛位置合规时头顶会被裁掉：把头发压低或扎低后重拍", "the hair stands too high: with the eyes placed right, the top of the hair is cut off; flatten it and retake"),
         }
@@ -59,6 +62,7 @@ impl Infeasible {
             Infeasible::NoRoomBelow | Infeasible::NoRoomSides => "取景范围过小",
             Infeasible::FaceTooSmall => "图像像素不足",
             Infeasible::TooMuchTilt => "头不能歪",
+            Infeasible::TurnedAway => "眼睛没看镜头",
             Infeasible::Proportions => "系统自动裁剪出错",
             Infeasible::HairTooTall => "头发耸立过高",
         }
@@ -168,6 +172,13 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
         Some(_) => -face.roll_deg,
         None => 0.0,
     };
+    // A corrected photo is re-checked in full, `head.yaw` included: planning it would only end
+    // in "failed its own check".
+    if let (Some(max), Some(yaw)) = (head.max_yaw_deg, face.yaw_deg) {
+        if yaw.abs() > max as f32 {
+            problems.push(Infeasible::TurnedAway);
+        }
+    }
     let pivot = face.eye_mid();
     let level = |p: Point| rotate(p, pivot, rotate_deg);
 
@@ -326,6 +337,7 @@ mod tests {
             face_right_x: 1150.0,
             face_width_y: 1220.0,
             roll_deg,
+            yaw_deg: Some(0.0),
             confidence: Confidence::default(),
         }
     }
@@ -383,6 +395,19 @@ mod tests {
             &PlanOptions::default(),
         );
         assert!(plan.problems.contains(&Infeasible::TooMuchTilt));
+    }
+
+    #[test]
+    fn a_head_turned_beyond_the_yaw_limit_is_refused_and_a_slight_turn_is_not() {
+        let at = |yaw: f32| {
+            let f = Face {
+                yaw_deg: Some(yaw),
+                ..face(0.0)
+            };
+            plan(&f, (2000, 3000), &id_spec(), &PlanOptions::default()).problems
+        };
+        assert!(at(-14.0).contains(&Infeasible::TurnedAway));
+        assert!(!at(7.0).contains(&Infeasible::TurnedAway), "a warning only");
     }
 
     #[test]

@@ -20,7 +20,9 @@ fn every_shared_photo_is_checked_without_error() {
         let out = idphoto()
             .arg("check")
             .arg(&path)
-            .args(["--city", "dongguan", "--format", "json", "--no-fix"])
+            .args([
+                "--city", "dongguan", "--format", "json", "--no-fix", "--lang", "en",
+            ])
             .output()
             .unwrap();
         let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -74,6 +76,24 @@ fn every_shared_photo_is_checked_without_error() {
                     (Some(576), Some(768))
                 );
                 assert_eq!(check("file.format")["status"], "pass");
+            }
+            _ => {}
+        }
+        // head.yaw: dorsey_1 looks past the camera (turned ~14° to his right, his eyes 0.18
+        // half-widths off the face's middle); hv_test4 and rudd_1 face it squarely.
+        let yaw = check("head.yaw");
+        match name.as_str() {
+            "dorsey_1.jpg" => {
+                assert_eq!(yaw["status"], "fail", "{name}: {yaw}");
+                let hint = yaw["hint"].as_str().unwrap();
+                assert!(
+                    hint.contains("turn your head slightly to your left"),
+                    "{hint}"
+                );
+            }
+            "hv_test4.jpg" | "rudd_1.jpg" => assert_eq!(yaw["status"], "pass", "{name}: {yaw}"),
+            "neg_dogs.jpg" | "neg_two_people.jpg" | "neg_two_people_2.jpg" => {
+                assert_eq!(yaw["status"], "na", "{name}")
             }
             _ => {}
         }

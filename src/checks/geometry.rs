@@ -22,6 +22,8 @@ pub struct EyesToBottom;
 pub struct Centring;
 /// Eye-line tilt.
 pub struct Roll;
+/// Head turn away from the camera.
+pub struct Yaw;
 /// The head is not cut off at any edge.
 pub struct InsideFrame;
 /// Crown-to-chin height against the spec's range.
@@ -357,6 +359,57 @@ impl Rule for Roll {
     }
 }
 
+impl Rule for Yaw {
+    fn id(&self) -> CheckId {
+        CheckId::Yaw
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let head = &ctx.spec.body.head;
+        let Some(max) = head.max_yaw_deg else {
+            return unset(self.id(), "头部转向", "yaw limit");
+        };
+        let face = match single_face(ctx, self.id()) {
+            Ok(f) => f,
+            Err(c) => return *c,
+        };
+        let Some(yaw) = face.yaw_deg.map(f64::from) else {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new("未测得头部转向", "the head turn was not measured"),
+            );
+        };
+        let warn = head.warn_yaw_deg.unwrap_or(max);
+        let status = if yaw.abs() <= warn {
+            Status::Pass
+        } else if yaw.abs() <= max {
+            Status::Warn
+        } else {
+            Status::Fail
+        };
+        // Positive yaw: the subject has turned towards their own left, so they turn back right.
+        let (zh, en) = if yaw > 0.0 {
+            (
+                "脸转向了左侧：把头稍向右转，正对镜头",
+                "the face is turned to your left: turn your head slightly to your right, face the camera",
+            )
+        } else {
+            (
+                "脸转向了右侧：把头稍向左转，正对镜头",
+                "the face is turned to your right: turn your head slightly to your left, face the camera",
+            )
+        };
+        Check::judged(
+            self.id(),
+            status,
+            Measure::number(yaw, Unit::Deg, 1),
+            Requirement::range(Some(-max), Some(max), Unit::Deg, 1),
+            Hint::new(zh, en),
+            Some("眼睛没看镜头"),
+        )
+    }
+}
+
 impl Rule for InsideFrame {
     fn id(&self) -> CheckId {
         CheckId::InsideFrame
@@ -557,6 +610,7 @@ mod tests {
             face_right_x: 282.5 + dx,
             face_width_y: 230.0,
             roll_deg,
+            yaw_deg: Some(0.0),
             confidence: Confidence::default(),
         }
     }
@@ -648,6 +702,39 @@ mod tests {
             (c.status, c.official_reason),
             (Status::Fail, Some("头不能歪"))
         );
+    }
+
+    #[test]
+    fn yaw_passes_warns_and_fails_by_the_spec_and_says_which_way_to_turn() {
+        // common.toml: warn beyond 5°, fail beyond 10°.
+        let p = photo(358, 441);
+        let at = |yaw: Option<f32>| {
+            let face = Face {
+                yaw_deg: yaw,
+                ..compliant_face(0.0, 0.0)
+            };
+            judge(&Yaw, &p, Some(face), 1)
+        };
+        assert_eq!(at(Some(4.0)).status, Status::Pass);
+        assert_eq!(at(Some(-7.0)).status, Status::Warn);
+        let left = at(Some(12.0));
+        assert_eq!(
+            (left.status, left.official_reason),
+            (Status::Fail, Some("眼睛没看镜头"))
+        );
+        assert!(
+            left.hint.as_ref().unwrap().en.contains("to your right"),
+            "{:?}",
+            left.hint
+        );
+        let right = at(Some(-12.0));
+        assert_eq!(right.status, Status::Fail);
+        assert!(
+            right.hint.as_ref().unwrap().en.contains("to your left"),
+            "{:?}",
+            right.hint
+        );
+        assert_eq!(at(None).status, Status::NotApplicable);
     }
 
     #[test]

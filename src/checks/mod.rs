@@ -22,7 +22,7 @@ pub use exposure::{
 pub use file::{FileAspect, FileColourMode, FileDpi, FileFormat, FileKb, FilePixels};
 pub use geometry::{
     Centring, CropPossible, EyesToBottom, FaceCount, FaceWidth, HeadHeight, InsideFrame, Roll,
-    TopMargin,
+    TopMargin, Yaw,
 };
 pub use quality::{blockiness, sharpness, Compression, Noise, Sharpness};
 
@@ -94,6 +94,7 @@ check_ids! {
     EyesToBottom => "eyes.to_bottom", "Eye line above the bottom edge, canvas pixels.";
     Centring => "head.centring", "Face centre offset from the canvas centre.";
     Roll => "head.roll", "Eye-line tilt in degrees.";
+    Yaw => "head.yaw", "Head turn away from the camera in degrees.";
     InsideFrame => "head.inside_frame", "The head is not cut off at any edge.";
     HeadHeight => "head.height_ratio", "Crown-to-chin height as a fraction of the canvas height.";
     CropPossible => "crop.possible", "Whether a compliant crop of this photo exists.";
@@ -420,6 +421,7 @@ pub static ALL: &[&dyn Rule] = &[
     &EyesToBottom,
     &Centring,
     &Roll,
+    &Yaw,
     &InsideFrame,
     &HeadHeight,
     &CropPossible,

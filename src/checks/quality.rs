@@ -308,6 +308,7 @@ mod tests {
             face_right_x: x + w,
             face_width_y: y + 0.5 * h,
             roll_deg: 0.0,
+            yaw_deg: None,
             confidence: Confidence::default(),
         }
     }

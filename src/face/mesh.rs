@@ -115,6 +115,9 @@ fn bilinear(image: &RgbImage, x: f32, y: f32) -> [f32; 3] {
 pub struct Mesh {
     /// 468 landmarks in image pixels.
     pub points: Vec<[f32; 2]>,
+    /// Depth of each landmark in image pixels, towards the camera negative (MediaPipe's z,
+    /// scaled like x).
+    pub depth: Vec<f32>,
     /// Face-presence probability.
     pub presence: f32,
 }
@@ -132,8 +135,11 @@ pub fn run(image: &RgbImage, roi: &Roi) -> Result<Mesh> {
         .chunks_exact(3)
         .map(|p| roi.to_image([p[0], p[1]], INPUT as f32))
         .collect();
+    let k = roi.side / INPUT as f32;
+    let depth = pts.chunks_exact(3).map(|p| p[2] * k).collect();
     Ok(Mesh {
         points,
+        depth,
         presence: 1.0 / (1.0 + (-logit.clamp(-100.0, 100.0)).exp()),
     })
 }

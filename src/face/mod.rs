@@ -1,5 +1,5 @@
-//! Face geometry: the face, both eyes, the eye line, the crown (hair included), the chin and the
-//! face width, each with a confidence.
+//! Face geometry: the face, both eyes, the eye line, the crown (hair included), the chin, the
+//! face width and the head turn, each with a confidence.
 //!
 //! Coordinates are pixels of the photo as given after EXIF orientation, x right, y down. "Left"
 //! and "right" eye are the subject's own: the subject's right eye appears on the image's left.
@@ -17,7 +17,9 @@
 //!    clearly the iris shows in the opening is the eye confidence. The darkness search this
 //!    replaced (darkest iris-sized disc near the middle of the opening) missed irises half
 //!    hidden by the upper lid and lost light irises to dark make-up: p95 0.063, worst 0.155.
-//! 4. Chin: FaceMesh 152; width: cheek points 234/454.
+//! 4. Chin: FaceMesh 152; width: cheek points 234/454; head turn (yaw): FaceMesh's depth of
+//!    those two cheek points (a rigid fit of the whole mesh would need MediaPipe's canonical
+//!    face model in the binary; the two points agree with the outer eye corners within 0.5°).
 //! 5. Crown: the selfie-segmentation person mask (the pipeline's one mask, see
 //!    [`analyse_with`]), scanned up from the forehead in the middle half of the face; `None`
 //!    when the head runs into the top edge or within the mask's top row of it.
@@ -94,6 +96,10 @@ pub struct Face {
     pub face_width_y: f32,
     /// Eye-line tilt in degrees; positive when the subject's left eye (image right) is lower.
     pub roll_deg: f32,
+    /// Head turn away from the camera in degrees; positive when the subject turns towards
+    /// their own left (the nose points to the image's right). `None` where nothing measured it
+    /// (a face taken from annotations).
+    pub yaw_deg: Option<f32>,
     /// Confidence of each measurement.
     pub confidence: Confidence,
 }
@@ -321,6 +327,7 @@ fn measure(
         face_right_x: x1,
         face_width_y: (cheek_r[1] + cheek_l[1]) / 2.0,
         roll_deg,
+        yaw_deg: yaw_deg(&m, working.scale, cheek_r, cheek_l),
         confidence: Confidence {
             face: m.presence,
             eyes: conf_r.min(conf_l) * m.presence,
@@ -329,6 +336,21 @@ fn measure(
             width: m.presence,
         },
     }))
+}
+
+/// Head turn from the depth FaceMesh gives the two cheek contour points (`r` and `l`, photo
+/// pixels): turning towards their left, the subject's left cheek recedes. The outer eye corners
+/// give the same angle within 0.5° on the shared photos; the cheeks are the longer baseline.
+/// Checked against the annotations in `examples/accuracy.rs` (the annotated eyes' offset from the
+/// middle of the annotated cheeks, which a turn moves sideways).
+fn yaw_deg(mesh: &mesh::Mesh, scale: f32, r: Point, l: Point) -> Option<f32> {
+    let (zr, zl) = (
+        mesh.depth.get(idx::CHEEK_RIGHT)?,
+        mesh.depth.get(idx::CHEEK_LEFT)?,
+    );
+    let across = (l[0] - r[0]).hypot(l[1] - r[1]);
+    let yaw = ((zl - zr) / scale).atan2(across).to_degrees();
+    yaw.is_finite().then_some(yaw)
 }
 
 /// A drawn eye for unit tests: a 16-point almond contour like FaceMesh's (outer corner, lower

@@ -739,6 +739,20 @@ mod tests {
     }
 
     #[test]
+    fn a_yaw_warning_beyond_the_yaw_limit_is_rejected() {
+        let lib = lib_with(&[(
+            "t.toml",
+            "[city]\nid = \"t\"\nname_zh = \"t\"\nname_en = \"t\"\n\n[documents.id-card.head]\nwarn_yaw_deg = 12.0\n",
+        )])
+        .unwrap();
+        let msg = lib.resolve("t", None).unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            "t.toml:7: `documents.id-card.head.warn_yaw_deg` 12 is above max_yaw_deg 10"
+        );
+    }
+
+    #[test]
     fn inheritance_cycle_is_an_error() {
         let lib = lib_with(&[
             ("a.toml", "id = \"loop-a\"\nextends = \"loop-b\"\n"),

@@ -154,6 +154,10 @@ pub struct HeadRules {
     pub centring_tolerance_px: Option<f64>,
     /// Largest eye-line tilt in degrees.
     pub max_roll_deg: Option<f64>,
+    /// Largest head turn (yaw) in degrees.
+    pub max_yaw_deg: Option<f64>,
+    /// Head turn above which the check warns (at most `max_yaw_deg`).
+    pub warn_yaw_deg: Option<f64>,
     /// Largest enlargement the corrected photo may apply to the source.
     pub max_upscale: Option<f64>,
     /// Largest tilt the corrected photo straightens; beyond it no crop is offered.

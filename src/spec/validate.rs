@@ -236,6 +236,24 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
             ));
         }
     }
+    for (key, v) in [
+        ("head.max_yaw_deg", hd.max_yaw_deg),
+        ("head.warn_yaw_deg", hd.warn_yaw_deg),
+    ] {
+        if let Some(y) = v {
+            if !(y > 0.0 && y <= 45.0) {
+                return Err((key, format!("is {y}; it must be above 0 and at most 45")));
+            }
+        }
+    }
+    if let (Some(warn), Some(max)) = (hd.warn_yaw_deg, hd.max_yaw_deg) {
+        if warn > max {
+            return Err((
+                "head.warn_yaw_deg",
+                format!("{warn} is above max_yaw_deg {max}"),
+            ));
+        }
+    }
     if let Some(r) = hd.max_fix_roll_deg {
         if !(0.0..=45.0).contains(&r) {
             return Err((
