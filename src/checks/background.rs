@@ -93,13 +93,7 @@ impl Rule for BackgroundColour {
         };
         let de = f64::from(de);
         let warn = rules.warn_delta_e.unwrap_or(max);
-        let status = if de <= warn {
-            Status::Pass
-        } else if de <= max {
-            Status::Warn
-        } else {
-            Status::Fail
-        };
+        let status = Status::graded(de, warn, max);
         let [r, g, b] = bg.mean_rgb;
         let mut measured = Measure::number(de, Unit::DeltaE, 1);
         measured.text = format!(

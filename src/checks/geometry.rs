@@ -380,13 +380,7 @@ impl Rule for Yaw {
             );
         };
         let warn = head.warn_yaw_deg.unwrap_or(max);
-        let status = if yaw.abs() <= warn {
-            Status::Pass
-        } else if yaw.abs() <= max {
-            Status::Warn
-        } else {
-            Status::Fail
-        };
+        let status = Status::graded(yaw.abs(), warn, max);
         // Positive yaw: the subject has turned towards their own left, so they turn back right.
         let (zh, en) = if yaw > 0.0 {
             (

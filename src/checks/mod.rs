@@ -56,6 +56,18 @@ impl Status {
             Status::NotApplicable => "N/A",
         }
     }
+
+    /// A distance from the ideal graded by two limits: up to `warn` passes, up to `max` warns,
+    /// beyond fails.
+    pub fn graded(value: f64, warn: f64, max: f64) -> Status {
+        if value <= warn {
+            Status::Pass
+        } else if value <= max {
+            Status::Warn
+        } else {
+            Status::Fail
+        }
+    }
 }
 
 macro_rules! check_ids {
