@@ -30,6 +30,8 @@ pub enum Infeasible {
     FaceTooSmall,
     /// The head is tilted more than a correction may straighten.
     TooMuchTilt,
+    /// The eye line is steeper than [`SIDEWAYS_DEG`]: the photo lies on its side.
+    Sideways,
     /// The head is turned away from the camera beyond `head.max_yaw_deg`: no crop turns it back.
     TurnedAway,
     /// Face width and head height ranges cannot both hold for this face.
@@ -49,6 +51,7 @@ impl Infeasible {
             Infeasible::NoRoomSides => ("头部两侧空间不够：离远一点重拍，人像居中", "not enough space beside the head: retake further away, centred"),
             Infeasible::FaceTooSmall => ("脸部像素太少，放大后会模糊：离近一点或用更高分辨率重拍", "the face has too few pixels and would blur when enlarged: retake closer or at higher resolution"),
             Infeasible::TooMuchTilt => ("头部歪斜太多，无法自动校正：坐正、双眼平视重拍", "the head is tilted too much to straighten: sit straight, eyes level, and retake"),
+            Infeasible::Sideways => ("照片是横着的：先把照片转正再检查", "the photo is on its side: turn it upright, then check it again"),
             Infeasible::TurnedAway => ("头部没有正对镜头，裁剪无法校正：面向镜头重拍", "the head is turned away from the camera, which no crop can fix: face the camera and retake"),
             Infeasible::Proportions => ("脸宽与头高的比例无法同时满足规格", "face width and head height cannot both meet the spec"),
             Infeasible::HairTooTall => ("头发耸立过高，眼睛位置合规时头顶会被裁掉：把头发压低或扎低后重拍", "the hair stands too high: with the eyes placed right, the top of the hair is cut off; flatten it and retake"),
@@ -61,13 +64,16 @@ impl Infeasible {
             Infeasible::HeadCutOff | Infeasible::NoRoomAbove => "整体偏上",
             Infeasible::NoRoomBelow | Infeasible::NoRoomSides => "取景范围过小",
             Infeasible::FaceTooSmall => "图像像素不足",
-            Infeasible::TooMuchTilt => "头不能歪",
+            Infeasible::TooMuchTilt | Infeasible::Sideways => "头不能歪",
             Infeasible::TurnedAway => "眼睛没看镜头",
             Infeasible::Proportions => "系统自动裁剪出错",
             Infeasible::HairTooTall => "头发耸立过高",
         }
     }
 }
+
+/// An eye line steeper than this many degrees is a photo on its side, not a tilted head.
+pub const SIDEWAYS_DEG: f64 = 45.0;
 
 /// Where the canvas lies in the photo, and what the face will measure on it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -165,6 +171,10 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
 
     // A spec without `max_fix_roll_deg` allows no straightening (and `head.roll` judges the tilt).
     let rotate_deg = match head.max_fix_roll_deg {
+        _ if f64::from(face.roll_deg.abs()) > SIDEWAYS_DEG => {
+            problems.push(Infeasible::Sideways);
+            0.0
+        }
         Some(max) if face.roll_deg.abs() > max as f32 => {
             problems.push(Infeasible::TooMuchTilt);
             0.0
@@ -288,6 +298,10 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
         problems.push(Infeasible::HairTooTall);
     }
     problems.dedup();
+    // Margins measured across a photo on its side say nothing about the upright photo.
+    if problems.contains(&Infeasible::Sideways) {
+        problems.retain(|p| matches!(p, Infeasible::Sideways | Infeasible::TurnedAway));
+    }
 
     CropPlan {
         rotate_deg,
@@ -388,13 +402,21 @@ mod tests {
 
     #[test]
     fn large_roll_is_refused() {
-        let plan = plan(
+        let tilted = plan(
             &face(25.0),
             (2000, 3000),
             &id_spec(),
             &PlanOptions::default(),
         );
-        assert!(plan.problems.contains(&Infeasible::TooMuchTilt));
+        assert!(tilted.problems.contains(&Infeasible::TooMuchTilt));
+        let sideways = plan(
+            &face(-90.0),
+            (2000, 3000),
+            &id_spec(),
+            &PlanOptions::default(),
+        );
+        // Not a tilted head, and the margins of a sideways photo are not reported.
+        assert_eq!(sideways.problems, [Infeasible::Sideways]);
     }
 
     #[test]

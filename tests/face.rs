@@ -226,6 +226,42 @@ fn eye_line_roll_is_within_0_6_deg_median_1_6_deg_p90() {
     assert!(p90 <= 1.6, "roll p90 {p90:.2}° > 1.6°");
 }
 
+/// Protects: a photo stored on its side (no EXIF orientation) still shows its face where it
+/// is, with a roll near ±90° that `head.roll` and `crop.possible` read as "turn the photo", not
+/// as "no face" or a tilted head.
+#[test]
+fn a_photo_on_its_side_reads_as_a_quarter_turn() {
+    let Some((img, base)) = portrait() else {
+        return;
+    };
+    let h = img.height() as f32;
+    // rotate90 turns clockwise: (x, y) → (h − 1 − y, x).
+    for (turned, want_roll, to) in [
+        (
+            image::imageops::rotate90(img),
+            90.0f32,
+            Box::new(move |p: Point| [h - 1.0 - p[1], p[0]]) as Box<dyn Fn(Point) -> Point>,
+        ),
+        (
+            image::imageops::rotate270(img),
+            -90.0,
+            Box::new(|p: Point| [p[1], img.width() as f32 - 1.0 - p[0]]),
+        ),
+    ] {
+        let fa = analyse(&turned);
+        assert_eq!(fa.faces_found, 1, "turned {want_roll}°");
+        let f = fa.face.expect("face");
+        let d_roll = f.roll_deg - base.roll_deg - want_roll;
+        let e = dist(to(base.eye_mid()), f.eye_mid());
+        eprintln!(
+            "turned {want_roll}°: roll {:.1}°, eye midpoint off by {e:.1} px",
+            f.roll_deg
+        );
+        assert!(d_roll.abs() <= 2.0, "roll {:.1}°", f.roll_deg);
+        assert!(e <= 0.02 * face_height(base), "eye midpoint {e:.1} px off");
+    }
+}
+
 /// Protects: the measure behind `head.yaw` — the head turn read from FaceMesh's depth follows
 /// the annotated eyes' sideways offset from the middle of the face contour, the only trace of a
 /// turn the annotations hold (correlation of sin yaw ≥ 0.9, measured 0.966), with the right sign

@@ -336,8 +336,19 @@ impl Rule for Roll {
         let roll = f64::from(face.roll_deg);
         let required = Requirement::range(Some(-max), Some(max), Unit::Deg, 1);
         // Positive roll: the subject's left eye is lower, so they should lift that side,
-        // i.e. tilt the head toward their right.
-        let (zh, en) = if roll > 0.0 {
+        // i.e. tilt the head toward their right. Beyond 45° no one holds their head like that:
+        // the photo itself lies on its side (saved without its EXIF orientation).
+        let (zh, en) = if roll > crate::crop::SIDEWAYS_DEG {
+            (
+                "照片是横着的：把照片逆时针旋转90°后再检查",
+                "the photo is on its side: rotate it 90° counter-clockwise, then check it again",
+            )
+        } else if roll < -crate::crop::SIDEWAYS_DEG {
+            (
+                "照片是横着的：把照片顺时针旋转90°后再检查",
+                "the photo is on its side: rotate it 90° clockwise, then check it again",
+            )
+        } else if roll > 0.0 {
             (
                 "头部歪了：把头稍向右肩方向摆正，双眼保持水平",
                 "the head is tilted: tilt it slightly toward your right shoulder, eyes level",
@@ -693,6 +704,25 @@ mod tests {
             c.measured.unwrap().value,
             super::super::Value::Number(-30.0)
         );
+    }
+
+    #[test]
+    fn a_photo_on_its_side_is_told_which_way_to_turn_not_to_tilt_the_head() {
+        let p = photo(358, 441);
+        // The subject's left eye (image right when upright) at the bottom: the head's top
+        // points right, so the photo turns counter-clockwise.
+        let cw = judge(&Roll, &p, Some(compliant_face(0.0, 88.0)), 1);
+        assert_eq!(cw.status, Status::Fail);
+        let hint = cw.hint.unwrap();
+        assert!(
+            hint.en.contains("rotate it 90° counter-clockwise"),
+            "{hint:?}"
+        );
+        assert!(hint.zh.contains("逆时针"), "{hint:?}");
+        let ccw = judge(&Roll, &p, Some(compliant_face(0.0, -88.0)), 1);
+        assert!(ccw.hint.unwrap().en.contains("rotate it 90° clockwise"));
+        let tilted = judge(&Roll, &p, Some(compliant_face(0.0, 20.0)), 1);
+        assert!(tilted.hint.unwrap().en.contains("tilt it slightly"));
     }
 
     #[test]
