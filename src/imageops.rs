@@ -1,4 +1,5 @@
-//! Small image operations every stage shares: the working-resolution copy of a photo.
+//! Small image operations every stage shares: the working-resolution copy of a photo, resizing
+//! and bilinear sampling.
 //!
 //! Phone photos are 12–50 MP; face detection, segmentation and quality measures need a few
 //! hundred pixels across the face, so they run on one downscaled copy and map results back.
@@ -22,6 +23,37 @@ impl Scaled {
     pub fn to_photo(&self, p: [f32; 2]) -> [f32; 2] {
         [p[0] / self.scale, p[1] / self.scale]
     }
+}
+
+/// Bilinear sample at continuous coordinates `q` (pixel centres at `k + 0.5`), the edge pixels
+/// repeated outside the image (as MediaPipe samples its crops). The one sampler of the face
+/// crops and the corrected photo.
+pub fn bilinear(img: &RgbImage, q: [f32; 2]) -> [f32; 3] {
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    if w == 0 || h == 0 {
+        return [0.0; 3];
+    }
+    let (fx, fy) = (q[0] - 0.5, q[1] - 0.5);
+    let (x0, y0) = (fx.floor(), fy.floor());
+    let (tx, ty) = (fx - x0, fy - y0);
+    let at = |x: i64, y: i64| {
+        let p = img.get_pixel(x.clamp(0, w - 1) as u32, y.clamp(0, h - 1) as u32);
+        [p[0] as f32, p[1] as f32, p[2] as f32]
+    };
+    let (x0, y0) = (x0 as i64, y0 as i64);
+    let (a, b, c, d) = (
+        at(x0, y0),
+        at(x0 + 1, y0),
+        at(x0, y0 + 1),
+        at(x0 + 1, y0 + 1),
+    );
+    let mut out = [0.0; 3];
+    for k in 0..3 {
+        let top = a[k] + (b[k] - a[k]) * tx;
+        let bottom = c[k] + (d[k] - c[k]) * tx;
+        out[k] = top + (bottom - top) * ty;
+    }
+    out
 }
 
 /// A copy whose longer side is at most `max_side` px (the photo itself, copied, if it is smaller).
@@ -73,6 +105,19 @@ pub fn resize(image: &RgbImage, w: u32, h: u32, quality: Quality) -> RgbImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bilinear_hits_centres_blends_between_and_repeats_the_edge() {
+        let img = RgbImage::from_fn(2, 1, |x, _| {
+            image::Rgb([if x == 0 { 0 } else { 200 }, 10, 20])
+        });
+        assert_eq!(bilinear(&img, [0.5, 0.5]), [0.0, 10.0, 20.0]);
+        assert_eq!(bilinear(&img, [1.5, 0.5]), [200.0, 10.0, 20.0]);
+        assert_eq!(bilinear(&img, [1.0, 0.5])[0], 100.0);
+        assert_eq!(bilinear(&img, [-3.0, -3.0])[0], 0.0);
+        assert_eq!(bilinear(&img, [9.0, 9.0])[0], 200.0);
+        assert_eq!(bilinear(&RgbImage::new(0, 0), [0.5, 0.5]), [0.0; 3]);
+    }
 
     #[test]
     fn downscale_keeps_aspect_and_reports_scale() {

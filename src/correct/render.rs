@@ -97,33 +97,6 @@ fn prepare<'a>(photo: &'a RgbImage, plan: &CropPlan) -> Option<Region<'a>> {
     })
 }
 
-/// Bilinear sample at continuous grid coordinates `q` (pixel centres at `k + 0.5`), clamped to
-/// the edge.
-fn bilinear(img: &RgbImage, q: [f32; 2]) -> [f32; 3] {
-    let (w, h) = (img.width() as i64, img.height() as i64);
-    let (fx, fy) = (q[0] - 0.5, q[1] - 0.5);
-    let (x0, y0) = (fx.floor(), fy.floor());
-    let (tx, ty) = (fx - x0, fy - y0);
-    let at = |x: i64, y: i64| {
-        let p = img.get_pixel(x.clamp(0, w - 1) as u32, y.clamp(0, h - 1) as u32);
-        [p[0] as f32, p[1] as f32, p[2] as f32]
-    };
-    let (x0, y0) = (x0 as i64, y0 as i64);
-    let (a, b, c, d) = (
-        at(x0, y0),
-        at(x0 + 1, y0),
-        at(x0, y0 + 1),
-        at(x0 + 1, y0 + 1),
-    );
-    let mut out = [0.0; 3];
-    for k in 0..3 {
-        let top = a[k] + (b[k] - a[k]) * tx;
-        let bottom = c[k] + (d[k] - c[k]) * tx;
-        out[k] = top + (bottom - top) * ty;
-    }
-    out
-}
-
 /// Renders the canvas a plan describes from the upright photo.
 pub fn render(photo: &RgbImage, plan: &CropPlan) -> Rendered {
     let [cw, ch] = plan.canvas;
@@ -137,7 +110,7 @@ pub fn render(photo: &RgbImage, plan: &CropPlan) -> Rendered {
     let half = 0.5 / plan.scale.max(1e-3);
     for (x, y, px) in image.enumerate_pixels_mut() {
         let p = plan.to_photo([x as f32 + 0.5, y as f32 + 0.5]);
-        let v = bilinear(&region.image, region.locate(p));
+        let v = imageops::bilinear(&region.image, region.locate(p));
         *px = image::Rgb(v.map(|c| c.round().clamp(0.0, 255.0) as u8));
         // Distance inside the photo's nearest edge, in units of one canvas pixel.
         let inside = p[0].min(pw - p[0]).min(p[1]).min(ph - p[1]);

@@ -1,5 +1,5 @@
-//! FaceMesh (468 landmarks) on a rotated square crop, and the bilinear sampler that makes the
-//! crop and maps points back.
+//! FaceMesh (468 landmarks) on a rotated square crop: the region, its sampling (area-averaged
+//! where the region is larger than the crop) and the mapping of points back.
 
 use crate::error::Result;
 use crate::nn;
@@ -78,7 +78,7 @@ fn supersample(image: &RgbImage, roi: &Roi, n: u32, k: u32) -> RgbImage {
                         v as f32 + (j as f32 + 0.5) / kf,
                     ];
                     let p = roi.to_image(at, nf);
-                    let c = bilinear(image, p[0] - 0.5, p[1] - 0.5);
+                    let c = crate::imageops::bilinear(image, p);
                     for (s, c) in sum.iter_mut().zip(c) {
                         *s += c;
                     }
@@ -88,26 +88,6 @@ fn supersample(image: &RgbImage, roi: &Roi, n: u32, k: u32) -> RgbImage {
         }
     }
     out
-}
-
-fn bilinear(image: &RgbImage, x: f32, y: f32) -> [f32; 3] {
-    let (w, h) = image.dimensions();
-    let x = x.clamp(0.0, (w - 1) as f32);
-    let y = y.clamp(0.0, (h - 1) as f32);
-    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let (a, b, c, d) = (
-        image.get_pixel(x0, y0),
-        image.get_pixel(x1, y0),
-        image.get_pixel(x0, y1),
-        image.get_pixel(x1, y1),
-    );
-    std::array::from_fn(|i| {
-        let top = f32::from(a[i]) * (1.0 - fx) + f32::from(b[i]) * fx;
-        let bottom = f32::from(c[i]) * (1.0 - fx) + f32::from(d[i]) * fx;
-        top * (1.0 - fy) + bottom * fy
-    })
 }
 
 /// FaceMesh's answer for one region.
