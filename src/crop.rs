@@ -32,6 +32,8 @@ pub enum Infeasible {
     TooMuchTilt,
     /// The eye line is steeper than [`SIDEWAYS_DEG`]: the photo lies on its side.
     Sideways,
+    /// The eye line is turned beyond [`UPSIDE_DOWN_DEG`]: the photo is upside down.
+    UpsideDown,
     /// The head is turned away from the camera beyond `head.max_yaw_deg`: no crop turns it back.
     TurnedAway,
     /// Face width and head height ranges cannot both hold for this face.
@@ -52,6 +54,7 @@ impl Infeasible {
             Infeasible::FaceTooSmall => ("脸部像素太少，放大后会模糊：离近一点或用更高分辨率重拍", "the face has too few pixels and would blur when enlarged: retake closer or at higher resolution"),
             Infeasible::TooMuchTilt => ("头部歪斜太多，无法自动校正：坐正、双眼平视重拍", "the head is tilted too much to straighten: sit straight, eyes level, and retake"),
             Infeasible::Sideways => ("照片是横着的：先把照片转正再检查", "the photo is on its side: turn it upright, then check it again"),
+            Infeasible::UpsideDown => ("照片是倒着的：先把照片转正再检查", "the photo is upside down: turn it upright, then check it again"),
             Infeasible::TurnedAway => ("头部没有正对镜头，裁剪无法校正：面向镜头重拍", "the head is turned away from the camera, which no crop can fix: face the camera and retake"),
             Infeasible::Proportions => ("脸宽与头高的比例无法同时满足规格", "face width and head height cannot both meet the spec"),
             Infeasible::HairTooTall => ("头发耸立过高，眼睛位置合规时头顶会被裁掉：把头发压低或扎低后重拍", "the hair stands too high: with the eyes placed right, the top of the hair is cut off; flatten it and retake"),
@@ -64,7 +67,7 @@ impl Infeasible {
             Infeasible::HeadCutOff | Infeasible::NoRoomAbove => "整体偏上",
             Infeasible::NoRoomBelow | Infeasible::NoRoomSides => "取景范围过小",
             Infeasible::FaceTooSmall => "图像像素不足",
-            Infeasible::TooMuchTilt | Infeasible::Sideways => "头不能歪",
+            Infeasible::TooMuchTilt | Infeasible::Sideways | Infeasible::UpsideDown => "头不能歪",
             Infeasible::TurnedAway => "眼睛没看镜头",
             Infeasible::Proportions => "系统自动裁剪出错",
             Infeasible::HairTooTall => "头发耸立过高",
@@ -74,6 +77,8 @@ impl Infeasible {
 
 /// An eye line steeper than this many degrees is a photo on its side, not a tilted head.
 pub const SIDEWAYS_DEG: f64 = 45.0;
+/// An eye line turned further than this is a photo upside down.
+pub const UPSIDE_DOWN_DEG: f64 = 135.0;
 
 /// Where the canvas lies in the photo, and what the face will measure on it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -171,6 +176,10 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
 
     // A spec without `max_fix_roll_deg` allows no straightening (and `head.roll` judges the tilt).
     let rotate_deg = match head.max_fix_roll_deg {
+        _ if f64::from(face.roll_deg.abs()) > UPSIDE_DOWN_DEG => {
+            problems.push(Infeasible::UpsideDown);
+            0.0
+        }
         _ if f64::from(face.roll_deg.abs()) > SIDEWAYS_DEG => {
             problems.push(Infeasible::Sideways);
             0.0
@@ -299,8 +308,13 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
     }
     problems.dedup();
     // Margins measured across a photo on its side say nothing about the upright photo.
-    if problems.contains(&Infeasible::Sideways) {
-        problems.retain(|p| matches!(p, Infeasible::Sideways | Infeasible::TurnedAway));
+    if problems.contains(&Infeasible::Sideways) || problems.contains(&Infeasible::UpsideDown) {
+        problems.retain(|p| {
+            matches!(
+                p,
+                Infeasible::Sideways | Infeasible::UpsideDown | Infeasible::TurnedAway
+            )
+        });
     }
 
     CropPlan {
@@ -417,6 +431,13 @@ mod tests {
         );
         // Not a tilted head, and the margins of a sideways photo are not reported.
         assert_eq!(sideways.problems, [Infeasible::Sideways]);
+        let upside_down = plan(
+            &face(179.0),
+            (2000, 3000),
+            &id_spec(),
+            &PlanOptions::default(),
+        );
+        assert_eq!(upside_down.problems, [Infeasible::UpsideDown]);
     }
 
     #[test]

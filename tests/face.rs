@@ -226,39 +226,50 @@ fn eye_line_roll_is_within_0_6_deg_median_1_6_deg_p90() {
     assert!(p90 <= 1.6, "roll p90 {p90:.2}° > 1.6°");
 }
 
-/// Protects: a photo stored on its side (no EXIF orientation) still shows its face where it
-/// is, with a roll near ±90° that `head.roll` and `crop.possible` read as "turn the photo", not
-/// as "no face" or a tilted head.
+/// Protects: a photo stored on its side or upside down (no EXIF orientation) still shows its
+/// face where it is, eyes and chin, with a roll near ±90° or 180° that `head.roll` and
+/// `crop.possible` read as "turn the photo", not as "no face" or a tilted head. Upside down,
+/// FaceMesh used to put the chin above the eyes' mirror image, 230 px from the real one.
 #[test]
-fn a_photo_on_its_side_reads_as_a_quarter_turn() {
+fn a_photo_on_its_side_or_upside_down_reads_as_turned() {
     let Some((img, base)) = portrait() else {
         return;
     };
-    let h = img.height() as f32;
-    // rotate90 turns clockwise: (x, y) → (h − 1 − y, x).
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    // rotate90 turns clockwise: pixel (x, y) → (h − 1 − y, x); in continuous coordinates
+    // (pixel centres at k + 0.5) a point (x, y) → (h − y, x).
     for (turned, want_roll, to) in [
         (
             image::imageops::rotate90(img),
             90.0f32,
-            Box::new(move |p: Point| [h - 1.0 - p[1], p[0]]) as Box<dyn Fn(Point) -> Point>,
+            Box::new(move |p: Point| [h - p[1], p[0]]) as Box<dyn Fn(Point) -> Point>,
         ),
         (
             image::imageops::rotate270(img),
             -90.0,
-            Box::new(|p: Point| [p[1], img.width() as f32 - 1.0 - p[0]]),
+            Box::new(move |p: Point| [p[1], w - p[0]]),
+        ),
+        (
+            image::imageops::rotate180(img),
+            180.0,
+            Box::new(move |p: Point| [w - p[0], h - p[1]]),
         ),
     ] {
         let fa = analyse(&turned);
         assert_eq!(fa.faces_found, 1, "turned {want_roll}°");
         let f = fa.face.expect("face");
-        let d_roll = f.roll_deg - base.roll_deg - want_roll;
+        // The roll difference, wrapped into [−180°, 180°).
+        let d_roll = (f.roll_deg - base.roll_deg - want_roll + 540.0).rem_euclid(360.0) - 180.0;
         let e = dist(to(base.eye_mid()), f.eye_mid());
+        let c = dist(to(base.chin), f.chin);
         eprintln!(
-            "turned {want_roll}°: roll {:.1}°, eye midpoint off by {e:.1} px",
+            "turned {want_roll}°: roll {:.1}°, eye midpoint off by {e:.1} px, chin {c:.1} px",
             f.roll_deg
         );
+        let tol = 0.02 * face_height(base);
         assert!(d_roll.abs() <= 2.0, "roll {:.1}°", f.roll_deg);
-        assert!(e <= 0.02 * face_height(base), "eye midpoint {e:.1} px off");
+        assert!(e <= tol, "eye midpoint {e:.1} px off");
+        assert!(c <= tol, "chin {c:.1} px off");
     }
 }
 

@@ -337,8 +337,13 @@ impl Rule for Roll {
         let required = Requirement::range(Some(-max), Some(max), Unit::Deg, 1);
         // Positive roll: the subject's left eye is lower, so they should lift that side,
         // i.e. tilt the head toward their right. Beyond 45° no one holds their head like that:
-        // the photo itself lies on its side (saved without its EXIF orientation).
-        let (zh, en) = if roll > crate::crop::SIDEWAYS_DEG {
+        // the photo itself lies on its side or upside down (saved without its EXIF orientation).
+        let (zh, en) = if roll.abs() > crate::crop::UPSIDE_DOWN_DEG {
+            (
+                "照片是倒着的：把照片旋转180°后再检查",
+                "the photo is upside down: rotate it 180°, then check it again",
+            )
+        } else if roll > crate::crop::SIDEWAYS_DEG {
             (
                 "照片是横着的：把照片逆时针旋转90°后再检查",
                 "the photo is on its side: rotate it 90° counter-clockwise, then check it again",
@@ -721,6 +726,12 @@ mod tests {
         assert!(hint.zh.contains("逆时针"), "{hint:?}");
         let ccw = judge(&Roll, &p, Some(compliant_face(0.0, -88.0)), 1);
         assert!(ccw.hint.unwrap().en.contains("rotate it 90° clockwise"));
+        let upside_down = judge(&Roll, &p, Some(compliant_face(0.0, 178.0)), 1);
+        assert!(upside_down
+            .hint
+            .unwrap()
+            .en
+            .contains("upside down: rotate it 180°"));
         let tilted = judge(&Roll, &p, Some(compliant_face(0.0, 20.0)), 1);
         assert!(tilted.hint.unwrap().en.contains("tilt it slightly"));
     }

@@ -11,6 +11,9 @@
 //!    none is confirmed, BlazeFace runs again on overlapping tiles a third of the long side:
 //!    the whole-image pass misses faces under about 8 % of the photo (a phone photo from a few
 //!    metres), the tiles find them down to about 4 %; their candidates need presence ≥ 0.99.
+//!    A photo upside down (no EXIF orientation) is measured turned the right way up and its
+//!    geometry turned back ([`detect::upside_down`]); on its side, the detector's eye
+//!    keypoints already turn FaceMesh's crop upright.
 //! 2. FaceMesh runs twice: on the detector's rotated 1.5× box, then on the box of the first
 //!    pass's landmarks, rotated so the outer eye corners are level (MediaPipe's tracking ROI).
 //! 3. Eyes: MediaPipe's iris landmark model on a crop around each FaceMesh eye ([`iris`]); how
@@ -149,6 +152,35 @@ impl FaceAnalysis {
             face: Some(face),
         }
     }
+
+    /// The analysis of a photo `size` (w, h) turned by 180°, in the coordinates of the photo
+    /// before the turn.
+    fn turned_half_round(self, size: (u32, u32)) -> Self {
+        let (w, h) = (size.0 as f32, size.1 as f32);
+        let p = |q: Point| [w - q[0], h - q[1]];
+        let b = |r: [f32; 4]| [w - r[0] - r[2], h - r[1] - r[3], r[2], r[3]];
+        FaceAnalysis {
+            faces_found: self.faces_found,
+            boxes: self.boxes.into_iter().map(b).collect(),
+            face: self.face.map(|f| {
+                let (left_eye, right_eye) = (p(f.left_eye), p(f.right_eye));
+                Face {
+                    bbox: b(f.bbox),
+                    left_eye,
+                    right_eye,
+                    crown: f.crown.map(p),
+                    chin: p(f.chin),
+                    face_left_x: w - f.face_right_x,
+                    face_right_x: w - f.face_left_x,
+                    face_width_y: h - f.face_width_y,
+                    roll_deg: (left_eye[1] - right_eye[1])
+                        .atan2(left_eye[0] - right_eye[0])
+                        .to_degrees(),
+                    ..f
+                }
+            }),
+        }
+    }
 }
 
 /// Finds the faces in a photo and measures the main one, segmenting the person for the crown.
@@ -169,7 +201,39 @@ pub fn analyse_with(
     mask: Option<&PersonMask>,
 ) -> Result<FaceAnalysis> {
     let img = &working.image;
-    let mut found = confirmed(img, detect::detect(img)?, MIN_PRESENCE)?;
+    let candidates = detect::detect(img)?;
+    if detect::upside_down(img, &candidates)? {
+        // FaceMesh fed an upside-down face answers with confident nonsense (a chin above the
+        // eyes): measure the photo turned the right way up, then turn the geometry back.
+        let turned = Scaled {
+            image: image::imageops::rotate180(img),
+            scale: working.scale,
+        };
+        let turned_mask = mask.map(|m| PersonMask {
+            probabilities: m.probabilities.iter().rev().copied().collect(),
+            ..m.clone()
+        });
+        let analysis = analyse_upright(
+            &turned,
+            &image::imageops::rotate180(photo),
+            turned_mask.as_ref(),
+            detect::detect(&turned.image)?,
+        )?;
+        return Ok(analysis.turned_half_round(photo.dimensions()));
+    }
+    analyse_upright(working, photo, mask, candidates)
+}
+
+/// [`analyse_with`] on a photo known to be the right way up (or on its side, which the
+/// detector's eye keypoints handle), given the whole-image detector's candidates.
+fn analyse_upright(
+    working: &Scaled,
+    photo: &RgbImage,
+    mask: Option<&PersonMask>,
+    candidates: Vec<detect::Detection>,
+) -> Result<FaceAnalysis> {
+    let img = &working.image;
+    let mut found = confirmed(img, candidates, MIN_PRESENCE)?;
     if found.is_empty() {
         // A face too small for the whole-image pass (a photo taken from a few metres).
         found = confirmed(img, detect::detect_tiled(img)?, MIN_PRESENCE_TILED)?;
