@@ -1,5 +1,5 @@
 //! Real photos from `../shared/data/photos` (or `IDPHOTO_TESTDATA`): every one is judged without
-//! error and its file facts are reported correctly.
+//! error and its file facts are reported correctly; turned copies are told to turn the photo.
 
 mod util;
 
@@ -97,5 +97,60 @@ fn every_shared_photo_is_checked_without_error() {
             }
             _ => {}
         }
+    }
+}
+
+/// Protects: a photo saved upside down or on its side (no EXIF orientation) is told to turn the
+/// photo, in head.roll's hint and as crop.possible's only problem, not to tilt the head.
+#[test]
+fn a_turned_photo_is_told_to_turn_the_photo() {
+    let Some(data) = testdata() else { return };
+    let img = image::open(data.join("photos/hv_test0.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, turned, hint) in [
+        (
+            "upside_down.png",
+            image::imageops::rotate180(&img),
+            "upside down: rotate it 180°",
+        ),
+        (
+            "on_its_side.png",
+            image::imageops::rotate90(&img),
+            "on its side: rotate it 90° counter-clockwise",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        turned.save(&path).unwrap();
+        let out = idphoto()
+            .arg("check")
+            .arg(&path)
+            .args([
+                "--city", "dongguan", "--format", "json", "--no-fix", "--lang", "en",
+            ])
+            .output()
+            .unwrap();
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let check = |id: &str| {
+            r["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == id)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(r["face"]["faces_found"], 1, "{name}");
+        let roll = check("head.roll");
+        assert_eq!(roll["status"], "fail", "{name}");
+        assert!(
+            roll["hint"].as_str().unwrap().contains(hint),
+            "{name}: {roll}"
+        );
+        let crop = check("crop.possible");
+        assert_eq!(crop["status"], "fail", "{name}");
+        let why = crop["measured"]["text"].as_str().unwrap();
+        assert!(!why.contains(';'), "{name}: one problem only: {why}");
     }
 }
