@@ -3,7 +3,35 @@
 
 mod util;
 
+use serde_json::Value;
+use std::path::Path;
+use std::process::Output;
 use util::{idphoto, testdata};
+
+/// `idphoto check PATH` for Dongguan's ID card, JSON, no corrected photo, English hints.
+fn check_json(path: &Path) -> (Output, Value) {
+    let out = idphoto()
+        .arg("check")
+        .arg(path)
+        .args([
+            "--city", "dongguan", "--format", "json", "--no-fix", "--lang", "en",
+        ])
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap();
+    (out, report)
+}
+
+/// The check `id` of a report.
+fn check_of(report: &Value, id: &str) -> Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}"))
+        .clone()
+}
 
 #[test]
 fn every_shared_photo_is_checked_without_error() {
@@ -17,15 +45,7 @@ fn every_shared_photo_is_checked_without_error() {
     names.sort();
     assert!(names.len() >= 22, "expected the 22 shared photos");
     for path in names {
-        let out = idphoto()
-            .arg("check")
-            .arg(&path)
-            .args([
-                "--city", "dongguan", "--format", "json", "--no-fix", "--lang", "en",
-            ])
-            .output()
-            .unwrap();
-        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (out, r) = check_json(&path);
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         assert_ne!(r["verdict"], "error", "{name}: {}", r["error"]);
         assert_eq!(
@@ -33,15 +53,7 @@ fn every_shared_photo_is_checked_without_error() {
             Some(1),
             "{name}: none is 358×441, so each fails honestly"
         );
-        let check = |id: &str| {
-            r["checks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["id"] == id)
-                .unwrap()
-                .clone()
-        };
+        let check = |id: &str| check_of(&r, id);
         assert_eq!(check("file.pixels")["status"], "fail", "{name}");
         let image = &r["image"];
         // The face stage: no face on the dogs, two on the pairs, one on every portrait.
@@ -123,24 +135,8 @@ fn a_turned_photo_is_told_to_turn_the_photo() {
     ] {
         let path = dir.path().join(name);
         turned.save(&path).unwrap();
-        let out = idphoto()
-            .arg("check")
-            .arg(&path)
-            .args([
-                "--city", "dongguan", "--format", "json", "--no-fix", "--lang", "en",
-            ])
-            .output()
-            .unwrap();
-        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let check = |id: &str| {
-            r["checks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["id"] == id)
-                .unwrap()
-                .clone()
-        };
+        let (_, r) = check_json(&path);
+        let check = |id: &str| check_of(&r, id);
         assert_eq!(r["face"]["faces_found"], 1, "{name}");
         let roll = check("head.roll");
         assert_eq!(roll["status"], "fail", "{name}");
