@@ -144,6 +144,8 @@ fn a_turned_photo_is_told_to_turn_the_photo() {
             roll["hint"].as_str().unwrap().contains(hint),
             "{name}: {roll}"
         );
+        // Margins along the photo's edges are not the head's until it is turned.
+        assert_eq!(check("head.inside_frame")["status"], "na", "{name}");
         let crop = check("crop.possible");
         assert_eq!(crop["status"], "fail", "{name}");
         let why = crop["measured"]["text"].as_str().unwrap();

@@ -66,8 +66,25 @@ fn canvas_scale(ctx: &Context<'_>, id: CheckId) -> Result<f32, Box<Check>> {
     }
 }
 
+/// The one face, when the photo is the right way up: on a photo on its side or upside down
+/// (eye line beyond [`crate::crop::SIDEWAYS_DEG`]) margins measured along the photo's edges
+/// are not the head's, and `head.roll` and `crop.possible` already say to turn it.
+fn upright_face<'a>(ctx: &Context<'a>, id: CheckId) -> Result<&'a Face, Box<Check>> {
+    let face = single_face(ctx, id)?;
+    if f64::from(face.roll_deg.abs()) > crate::crop::SIDEWAYS_DEG {
+        return Err(Box::new(Check::not_applicable(
+            id,
+            Hint::new(
+                "照片不是正的：先按 head.roll 的提示把照片转正",
+                "the photo is not upright: turn it as head.roll says, then check it again",
+            ),
+        )));
+    }
+    Ok(face)
+}
+
 fn face_and_scale<'a>(ctx: &Context<'a>, id: CheckId) -> Result<(&'a Face, f32), Box<Check>> {
-    Ok((single_face(ctx, id)?, canvas_scale(ctx, id)?))
+    Ok((upright_face(ctx, id)?, canvas_scale(ctx, id)?))
 }
 
 /// A range check whose hint and official reason depend on the side it misses: `sides[0]`
@@ -432,7 +449,7 @@ impl Rule for InsideFrame {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let face = match single_face(ctx, self.id()) {
+        let face = match upright_face(ctx, self.id()) {
             Ok(f) => f,
             Err(c) => return *c,
         };
@@ -734,6 +751,28 @@ mod tests {
             .contains("upside down: rotate it 180°"));
         let tilted = judge(&Roll, &p, Some(compliant_face(0.0, 20.0)), 1);
         assert!(tilted.hint.unwrap().en.contains("tilt it slightly"));
+    }
+
+    #[test]
+    fn margins_wait_until_a_turned_photo_is_upright() {
+        // An upside-down canvas-sized photo: its margins would be judged against the wrong
+        // edges, so the crop checks are n/a and only head.roll fails.
+        let p = photo(358, 441);
+        let rules: [&dyn Rule; 5] = [
+            &FaceWidth,
+            &TopMargin,
+            &EyesToBottom,
+            &Centring,
+            &InsideFrame,
+        ];
+        for roll in [90.0, 180.0] {
+            for rule in rules {
+                let c = judge(rule, &p, Some(compliant_face(0.0, roll)), 1);
+                assert_eq!(c.status, Status::NotApplicable, "{} at {roll}°", rule.id());
+            }
+            let c = judge(&Roll, &p, Some(compliant_face(0.0, roll)), 1);
+            assert_eq!(c.status, Status::Fail);
+        }
     }
 
     #[test]
