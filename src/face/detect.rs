@@ -106,17 +106,23 @@ pub fn detect(image: &RgbImage) -> Result<Vec<Detection>> {
 /// photo on its side scores within 0.06 either way (its face is found the way it lies).
 const UPSIDE_DOWN_MARGIN: f32 = 0.15;
 
-/// Whether `image` is upside down, given the candidates [`detect`] found in it: the detector,
-/// trained on upright faces, scores it clearly higher turned by 180°. A confident upright face
-/// (score ≥ 0.9, as on every shared portrait) settles it without the second run.
-pub fn upside_down(image: &RgbImage, candidates: &[Detection]) -> Result<bool> {
+/// When `image` is upside down, the photo turned by 180° and the candidates [`detect`] finds
+/// in it; `None` when it is not. Given the candidates found in `image` as it is: the detector,
+/// trained on upright faces, scores an upside-down photo clearly higher turned. A confident
+/// upright face (score ≥ 0.9, as on every shared portrait) settles it without the second run.
+pub fn upside_down(
+    image: &RgbImage,
+    candidates: &[Detection],
+) -> Result<Option<(RgbImage, Vec<Detection>)>> {
     let best = |d: &[Detection]| d.iter().map(|c| c.score).fold(0.0f32, f32::max);
     let upright = best(candidates);
     if upright >= 0.9 {
-        return Ok(false);
+        return Ok(None);
     }
-    let turned = best(&detect(&image::imageops::rotate180(image))?);
-    Ok(turned >= MIN_SCORE && turned >= upright + UPSIDE_DOWN_MARGIN)
+    let turned = image::imageops::rotate180(image);
+    let found = detect(&turned)?;
+    let score = best(&found);
+    Ok((score >= MIN_SCORE && score >= upright + UPSIDE_DOWN_MARGIN).then_some((turned, found)))
 }
 
 /// Face candidates too small for [`detect`] on the whole image: the same network on

@@ -202,11 +202,11 @@ pub fn analyse_with(
 ) -> Result<FaceAnalysis> {
     let img = &working.image;
     let candidates = detect::detect(img)?;
-    if detect::upside_down(img, &candidates)? {
+    if let Some((image, turned_candidates)) = detect::upside_down(img, &candidates)? {
         // FaceMesh fed an upside-down face answers with confident nonsense (a chin above the
         // eyes): measure the photo turned the right way up, then turn the geometry back.
         let turned = Scaled {
-            image: image::imageops::rotate180(img),
+            image,
             scale: working.scale,
         };
         let turned_mask = mask.map(|m| PersonMask {
@@ -217,7 +217,7 @@ pub fn analyse_with(
             &turned,
             &image::imageops::rotate180(photo),
             turned_mask.as_ref(),
-            detect::detect(&turned.image)?,
+            turned_candidates,
         )?;
         return Ok(analysis.turned_half_round(photo.dimensions()));
     }
