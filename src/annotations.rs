@@ -86,9 +86,7 @@ impl Annotation {
         let (right_eye, left_eye, chin) = (self.right_eye?, self.left_eye?, self.chin?);
         let (x0, x1) = (self.face_x_min?, self.face_x_max?);
         let top = self.crown.map_or(0.0, |c| c[1]);
-        let roll = (left_eye[1] - right_eye[1])
-            .atan2(left_eye[0] - right_eye[0])
-            .to_degrees();
+        let roll = crate::face::roll_deg(right_eye, left_eye);
         Some(Face {
             bbox: [x0, top, x1 - x0, chin[1] - top],
             left_eye,
@@ -156,10 +154,7 @@ impl Annotation {
                 _ => None,
             },
             roll_deg: match (self.right_eye, self.left_eye) {
-                (Some(r), Some(l)) => {
-                    let annotated = (l[1] - r[1]).atan2(l[0] - r[0]).to_degrees();
-                    Some((face.roll_deg - annotated).abs())
-                }
+                (Some(r), Some(l)) => Some((face.roll_deg - crate::face::roll_deg(r, l)).abs()),
                 _ => None,
             },
         }

@@ -120,7 +120,7 @@ pub fn face_on_canvas(face: &Face, plan: &CropPlan) -> Face {
         face_left_x: l[0].min(r[0]),
         face_right_x: l[0].max(r[0]),
         face_width_y: (l[1] + r[1]) / 2.0,
-        roll_deg: (le[1] - re[1]).atan2(le[0] - re[0]).to_degrees(),
+        roll_deg: crate::face::roll_deg(re, le),
         yaw_deg: face.yaw_deg,
         confidence: face.confidence,
     }

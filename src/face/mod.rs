@@ -131,6 +131,15 @@ impl Face {
     }
 }
 
+/// Tilt of the eye line from the subject's right eye to their left, in degrees; positive when
+/// the left eye (image right) is lower. The one definition behind `Face::roll_deg`, whether the
+/// eyes were measured, annotated, turned back from an upside-down photo or mapped onto a canvas.
+pub fn roll_deg(right_eye: Point, left_eye: Point) -> f32 {
+    (left_eye[1] - right_eye[1])
+        .atan2(left_eye[0] - right_eye[0])
+        .to_degrees()
+}
+
 /// What the face stage found in one photo.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct FaceAnalysis {
@@ -173,9 +182,7 @@ impl FaceAnalysis {
                     face_left_x: w - f.face_right_x,
                     face_right_x: w - f.face_left_x,
                     face_width_y: h - f.face_width_y,
-                    roll_deg: (left_eye[1] - right_eye[1])
-                        .atan2(left_eye[0] - right_eye[0])
-                        .to_degrees(),
+                    roll_deg: roll_deg(right_eye, left_eye),
                     ..f
                 }
             }),
@@ -357,9 +364,7 @@ fn measure(
     let contour = |ids: &[usize]| ids.iter().filter_map(|&i| get(i)).collect::<Vec<_>>();
     let (right_eye, conf_r) = eye_centre(working, photo, &contour(&idx::RIGHT_EYE), false)?;
     let (left_eye, conf_l) = eye_centre(working, photo, &contour(&idx::LEFT_EYE), true)?;
-    let roll_deg = (left_eye[1] - right_eye[1])
-        .atan2(left_eye[0] - right_eye[0])
-        .to_degrees();
+    let roll_deg = roll_deg(right_eye, left_eye);
 
     let (x0, x1) = (cheek_r[0].min(cheek_l[0]), cheek_r[0].max(cheek_l[0]));
     let (mut bx0, mut by0, mut bx1, mut by1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
