@@ -10,7 +10,7 @@
 //! Mapping: a photo point `p` becomes `R(−roll)·(p − pivot) + pivot` (eyes level), then canvas
 //! `(p' − origin) · scale`. Canvas pixels are the spec's output pixels.
 
-use crate::face::{Face, Point};
+use crate::face::{Face, Orientation, Point};
 use crate::spec::Spec;
 use serde::Serialize;
 
@@ -30,9 +30,9 @@ pub enum Infeasible {
     FaceTooSmall,
     /// The head is tilted more than a correction may straighten.
     TooMuchTilt,
-    /// The eye line is steeper than [`SIDEWAYS_DEG`]: the photo lies on its side.
+    /// The photo lies on its side ([`Orientation::TopRight`] or [`Orientation::TopLeft`]).
     Sideways,
-    /// The eye line is turned beyond [`UPSIDE_DOWN_DEG`]: the photo is upside down.
+    /// The photo is upside down ([`Orientation::UpsideDown`]).
     UpsideDown,
     /// The head is turned away from the camera beyond `head.max_yaw_deg`: no crop turns it back.
     TurnedAway,
@@ -74,11 +74,6 @@ impl Infeasible {
         }
     }
 }
-
-/// An eye line steeper than this many degrees is a photo on its side, not a tilted head.
-pub const SIDEWAYS_DEG: f64 = 45.0;
-/// An eye line turned further than this is a photo upside down.
-pub const UPSIDE_DOWN_DEG: f64 = 135.0;
 
 /// Where the canvas lies in the photo, and what the face will measure on it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -175,21 +170,21 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
     let mut problems = Vec::new();
 
     // A spec without `max_fix_roll_deg` allows no straightening (and `head.roll` judges the tilt).
-    let rotate_deg = match head.max_fix_roll_deg {
-        _ if f64::from(face.roll_deg.abs()) > UPSIDE_DOWN_DEG => {
+    let rotate_deg = match (face.orientation(), head.max_fix_roll_deg) {
+        (Orientation::UpsideDown, _) => {
             problems.push(Infeasible::UpsideDown);
             0.0
         }
-        _ if f64::from(face.roll_deg.abs()) > SIDEWAYS_DEG => {
+        (Orientation::TopRight | Orientation::TopLeft, _) => {
             problems.push(Infeasible::Sideways);
             0.0
         }
-        Some(max) if face.roll_deg.abs() > max as f32 => {
+        (Orientation::Upright, Some(max)) if face.roll_deg.abs() > max as f32 => {
             problems.push(Infeasible::TooMuchTilt);
             0.0
         }
-        Some(_) => -face.roll_deg,
-        None => 0.0,
+        (Orientation::Upright, Some(_)) => -face.roll_deg,
+        (Orientation::Upright, None) => 0.0,
     };
     // A corrected photo is re-checked in full, `head.yaw` included: planning it would only end
     // in "failed its own check".
@@ -308,7 +303,7 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
     }
     problems.dedup();
     // Margins measured across a photo on its side say nothing about the upright photo.
-    if problems.contains(&Infeasible::Sideways) || problems.contains(&Infeasible::UpsideDown) {
+    if face.orientation() != Orientation::Upright {
         problems.retain(|p| {
             matches!(
                 p,

@@ -8,7 +8,7 @@
 
 use super::{Check, CheckId, Context, Hint, Measure, Requirement, Rule, Status, Unit};
 use crate::crop::{self, PlanOptions};
-use crate::face::Face;
+use crate::face::{Face, Orientation};
 
 /// Exactly one face.
 pub struct FaceCount;
@@ -66,12 +66,12 @@ fn canvas_scale(ctx: &Context<'_>, id: CheckId) -> Result<f32, Box<Check>> {
     }
 }
 
-/// The one face, when the photo is the right way up: on a photo on its side or upside down
-/// (eye line beyond [`crate::crop::SIDEWAYS_DEG`]) margins measured along the photo's edges
-/// are not the head's, and `head.roll` and `crop.possible` already say to turn it.
+/// The one face, when the photo is the right way up ([`Orientation::Upright`]): on a photo on
+/// its side or upside down margins measured along the photo's edges are not the head's, and
+/// `head.roll` and `crop.possible` already say to turn it.
 fn upright_face<'a>(ctx: &Context<'a>, id: CheckId) -> Result<&'a Face, Box<Check>> {
     let face = single_face(ctx, id)?;
-    if f64::from(face.roll_deg.abs()) > crate::crop::SIDEWAYS_DEG {
+    if face.orientation() != Orientation::Upright {
         return Err(Box::new(Check::not_applicable(
             id,
             Hint::new(
@@ -353,33 +353,28 @@ impl Rule for Roll {
         let roll = f64::from(face.roll_deg);
         let required = Requirement::range(Some(-max), Some(max), Unit::Deg, 1);
         // Positive roll: the subject's left eye is lower, so they should lift that side,
-        // i.e. tilt the head toward their right. Beyond 45° no one holds their head like that:
-        // the photo itself lies on its side or upside down (saved without its EXIF orientation).
-        let (zh, en) = if roll.abs() > crate::crop::UPSIDE_DOWN_DEG {
-            (
+        // i.e. tilt the head toward their right; unless the photo itself is turned.
+        let (zh, en) = match face.orientation() {
+            Orientation::UpsideDown => (
                 "照片是倒着的：把照片旋转180°后再检查",
                 "the photo is upside down: rotate it 180°, then check it again",
-            )
-        } else if roll > crate::crop::SIDEWAYS_DEG {
-            (
+            ),
+            Orientation::TopRight => (
                 "照片是横着的：把照片逆时针旋转90°后再检查",
                 "the photo is on its side: rotate it 90° counter-clockwise, then check it again",
-            )
-        } else if roll < -crate::crop::SIDEWAYS_DEG {
-            (
+            ),
+            Orientation::TopLeft => (
                 "照片是横着的：把照片顺时针旋转90°后再检查",
                 "the photo is on its side: rotate it 90° clockwise, then check it again",
-            )
-        } else if roll > 0.0 {
-            (
+            ),
+            Orientation::Upright if roll > 0.0 => (
                 "头部歪了：把头稍向右肩方向摆正，双眼保持水平",
                 "the head is tilted: tilt it slightly toward your right shoulder, eyes level",
-            )
-        } else {
-            (
+            ),
+            Orientation::Upright => (
                 "头部歪了：把头稍向左肩方向摆正，双眼保持水平",
                 "the head is tilted: tilt it slightly toward your left shoulder, eyes level",
-            )
+            ),
         };
         Check::judged(
             self.id(),

@@ -121,6 +121,20 @@ impl Face {
         ]
     }
 
+    /// Which way the photo lies, read from the eye line.
+    pub fn orientation(&self) -> Orientation {
+        let roll = self.roll_deg;
+        if roll.abs() > UPSIDE_DOWN_DEG {
+            Orientation::UpsideDown
+        } else if roll > SIDEWAYS_DEG {
+            Orientation::TopRight
+        } else if roll < -SIDEWAYS_DEG {
+            Orientation::TopLeft
+        } else {
+            Orientation::Upright
+        }
+    }
+
     /// Distance between the eye centres.
     pub fn inter_eye(&self) -> f32 {
         let d = [
@@ -129,6 +143,27 @@ impl Face {
         ];
         (d[0] * d[0] + d[1] * d[1]).sqrt()
     }
+}
+
+/// An eye line steeper than this many degrees is a photo on its side, not a tilted head: no one
+/// holds their head like that, the photo was saved without its EXIF orientation.
+const SIDEWAYS_DEG: f32 = 45.0;
+/// An eye line turned further than this is a photo upside down.
+const UPSIDE_DOWN_DEG: f32 = 135.0;
+
+/// Which way a photo lies, judged by its face ([`Face::orientation`]). Everything that measures
+/// the head against the photo's edges needs `Upright`; the rest says how to turn the photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orientation {
+    /// The right way up; the head may be tilted by up to 45°.
+    Upright,
+    /// On its side with the top of the head to the image's right (roll beyond +45°): turn the
+    /// photo 90° counter-clockwise.
+    TopRight,
+    /// On its side with the top of the head to the image's left: turn it 90° clockwise.
+    TopLeft,
+    /// Upside down (roll beyond ±135°): turn it 180°.
+    UpsideDown,
 }
 
 /// Tilt of the eye line from the subject's right eye to their left, in degrees; positive when
