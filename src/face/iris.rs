@@ -29,8 +29,8 @@ pub struct Iris {
     pub radius: f32,
 }
 
-/// Locates the iris of the eye whose corners are `a` and `b` (either order; photo pixels).
-/// `mirror` is true for the image-right eye (the subject's left). `None` when the corners are
+/// Locates the iris of the eye whose corners are `corners` (image-left first, as
+/// [`super::mesh::eye_corners`] gives them; photo pixels). `mirror` is true for the image-right eye (the subject's left). `None` when the corners are
 /// too close together to frame an eye or the network's answer is not finite.
 ///
 /// The crop comes from the working copy when it still holds at least 64 pixels across the
@@ -39,11 +39,9 @@ pub struct Iris {
 pub fn locate(
     working: &Scaled,
     photo: &RgbImage,
-    a: [f32; 2],
-    b: [f32; 2],
+    [left, right]: [[f32; 2]; 2],
     mirror: bool,
 ) -> Result<Option<Iris>> {
-    let (left, right) = if a[0] <= b[0] { (a, b) } else { (b, a) };
     let (dx, dy) = (right[0] - left[0], right[1] - left[1]);
     let width = dx.hypot(dy);
     if !(width.is_finite() && width > 2.0) {
@@ -109,7 +107,7 @@ mod tests {
         let half = crate::imageops::downscale(&img, 100);
         assert_eq!(half.scale, 0.5);
         // The crop spans 2.3 × 60 × 0.5 = 69 working pixels: sampled from the working copy.
-        let found = locate(&half, &img, contour[0], contour[8], false)
+        let found = locate(&half, &img, [contour[0], contour[8]], false)
             .unwrap()
             .unwrap();
         let err = (found.centre[0] - iris[0]).hypot(found.centre[1] - iris[1]);
@@ -120,7 +118,7 @@ mod tests {
     fn finds_the_iris_of_a_drawn_eye_wherever_it_looks() {
         for iris in [[100.0, 80.0], [106.0, 81.5], [94.0, 79.0]] {
             let (img, contour) = crate::face::synthetic_eye(iris);
-            let found = locate(&unscaled(&img), &img, contour[0], contour[8], false)
+            let found = locate(&unscaled(&img), &img, [contour[0], contour[8]], false)
                 .unwrap()
                 .unwrap();
             let err = (found.centre[0] - iris[0]).hypot(found.centre[1] - iris[1]);
@@ -134,14 +132,13 @@ mod tests {
         let flipped = image::imageops::flip_horizontal(&img);
         let w = img.width() as f32;
         let m = |p: [f32; 2]| [w - p[0], p[1]];
-        let direct = locate(&unscaled(&img), &img, contour[0], contour[8], false)
+        let direct = locate(&unscaled(&img), &img, [contour[0], contour[8]], false)
             .unwrap()
             .unwrap();
         let mirrored = locate(
             &unscaled(&flipped),
             &flipped,
-            m(contour[8]),
-            m(contour[0]),
+            [m(contour[8]), m(contour[0])],
             true,
         )
         .unwrap()
@@ -158,11 +155,11 @@ mod tests {
         let img = RgbImage::new(50, 50);
         let w = unscaled(&img);
         assert_eq!(
-            locate(&w, &img, [20.0, 20.0], [21.0, 20.0], false).unwrap(),
+            locate(&w, &img, [[20.0, 20.0], [21.0, 20.0]], false).unwrap(),
             None
         );
         assert_eq!(
-            locate(&w, &img, [f32::NAN, 0.0], [21.0, 20.0], true).unwrap(),
+            locate(&w, &img, [[f32::NAN, 0.0], [21.0, 20.0]], true).unwrap(),
             None
         );
     }

@@ -355,7 +355,7 @@ fn eye_centre(
     mirror: bool,
 ) -> Result<(Point, f32)> {
     let iris = match mesh::eye_corners(contour) {
-        Some([a, b]) => iris::locate(working, photo, a, b, mirror)?,
+        Some(corners) => iris::locate(working, photo, corners, mirror)?,
         None => None,
     };
     Ok(match iris {
