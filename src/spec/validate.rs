@@ -148,14 +148,12 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
     ] {
         fraction(v, key)?;
     }
-    if let (Some(warn), Some(max)) = (b.warn_delta_e, b.max_delta_e) {
-        if warn > max {
-            return Err((
-                "background.warn_delta_e",
-                format!("{warn} is above max_delta_e {max}"),
-            ));
-        }
-    }
+    warn_not_above(
+        b.warn_delta_e,
+        b.max_delta_e,
+        "background.warn_delta_e",
+        "max_delta_e",
+    )?;
 
     let hd = &body.head;
     range(&hd.face_width_px, "head.face_width_px")?;
@@ -228,32 +226,19 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
             ));
         }
     }
-    if let Some(r) = hd.max_roll_deg {
-        if !(r > 0.0 && r <= 45.0) {
-            return Err((
-                "head.max_roll_deg",
-                format!("is {r}; it must be above 0 and at most 45"),
-            ));
-        }
-    }
     for (key, v) in [
+        ("head.max_roll_deg", hd.max_roll_deg),
         ("head.max_yaw_deg", hd.max_yaw_deg),
         ("head.warn_yaw_deg", hd.warn_yaw_deg),
     ] {
-        if let Some(y) = v {
-            if !(y > 0.0 && y <= 45.0) {
-                return Err((key, format!("is {y}; it must be above 0 and at most 45")));
-            }
-        }
+        head_angle(v, key)?;
     }
-    if let (Some(warn), Some(max)) = (hd.warn_yaw_deg, hd.max_yaw_deg) {
-        if warn > max {
-            return Err((
-                "head.warn_yaw_deg",
-                format!("{warn} is above max_yaw_deg {max}"),
-            ));
-        }
-    }
+    warn_not_above(
+        hd.warn_yaw_deg,
+        hd.max_yaw_deg,
+        "head.warn_yaw_deg",
+        "max_yaw_deg",
+    )?;
     if let Some(r) = hd.max_fix_roll_deg {
         if !(0.0..=45.0).contains(&r) {
             return Err((
@@ -336,6 +321,31 @@ fn fraction(v: Option<f64>, key: &'static str) -> Result<(), Invalid> {
     match v {
         Some(v) if !(0.0..=1.0).contains(&v) => {
             Err((key, format!("is {v}; a fraction must be between 0 and 1")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A limit on how far the head may tilt or turn: above 0, at most 45 degrees.
+fn head_angle(v: Option<f64>, key: &'static str) -> Result<(), Invalid> {
+    match v {
+        Some(v) if !(v > 0.0 && v <= 45.0) => {
+            Err((key, format!("is {v}; it must be above 0 and at most 45")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A warning threshold may not lie beyond the failure threshold it warns ahead of.
+fn warn_not_above(
+    warn: Option<f64>,
+    max: Option<f64>,
+    key: &'static str,
+    max_name: &str,
+) -> Result<(), Invalid> {
+    match (warn, max) {
+        (Some(warn), Some(max)) if warn > max => {
+            Err((key, format!("{warn} is above {max_name} {max}")))
         }
         _ => Ok(()),
     }
