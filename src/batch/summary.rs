@@ -82,7 +82,7 @@ pub fn write_summary_file(path: &Path, rows: &[SummaryRow]) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    let mut tmp = crate::correct::write::temp_in(dir).map_err(io)?;
     let mut buf = io::BufWriter::new(tmp.as_file_mut());
     write_summary_csv(&mut buf, rows).map_err(io)?;
     buf.flush().map_err(io)?;

@@ -131,6 +131,20 @@ impl Staged {
     }
 }
 
+/// A temporary file in `dir` that becomes an output by rename. `tempfile` creates files with
+/// mode 0600, right for secrets and wrong for a photo the person will upload or share: an output
+/// gets the mode any new file of theirs gets (0666 less the umask), as `cp` would give it.
+pub(crate) fn temp_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".idphoto-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
+}
+
 /// Writes `bytes` to a temporary file in `dest`'s folder and flushes it, after [`guard`].
 pub fn stage(dest: &Path, input: &Path, bytes: &[u8], force: bool) -> Result<Staged> {
     guard(dest, input, force)?;
@@ -148,11 +162,7 @@ pub fn stage(dest: &Path, input: &Path, bytes: &[u8], force: bool) -> Result<Sta
         path: dest.to_path_buf(),
         source,
     };
-    let mut file = tempfile::Builder::new()
-        .prefix(".idphoto-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io)?;
+    let mut file = temp_in(dir).map_err(io)?;
     file.write_all(bytes).map_err(io)?;
     file.flush().map_err(io)?;
     file.as_file().sync_all().map_err(io)?;
@@ -232,5 +242,23 @@ mod tests {
             "no temporary or unpublished files remain"
         );
         assert_eq!(std::fs::read(&input).unwrap(), b"in");
+    }
+
+    /// A corrected photo readable only by its owner could not be served or shared as the person
+    /// expects: it gets the mode of any file they create.
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_the_mode_of_an_ordinary_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let ordinary = dir.path().join("ordinary");
+        std::fs::write(&ordinary, b"x").unwrap();
+        let dest = dir.path().join("o.jpg");
+        stage(&dest, &dir.path().join("p.jpg"), b"x", false)
+            .unwrap()
+            .publish()
+            .unwrap();
+        assert_eq!(mode(&dest), mode(&ordinary));
     }
 }
