@@ -56,7 +56,7 @@ fn lab_f(t: f32) -> f32 {
 pub fn linear_to_lab(rgb: [f32; 3]) -> Lab {
     let [r, g, b] = rgb;
     let x = 0.412_456_4 * r + 0.357_576_1 * g + 0.180_437_5 * b;
-    let y = 0.212_672_9 * r + 0.715_152_2 * g + 0.072_175 * b;
+    let y = linear_luminance(rgb);
     let z = 0.019_333_9 * r + 0.119_192 * g + 0.950_304_1 * b;
     let (fx, fy, fz) = (lab_f(x / 0.950_47), lab_f(y), lab_f(z / 1.088_83));
     [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
@@ -95,9 +95,12 @@ pub fn lightness(rgb: [u8; 3]) -> f32 {
 /// L* — without a cube root per pixel.
 pub fn luminance(rgb: [u8; 3]) -> f32 {
     let lut = linear_lut();
-    0.212_672_9 * lut[usize::from(rgb[0])]
-        + 0.715_152_2 * lut[usize::from(rgb[1])]
-        + 0.072_175 * lut[usize::from(rgb[2])]
+    linear_luminance(rgb.map(|c| lut[usize::from(c)]))
+}
+
+/// Relative luminance Y of linear-light RGB (sRGB primaries, D65).
+pub fn linear_luminance([r, g, b]: [f32; 3]) -> f32 {
+    0.212_672_9 * r + 0.715_152_2 * g + 0.072_175 * b
 }
 
 /// CIE L* (0–100) of a relative luminance Y (0–1).

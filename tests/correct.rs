@@ -5,6 +5,7 @@
 
 mod util;
 
+use idphoto::colour;
 use idphoto::correct::{self, CorrectionStatus, Fix, Inputs, Matte, OutputOptions};
 use idphoto::crop::{self, Infeasible, PlanOptions};
 use idphoto::decode::{self, ColourMode, Limits};
@@ -111,6 +112,21 @@ fn every_annotated_photo_is_corrected_compliantly_or_refused_with_a_reason() {
                     .filter(|id| correct::is_invariant(id, replaced))
                     .collect();
                 assert!(broken.is_empty(), "{}: {broken:?}", row.file);
+                // The exposure correction aims at what the re-check measures (both sample the
+                // same skin): the corrected face is out of the spec's lightness range only when
+                // the correction hit its cap.
+                let tone = c.tone.as_ref().unwrap();
+                let brightness = r
+                    .checks
+                    .iter()
+                    .find(|k| k.id.as_str() == "exposure.brightness")
+                    .unwrap();
+                assert!(
+                    brightness.status != idphoto::checks::Status::Fail || tone.capped,
+                    "{}: {tone:?} but the re-check measured {:?}",
+                    row.file,
+                    brightness.measured
+                );
 
                 // Geometry, re-measured here from the annotated points and the plan.
                 let plan = crop::plan(
@@ -163,6 +179,10 @@ fn every_annotated_photo_is_corrected_compliantly_or_refused_with_a_reason() {
                     for gx in 1..8 {
                         let c = [gx as f32 * 358.0 / 8.0, gy as f32 * 441.0 / 10.0];
                         let want = photo_mean(&photo.image, plan.to_photo(c), half);
+                        // Through the same exposure and white-balance transform.
+                        let want = tone
+                            .apply_linear(want.map(|v| colour::to_linear(v / 255.0)))
+                            .map(|v| colour::from_linear(v) * 255.0);
                         let got = o.image.get_pixel(c[0] as u32, c[1] as u32);
                         diff += (0..3).map(|k| (got[k] as f32 - want[k]).abs()).sum::<f32>() / 3.0;
                         n += 1.0;

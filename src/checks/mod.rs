@@ -10,7 +10,7 @@ mod exposure;
 mod file;
 mod geometry;
 mod quality;
-mod regions;
+pub(crate) mod regions;
 
 pub use background::{
     BackgroundClutter, BackgroundColour, BackgroundFrame, BackgroundShadow, BackgroundUniformity,

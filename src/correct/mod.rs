@@ -20,6 +20,7 @@ pub mod write;
 pub use background::Matte;
 pub use write::{destination, OutputOptions};
 
+use crate::checks::regions::FaceGeom;
 use crate::checks::{self, Status};
 use crate::crop::{self, CropPlan, Infeasible, PlanOptions};
 use crate::decode::{self, Photo};
@@ -164,26 +165,11 @@ pub fn correct(
     let canvas_face = face_on_canvas(face, &plan);
     let alpha = replace.map(|(_, m)| render::render_matte(&m.alpha, m.scale, &plan));
 
-    // Skin: between the eyes' outer halves and the cheeks, from below the eyes to above the chin.
-    let eye_y = (canvas_face.left_eye[1] + canvas_face.right_eye[1]) / 2.0;
-    let (fl, fr) = (canvas_face.face_left_x, canvas_face.face_right_x);
-    let fw = fr - fl;
-    let chin_y = canvas_face.chin[1];
-    let skin = [
-        fl + 0.25 * fw,
-        eye_y + 0.15 * (chin_y - eye_y),
-        fr - 0.25 * fw,
-        chin_y - 0.3 * (chin_y - eye_y),
-    ];
-    let (cw, ch) = image.dimensions();
-    let skin = (skin[2] > skin[0] + 1.0 && skin[3] > skin[1] + 1.0).then(|| {
-        [
-            skin[0].max(0.0) as u32,
-            skin[1].max(0.0) as u32,
-            (skin[2].max(0.0) as u32).min(cw),
-            (skin[3].max(0.0) as u32).min(ch),
-        ]
-    });
+    // Skin sampled where exposure.brightness samples it, so the correction aims at what the
+    // re-check of the corrected photo will measure.
+    let skin = FaceGeom::from_face(&canvas_face, 1.0, image.dimensions())
+        .map(|g| g.skin(&image).collect())
+        .unwrap_or_default();
     let is_background = |x: u32, y: u32| {
         alpha.as_ref().is_some_and(|a| {
             a.get_pixel(x, y)[0] < 26 && rendered.coverage.get_pixel(x, y)[0] == 255

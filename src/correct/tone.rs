@@ -7,7 +7,10 @@
 //! [`MAX_WB_GAIN`]. A correction only runs when the spec regulates what it fixes
 //! (`quality.face_l`, `quality.max_cast_chroma`) and the photo is outside it.
 
-use crate::colour::{from_linear, linear_lut, linear_to_lab as lab};
+use crate::checks::regions::quantile;
+use crate::colour::{
+    from_linear, lightness_of_luminance, linear_luminance, linear_lut, linear_to_lab as lab,
+};
 use image::RgbImage;
 use serde::Serialize;
 
@@ -28,9 +31,10 @@ const MIN_REFERENCE_L: f32 = 50.0;
 /// What the tone corrections did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ToneReport {
-    /// Mean face L* before the correction, when measured.
+    /// Median face-skin L* before the correction (what `exposure.brightness` measured), when
+    /// measured.
     pub face_l_before: Option<f32>,
-    /// Mean face L* after it.
+    /// Median face-skin L* after it.
     pub face_l_after: Option<f32>,
     /// The exposure curve's shadow gain, when one was applied.
     pub exposure_gain: Option<f32>,
@@ -40,6 +44,16 @@ pub struct ToneReport {
     pub white_balance_gains: Option<[f32; 3]>,
     /// Whether a correction hit its cap (the photo stays outside the spec's range).
     pub capped: bool,
+}
+
+impl ToneReport {
+    /// The correction's transform of one linear-light pixel (0–1): white-balance gains, then
+    /// the exposure curve. The identity when neither ran.
+    pub fn apply_linear(&self, rgb: [f32; 3]) -> [f32; 3] {
+        let wb = self.white_balance_gains.unwrap_or([1.0; 3]);
+        let g = self.exposure_gain.unwrap_or(1.0);
+        [0, 1, 2].map(|k| curve((rgb[k] * wb[k]).min(1.0), g))
+    }
 }
 
 /// Linear 0–1 → sRGB 0–255.
@@ -72,8 +86,9 @@ fn mean_linear(
 
 /// Where the face skin and the background are on the canvas.
 pub struct Regions<'a> {
-    /// Face skin (cheeks and nose), canvas pixels `[x0, y0, x1, y1)`.
-    pub skin: Option<[u32; 4]>,
+    /// Face skin pixels, sampled as `exposure.brightness` samples them (cheeks and forehead):
+    /// the correction aims at the lightness that check will measure on the corrected photo.
+    pub skin: Vec<[u8; 3]>,
     /// Pixels that are background in the original photo (matte α low, inside the photo).
     pub background: Option<&'a dyn Fn(u32, u32) -> bool>,
 }
@@ -108,39 +123,48 @@ pub fn correct_mut(
     }
 
     // Exposure toward the middle of the face-lightness range.
-    if let Some(skin) = regions.skin {
-        let inside = |x: u32, y: u32| x >= skin[0] && x < skin[2] && y >= skin[1] && y < skin[3];
-        if let Some(m) = mean_linear(img, inside, lut) {
-            let face_l = |g: f32| lab([0, 1, 2].map(|k| curve(m[k] * wb[k], g)))[0];
-            report.face_l_before = Some(lab(m)[0]);
-            if let Some([lo, hi]) = quality.face_l {
-                let now = face_l(1.0);
-                if now < lo as f32 || now > hi as f32 {
-                    let target = ((lo + hi) / 2.0) as f32;
-                    // face_l grows with g: bisect in [1/MAX, MAX].
-                    let (mut a, mut b) = (1.0 / MAX_EXPOSURE_GAIN, MAX_EXPOSURE_GAIN);
-                    for _ in 0..30 {
-                        let mid = (a + b) / 2.0;
-                        if face_l(mid) < target {
-                            a = mid;
-                        } else {
-                            b = mid;
-                        }
+    let skin: Vec<[f32; 3]> = regions
+        .skin
+        .iter()
+        .map(|p| p.map(|c| lut[usize::from(c)]))
+        .collect();
+    let median_l = |wb: [f32; 3], g: f32| {
+        let mut y: Vec<f32> = skin
+            .iter()
+            .map(|m| linear_luminance([0, 1, 2].map(|k| curve((m[k] * wb[k]).min(1.0), g))))
+            .collect();
+        quantile(&mut y, 0.5).map(lightness_of_luminance)
+    };
+    if let Some(before) = median_l([1.0; 3], 1.0) {
+        let face_l = |g: f32| median_l(wb, g).unwrap_or(before);
+        report.face_l_before = Some(before);
+        if let Some([lo, hi]) = quality.face_l {
+            let now = face_l(1.0);
+            if now < lo as f32 || now > hi as f32 {
+                let target = ((lo + hi) / 2.0) as f32;
+                // face_l grows with g: bisect in [1/MAX, MAX].
+                let (mut a, mut b) = (1.0 / MAX_EXPOSURE_GAIN, MAX_EXPOSURE_GAIN);
+                for _ in 0..30 {
+                    let mid = (a + b) / 2.0;
+                    if face_l(mid) < target {
+                        a = mid;
+                    } else {
+                        b = mid;
                     }
-                    gain = (a + b) / 2.0;
-                    report.capped |= (face_l(gain) - target).abs() > 0.5;
-                    report.exposure_gain = Some(gain);
                 }
+                gain = (a + b) / 2.0;
+                report.capped |= (face_l(gain) - target).abs() > 0.5;
+                report.exposure_gain = Some(gain);
             }
-            report.face_l_after = Some(face_l(gain));
         }
+        report.face_l_after = Some(face_l(gain));
     }
 
     if report.exposure_gain.is_some() || report.white_balance_gains.is_some() {
         for p in img.pixels_mut() {
-            for k in 0..3 {
-                p[k] = to_srgb(curve((lut[p[k] as usize] * wb[k]).min(1.0), gain));
-            }
+            p.0 = report
+                .apply_linear(p.0.map(|c| lut[usize::from(c)]))
+                .map(to_srgb);
         }
     }
     report
@@ -165,9 +189,12 @@ mod tests {
         })
     }
 
-    fn regions() -> Regions<'static> {
+    /// The skin square of [`skin_scene`].
+    fn regions(img: &RgbImage) -> Regions<'static> {
         Regions {
-            skin: Some([20, 20, 40, 40]),
+            skin: (20..40)
+                .flat_map(|y| (20..40).map(move |x| img.get_pixel(x, y).0))
+                .collect(),
             background: None,
         }
     }
@@ -179,7 +206,8 @@ mod tests {
             face_l: Some([60.0, 70.0]),
             ..Default::default()
         };
-        let r = correct_mut(&mut img, &regions(), &q);
+        let skin = regions(&img);
+        let r = correct_mut(&mut img, &skin, &q);
         let after = r.face_l_after.unwrap();
         assert!(r.face_l_before.unwrap() < 60.0);
         assert!((after - 65.0).abs() < 0.6, "{r:?}");
@@ -190,7 +218,7 @@ mod tests {
             correct_mut(
                 &mut RgbImage::from_pixel(4, 4, image::Rgb([255; 3])),
                 &Regions {
-                    skin: Some([0, 0, 4, 4]),
+                    skin: vec![[255; 3]; 16],
                     background: None
                 },
                 &QualityRules {
@@ -211,7 +239,8 @@ mod tests {
             face_l: Some([55.0, 75.0]),
             ..Default::default()
         };
-        let r = correct_mut(&mut img, &regions(), &q);
+        let skin = regions(&img);
+        let r = correct_mut(&mut img, &skin, &q);
         assert!(r.capped);
         assert!((r.exposure_gain.unwrap() - MAX_EXPOSURE_GAIN).abs() < 1e-3);
         assert!(r.face_l_after.unwrap() < 55.0);
@@ -221,7 +250,7 @@ mod tests {
     fn face_within_range_or_unregulated_is_untouched() {
         let before = skin_scene(180);
         let mut img = before.clone();
-        let r = correct_mut(&mut img, &regions(), &QualityRules::default());
+        let r = correct_mut(&mut img, &regions(&before), &QualityRules::default());
         assert_eq!((r.exposure_gain, img == before), (None, true));
     }
 
@@ -236,7 +265,7 @@ mod tests {
         let r = correct_mut(
             &mut img,
             &Regions {
-                skin: None,
+                skin: Vec::new(),
                 background: Some(&bg),
             },
             &q,
@@ -258,7 +287,7 @@ mod tests {
         let r = correct_mut(
             &mut img,
             &Regions {
-                skin: None,
+                skin: Vec::new(),
                 background: Some(&bg),
             },
             &q,
