@@ -9,6 +9,15 @@
 //! with the foreground-colour estimate of e.g. Levin et al., "A Closed-Form Solution to Natural
 //! Image Matting", 2008, reduced to a locally smooth background).
 //!
+//! The matte is the segmentation network's 256-px mask, upsampled and refined; over a flat
+//! backdrop the refinement has no edge to snap to and leaves a soft glow of α > 0 on pixels
+//! that are pure backdrop. Decontamination cannot see that (there `F = I = B`), and the glow
+//! would stay as a halo of the old colour (a blue rim around a head shot against navy). So a
+//! soft pixel is first judged by its colour: within [`SAME_AS_BACKGROUND`] of the local old
+//! background it is backdrop, beyond [`UNLIKE_BACKGROUND`] the matte is trusted, in between α
+//! fades. A thin hair strand over the backdrop differs from it by α·|F − B| and fades only
+//! where it is nearly transparent anyway.
+//!
 //! Canvas pixels outside the photo (padding, [`super::render::Rendered::coverage`] < 255) count
 //! as background.
 
@@ -21,6 +30,19 @@ const BACKGROUND_RADIUS_FRACTION: f32 = 0.06;
 /// Below this α (of 1) a pixel is treated as pure background; the division by α would only
 /// amplify noise.
 const MIN_ALPHA: f32 = 0.02;
+
+/// Distance (RGB, 0–255 per channel) from the local old background within which a soft
+/// pixel is backdrop: JPEG noise and sensor grain on a plain wall stay below it.
+const SAME_AS_BACKGROUND: f32 = 6.0;
+/// Distance beyond which the matte's α is kept as it is.
+const UNLIKE_BACKGROUND: f32 = 16.0;
+
+/// The colour test needs this share of the estimate's window to be clean background (by
+/// weight).
+const MIN_CLEAN_SHARE: f64 = 0.1;
+/// At and above this α the matte is trusted whatever the colour: dark hair can match a dark
+/// backdrop pixel for pixel.
+const TRUSTED_ALPHA: f32 = 0.95;
 
 /// A person matte for one photo: α at any resolution, and how far to trust it.
 #[derive(Debug, Clone)]
@@ -122,6 +144,24 @@ pub fn replace_mut(
             } else {
                 global
             };
+            // Judged only where the old background is really seen nearby (inside a head,
+            // "old" is an average of nearly opaque hair) and the matte is unsure.
+            let area = ((x1 - x0) * (y1 - y0)) as f64;
+            let alpha = if ws >= MIN_CLEAN_SHARE * area && alpha < TRUSTED_ALPHA {
+                let distance = (0..3)
+                    .map(|k| (px[k] as f32 - old[k] as f32).powi(2))
+                    .sum::<f32>()
+                    .sqrt();
+                alpha
+                    * ((distance - SAME_AS_BACKGROUND) / (UNLIKE_BACKGROUND - SAME_AS_BACKGROUND))
+                        .clamp(0.0, 1.0)
+            } else {
+                alpha
+            };
+            if alpha < MIN_ALPHA {
+                px.0 = colour;
+                continue;
+            }
             for k in 0..3 {
                 let i = px[k] as f32;
                 let f = ((i - (1.0 - alpha) * old[k] as f32) / alpha).clamp(0.0, 255.0);
@@ -198,6 +238,42 @@ mod tests {
             }
         }
         assert!(worst > 6.0, "naive blend differs by {worst}");
+    }
+
+    #[test]
+    fn a_matte_glow_over_plain_backdrop_leaves_no_halo() {
+        // The person's edge is sharp in the photo but the matte fades over 12 px beyond it,
+        // as the upsampled network mask does over a flat navy wall.
+        let (w, h) = (300u32, 300u32);
+        let navy = [2u8, 12, 70];
+        let radius =
+            |x: u32, y: u32| ((x as f32 - 150.0).powi(2) + (y as f32 - 150.0).powi(2)).sqrt();
+        let mut img = RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb(if radius(x, y) < 60.0 {
+                [200, 150, 120]
+            } else {
+                navy
+            })
+        });
+        let alpha = GrayImage::from_fn(w, h, |x, y| {
+            let a = ((72.0 - radius(x, y)) / 12.0).clamp(0.0, 1.0);
+            image::Luma([(a * 255.0).round() as u8])
+        });
+        let cov = GrayImage::from_pixel(w, h, image::Luma([255]));
+        replace_mut(&mut img, &alpha, &cov, [255, 255, 255]);
+        for (x, y, p) in img.enumerate_pixels() {
+            let r = radius(x, y);
+            if r > 61.0 {
+                assert_eq!(
+                    p.0,
+                    [255, 255, 255],
+                    "({x},{y}) r={r} α={:?}",
+                    alpha.get_pixel(x, y)
+                );
+            } else if r < 59.0 {
+                assert_eq!(p.0, [200, 150, 120], "({x},{y}) r={r}");
+            }
+        }
     }
 
     #[test]
