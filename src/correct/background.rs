@@ -44,6 +44,11 @@ const MIN_CLEAN_SHARE: f64 = 0.1;
 /// backdrop pixel for pixel.
 const TRUSTED_ALPHA: f32 = 0.95;
 
+/// Around the person (the matte's opaque region that holds the face), soft matte is kept
+/// within this fraction of the canvas width; beyond it, and on opaque islands not joined to
+/// the person, the matte is dropped.
+const PERSON_REACH_FRACTION: f32 = 0.04;
+
 /// A person matte for one photo: α at any resolution, and how far to trust it.
 #[derive(Debug, Clone)]
 pub struct Matte {
@@ -81,6 +86,60 @@ impl Integral {
         self.sums[y1 * s + x1] - self.sums[y0 * s + x1] - self.sums[y1 * s + x0]
             + self.sums[y0 * s + x0]
     }
+}
+
+/// Keeps the one person in the matte: the opaque region (α ≥ ½, 4-connected) that holds `seed`
+/// (a point on the face) and the soft matte within reach of it. The segmentation network
+/// half-believes some clutter is a person — a gold statue, a passer-by at the edge — and those
+/// islands would stay in the corrected photo as ghosts of the old background. Returns false,
+/// leaving the matte alone, when `seed` is not on the opaque region.
+pub fn keep_person(alpha: &mut GrayImage, seed: [f32; 2]) -> bool {
+    let (w, h) = (alpha.width() as usize, alpha.height() as usize);
+    let (sx, sy) = (seed[0].floor(), seed[1].floor());
+    if !(sx >= 0.0 && sy >= 0.0 && (sx as usize) < w && (sy as usize) < h) {
+        return false;
+    }
+    let opaque = |i: usize| alpha.as_raw()[i] >= 128;
+    let start = sy as usize * w + sx as usize;
+    if !opaque(start) {
+        return false;
+    }
+    let mut person = vec![false; w * h];
+    person[start] = true;
+    let mut stack = vec![start];
+    while let Some(i) = stack.pop() {
+        let (x, y) = (i % w, i / w);
+        let neighbours = [
+            (x > 0).then(|| i - 1),
+            (x + 1 < w).then(|| i + 1),
+            (y > 0).then(|| i - w),
+            (y + 1 < h).then(|| i + w),
+        ];
+        for j in neighbours.into_iter().flatten() {
+            if !person[j] && opaque(j) {
+                person[j] = true;
+                stack.push(j);
+            }
+        }
+    }
+    let near = Integral::new(w, h, |x, y| f64::from(u8::from(person[y * w + x])));
+    let r = ((w as f32 * PERSON_REACH_FRACTION).round() as usize).max(1);
+    for (i, a) in alpha.iter_mut().enumerate() {
+        if *a == 0 || person[i] {
+            continue;
+        }
+        let (x, y) = (i % w, i / w);
+        let window = near.sum(
+            x.saturating_sub(r),
+            y.saturating_sub(r),
+            (x + r + 1).min(w),
+            (y + r + 1).min(h),
+        );
+        if window < 0.5 {
+            *a = 0;
+        }
+    }
+    true
 }
 
 /// Replaces the background of a rendered canvas in place. `alpha` and `coverage` are canvas-sized.
@@ -274,6 +333,44 @@ mod tests {
                 assert_eq!(p.0, [200, 150, 120], "({x},{y}) r={r}");
             }
         }
+    }
+
+    #[test]
+    fn only_the_person_holding_the_face_is_kept() {
+        // A person (disc with a soft rim) and, far from it, an opaque island and a faint blob.
+        let mut alpha = GrayImage::from_fn(200, 200, |x, y| {
+            let d = ((x as f32 - 70.0).powi(2) + (y as f32 - 100.0).powi(2)).sqrt();
+            let person = ((50.0 - d) / 4.0).clamp(0.0, 1.0);
+            let island = if x >= 170 && (20..60).contains(&y) {
+                0.9
+            } else {
+                0.0
+            };
+            let faint = if x >= 170 && (150..190).contains(&y) {
+                0.3
+            } else {
+                0.0
+            };
+            image::Luma([(person.max(island).max(faint) * 255.0).round() as u8])
+        });
+        let before = alpha.clone();
+        assert!(keep_person(&mut alpha, [70.0, 100.0]));
+        for (x, y, a) in alpha.enumerate_pixels() {
+            let d = ((x as f32 - 70.0).powi(2) + (y as f32 - 100.0).powi(2)).sqrt();
+            if d < 52.0 {
+                assert_eq!(
+                    a,
+                    before.get_pixel(x, y),
+                    "({x},{y}): the person and its rim stay"
+                );
+            } else if x >= 170 {
+                assert_eq!(a[0], 0, "({x},{y}): islands go");
+            }
+        }
+        // A seed off the opaque matte changes nothing.
+        let mut again = before.clone();
+        assert!(!keep_person(&mut again, [190.0, 100.0]));
+        assert_eq!(again, before);
     }
 
     #[test]

@@ -163,7 +163,13 @@ pub fn correct(
     let rendered = render::render(photo, &plan);
     let mut image = rendered.image;
     let canvas_face = face_on_canvas(face, &plan);
-    let alpha = replace.map(|(_, m)| render::render_matte(&m.alpha, m.scale, &plan));
+    let alpha = replace.map(|(_, m)| {
+        let mut a = render::render_matte(&m.alpha, m.scale, &plan);
+        // Seeded on the nose, which no hair or hand covers in a photo worth correcting.
+        let [x, y] = canvas_face.eye_mid();
+        background::keep_person(&mut a, [x, y + 0.5 * canvas_face.inter_eye()]);
+        a
+    });
 
     // Skin sampled where exposure.brightness samples it, so the correction aims at what the
     // re-check of the corrected photo will measure.
