@@ -88,9 +88,12 @@ pub fn iris_contrast(photo: &RgbImage, contour: &[[f32; 2]], centre: [f32; 2], r
     ((sclera - iris.0 / iris.1 as f32) / 40.0).clamp(0.0, 1.0)
 }
 
-/// Largest person probability allowed between the crown and the top edge for the crown to
-/// count as visible; above it the hair most likely runs on beyond the edge.
+/// Person probability at or below which a mask cell above the crown is clear background.
 const TOP_GAP_MAX: f32 = 0.2;
+
+/// Mask rows just above the crown's crossing within which clear background must show for the
+/// crown to count as visible: the width of the mask's soft edge.
+const GAP_WITHIN_ROWS: usize = 4;
 
 /// Mask rows (of the network's grid) from the top edge down to the crown's crossing, at least.
 const MIN_ROWS_ABOVE: usize = 2;
@@ -152,10 +155,16 @@ pub fn crown_from_mask(
         return None;
     }
     let (y, c, strength) = best?;
-    // Hair that fades into the top rows without a clear background gap above it: the mask is
-    // unsure up to the edge, so the head most likely continues beyond it.
-    let gap = (0..r_of(y, sy)).map(|r| at(r, c)).fold(0.0f32, f32::max);
-    if gap > TOP_GAP_MAX {
+    // Hair that fades into the top rows without a clear background gap just above it: the
+    // mask is unsure up to the edge, so the head most likely continues beyond it. Clutter
+    // higher up, beyond such a gap (a crowd, a lamp, a sign), says nothing about the head.
+    let above = r_of(y, sy);
+    let clear = above == 0
+        || (0..above)
+            .rev()
+            .take(GAP_WITHIN_ROWS)
+            .any(|r| at(r, c) <= TOP_GAP_MAX);
+    if !clear {
         return None;
     }
     Some(([(c as f32 + 0.5) / sx, y], strength.clamp(0.0, 1.0)))
@@ -223,6 +232,33 @@ mod tests {
         // Rows 2 (outside) and 3 (inside) cross at the boundary between them: y = 3 cells.
         assert!((p[1] - 30.0).abs() < 1.0, "{p:?}");
         assert!(conf > 0.9);
+    }
+
+    #[test]
+    fn clutter_beyond_a_clear_gap_leaves_the_crown_visible() {
+        // A crowd or a sign the network half-believes (p 0.5) in rows 0–5, a clear gap in
+        // rows 6–7, the head from row 8 (deepface's img40: reported cut off before).
+        let mut p = head_from(8);
+        for v in &mut p[..6 * 16] {
+            *v = 0.5;
+        }
+        let (c, _) = crown_from_mask(&p, 16, (160, 160), (50.0, 110.0), 100.0).unwrap();
+        assert!((c[1] - 80.0).abs() < 1.0, "{c:?}");
+    }
+
+    #[test]
+    fn hair_fading_into_the_top_edge_counts_as_cut_off() {
+        // Unsure hair (p 0.3–0.45) from the crossing up to the edge, only the top row clear.
+        let mut p = head_from(8);
+        for r in 1..8 {
+            for c in 4..12 {
+                p[r * 16 + c] = 0.3 + 0.02 * r as f32;
+            }
+        }
+        assert_eq!(
+            crown_from_mask(&p, 16, (160, 160), (50.0, 110.0), 100.0),
+            None
+        );
     }
 
     #[test]
