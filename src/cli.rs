@@ -162,7 +162,7 @@ pub struct OutputArgs {
 input. Only with a single input photo. Refused if FILE is the input or exists (see --force)."
     )]
     pub out: Option<PathBuf>,
-    /// Write corrected photos into DIR (default: beside each input).
+    /// Write corrected photos into DIR, created if missing (default: beside each input).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     /// Replace an existing corrected photo (never the input).
@@ -189,9 +189,13 @@ impl OutputArgs {
             anyhow::bail!("--out names one file but {inputs} photos were given; use --out-dir");
         }
         if let Some(dir) = &self.out_dir {
-            if !dir.is_dir() {
-                anyhow::bail!("--out-dir {}: no such folder", dir.display());
+            // Like `mkdir -p`: a script naming a fresh output folder should not have to make it.
+            if dir.exists() && !dir.is_dir() {
+                anyhow::bail!("--out-dir {}: not a folder", dir.display());
             }
+            std::fs::create_dir_all(dir).map_err(|e| {
+                anyhow::anyhow!("--out-dir {}: cannot create the folder: {e}", dir.display())
+            })?;
         }
         Ok(Some(idphoto::correct::Fix {
             output: idphoto::correct::OutputOptions {

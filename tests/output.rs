@@ -123,8 +123,8 @@ fn out_and_out_dir_choose_the_destination_and_no_fix_writes_nothing() {
         .assert()
         .code(1);
     assert!(target.is_file());
-    let sub = dir.path().join("sub");
-    std::fs::create_dir(&sub).unwrap();
+    // A missing --out-dir is made, parents included, as `mkdir -p` would.
+    let sub = dir.path().join("new").join("sub");
     idphoto()
         .arg("check")
         .arg(&photo)
@@ -135,6 +135,15 @@ fn out_and_out_dir_choose_the_destination_and_no_fix_writes_nothing() {
         .assert()
         .code(1);
     assert_eq!(names(&sub), ["hv_test0.dongguan.jpg"]);
+    // A file where the folder should be is an error, and nothing is checked.
+    idphoto()
+        .arg("check")
+        .arg(&photo)
+        .args(["--city", "dongguan", "--out-dir"])
+        .arg(&target)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not a folder"));
     let before = names(dir.path());
     idphoto()
         .arg("check")
