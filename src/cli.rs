@@ -9,7 +9,7 @@ use idphoto::batch;
 use idphoto::report::{Lang, Style};
 use idphoto::spec::Library;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Checks an ID photo against the official rules of a city and document before you submit it.
 #[derive(Debug, Parser)]
@@ -214,6 +214,29 @@ impl OutputArgs {
             None => Ok(Vec::new()),
         }
     }
+}
+
+/// `--summary FILE` is written at the end of the batch: a folder that is missing, or a folder
+/// in FILE's place, would only show after every photo was checked, so both are refused first.
+pub fn check_summary_path(path: Option<&Path>) -> anyhow::Result<()> {
+    let Some(path) = path else {
+        return Ok(());
+    };
+    if path.is_dir() {
+        anyhow::bail!("--summary {}: is a folder, not a file", path.display());
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "--summary {}: folder {} does not exist",
+            path.display(),
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 /// `--annotate` names one file, so it takes one photo.

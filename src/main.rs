@@ -79,6 +79,7 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
     let lib = cli::load_library(&args.specs)?;
     let spec = lib.resolve(&args.city, args.doc.as_deref())?;
     let (style, title) = cli::style(&args, &spec);
+    cli::check_summary_path(args.summary.as_deref())?;
     let inputs = cli::inputs(&args, &spec)?;
     if let Some(n) = args.threads {
         rayon::ThreadPoolBuilder::new()

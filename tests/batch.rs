@@ -249,6 +249,25 @@ fn summary_csv_has_one_row_per_photo_in_input_order_whatever_the_threads() {
 }
 
 #[test]
+fn a_summary_that_cannot_be_written_is_refused_before_any_photo_is_checked() {
+    let t = tree();
+    let dir = tempfile::tempdir().unwrap();
+    for (summary, says) in [
+        (dir.path().join("missing").join("s.csv"), "does not exist"),
+        (dir.path().to_path_buf(), "is a folder"),
+    ] {
+        idphoto()
+            .args(["check", "--no-fix", "-c", "dongguan", "-r", "--summary"])
+            .arg(&summary)
+            .arg(&t.root)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(says));
+    }
+}
+
+#[test]
 fn human_report_ends_with_the_summary_line() {
     let t = tree();
     let out = idphoto()
