@@ -120,16 +120,6 @@ pub fn check_photo_with(
     let checks = checks::run(&ctx);
     let mut report = Report::judged(path.to_path_buf(), spec.key(), photo.info.clone(), checks);
     if let Some(fix) = &options.fix {
-        // The corrected photo replaces the background where the same mask the background
-        // checks trust is confident, by the spec's threshold when it sets one.
-        let matte = match (inputs.matte, &mask) {
-            (Some(_), _) | (None, None) => None,
-            (None, Some(m)) => Some(correct::Matte {
-                alpha: m.alpha.clone(),
-                scale: working.scale,
-                confidence: m.confidence,
-            }),
-        };
         let mut fix = fix.clone();
         if let Some(min) = spec.body.background.min_mask_confidence {
             fix.min_matte_confidence = min as f32;
@@ -138,11 +128,24 @@ pub fn check_photo_with(
         let single = (analysis.faces_found == 1)
             .then_some(analysis.face.as_ref())
             .flatten();
-        let inputs = correct::Inputs {
-            face: inputs.face.or(single),
-            matte: inputs.matte.or(matte.as_ref()),
+        let turn = match (inputs.face, single.map(face::Face::orientation)) {
+            (None, Some(o)) => quarter_turns(o),
+            _ => None,
         };
-        let c = correct::run(path, photo, spec, inputs, &fix);
+        let c = match turn.and_then(|t| correct_turned(path, photo, spec, &fix, t)) {
+            Some(c) => c,
+            None => {
+                let matte = match inputs.matte {
+                    Some(_) => None,
+                    None => mask.as_ref().map(|m| matte_of(m, working.scale)),
+                };
+                let inputs = correct::Inputs {
+                    face: inputs.face.or(single),
+                    matte: inputs.matte.or(matte.as_ref()),
+                };
+                correct::run(path, photo, spec, inputs, &fix)
+            }
+        };
         report.output = c.path.clone();
         if c.status == correct::CorrectionStatus::Failed {
             report.verdict = Verdict::Error;
@@ -152,4 +155,60 @@ pub fn check_photo_with(
     }
     report.face = Some(analysis);
     report
+}
+
+/// The corrected photo replaces the background where the same mask the background checks
+/// trust is confident.
+fn matte_of(mask: &segment::PersonMask, scale: f32) -> correct::Matte {
+    correct::Matte {
+        alpha: mask.alpha.clone(),
+        scale,
+        confidence: mask.confidence,
+    }
+}
+
+/// Clockwise quarter turns that set a photo lying this way upright; `None` when it is.
+fn quarter_turns(o: face::Orientation) -> Option<u16> {
+    match o {
+        face::Orientation::Upright => None,
+        face::Orientation::TopLeft => Some(90),
+        face::Orientation::UpsideDown => Some(180),
+        face::Orientation::TopRight => Some(270),
+    }
+}
+
+/// The corrected photo of a photo stored on its side or upside down (no EXIF orientation):
+/// the checks tell the person to turn it, and the correction is made from the photo turned
+/// upright and analysed again there, since the crown, the margins and the crop are all
+/// measured upwards. `None` when the turned photo does not hold one upright face.
+fn correct_turned(
+    path: &Path,
+    photo: &decode::Photo,
+    spec: &Spec,
+    fix: &correct::Fix,
+    degrees: u16,
+) -> Option<correct::Correction> {
+    let image = match degrees {
+        90 => image::imageops::rotate90(&photo.image),
+        180 => image::imageops::rotate180(&photo.image),
+        _ => image::imageops::rotate270(&photo.image),
+    };
+    let mut info = photo.info.clone();
+    (info.width, info.height) = image.dimensions();
+    let turned = decode::Photo { image, info };
+    let working = imageops::downscale(&turned.image, ANALYSIS_MAX_SIDE);
+    let mask = segment::segment(&working.image).ok();
+    let analysis = face::analyse_with(&working, &turned.image, mask.as_ref()).ok()?;
+    let face = analysis
+        .face
+        .as_ref()
+        .filter(|f| analysis.faces_found == 1 && f.orientation() == face::Orientation::Upright)?;
+    let matte = mask.as_ref().map(|m| matte_of(m, working.scale));
+    let inputs = correct::Inputs {
+        face: Some(face),
+        matte: matte.as_ref(),
+    };
+    let mut c = correct::run(path, &turned, spec, inputs, fix);
+    c.turned_deg = Some(degrees);
+    Some(c)
 }

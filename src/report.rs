@@ -420,6 +420,28 @@ fn render_correction(
                 .unwrap_or_default();
             let kb = c.kb.map(|k| format!("{k:.1} KB")).unwrap_or_default();
             writeln!(out, "  {label}: {path}  ({q}, {kb})")?;
+            match (c.turned_deg, zh) {
+                (Some(180), true) => writeln!(out, "  已先将照片旋转180°（原照片是倒置的）")?,
+                (Some(180), false) => {
+                    writeln!(out, "  turned 180° first: the photo was stored upside down")?
+                }
+                (Some(d), true) => {
+                    let way = if d == 90 { "顺时针" } else { "逆时针" };
+                    writeln!(out, "  已先将照片{way}旋转90°（原照片是侧放的）")?
+                }
+                (Some(d), false) => {
+                    let way = if d == 90 {
+                        "clockwise"
+                    } else {
+                        "counter-clockwise"
+                    };
+                    writeln!(
+                        out,
+                        "  turned 90° {way} first: the photo was stored on its side"
+                    )?
+                }
+                (None, _) => {}
+            }
             if let Some(BackgroundOutcome::Kept { reason }) = &c.background {
                 let why = match (reason, zh) {
                     (KeptReason::NoMatte, true) => "未做人像分割",

@@ -152,3 +152,55 @@ fn a_turned_photo_is_told_to_turn_the_photo() {
         assert!(!why.contains(';'), "{name}: one problem only: {why}");
     }
 }
+
+/// Protects: a photo stored on its side or upside down still gets its corrected photo, made
+/// from the photo turned upright, and it is the corrected photo of the upright original (the
+/// analysis of the turned pixels is the analysis of the original ones).
+#[test]
+fn a_turned_photo_gets_the_corrected_photo_of_the_upright_one() {
+    let Some(data) = testdata() else { return };
+    let img = image::open(data.join("photos/hv_test0.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut corrected = Vec::new();
+    for (name, stored, turned) in [
+        ("upright", img.clone(), Value::Null),
+        ("cw", image::imageops::rotate90(&img), Value::from(270)),
+        ("half", image::imageops::rotate180(&img), Value::from(180)),
+        ("ccw", image::imageops::rotate270(&img), Value::from(90)),
+    ] {
+        let path = dir.path().join(format!("{name}.png"));
+        stored.save(&path).unwrap();
+        let run = idphoto()
+            .arg("check")
+            .arg(&path)
+            .args(["--city", "dongguan", "--format", "json", "--out-dir"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&run.stdout).unwrap();
+        assert_eq!(r["correction"]["status"], "written", "{name}: {r}");
+        assert_eq!(r["correction"]["turned_deg"], turned, "{name}");
+        let written = image::open(out.join(format!("{name}.dongguan.jpg")))
+            .unwrap()
+            .to_rgb8();
+        assert_eq!(written.dimensions(), (358, 441), "{name}");
+        corrected.push((name, written));
+    }
+    let (_, upright) = &corrected[0];
+    for (name, other) in &corrected[1..] {
+        let diff: u64 = upright
+            .as_raw()
+            .iter()
+            .zip(other.as_raw())
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum();
+        let mean = diff as f64 / upright.as_raw().len() as f64;
+        assert!(
+            mean < 1.0,
+            "{name}: differs from the upright correction by {mean}"
+        );
+    }
+}

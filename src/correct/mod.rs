@@ -299,6 +299,9 @@ pub struct Correction {
     pub background: Option<BackgroundOutcome>,
     /// Exposure and white balance.
     pub tone: Option<tone::ToneReport>,
+    /// Clockwise quarter turns (90, 180, 270 degrees) applied first to a photo stored on its
+    /// side or upside down; the rest of the correction works on the turned photo.
+    pub turned_deg: Option<u16>,
     /// Rotation applied to level the eyes, degrees.
     pub rotate_deg: Option<f32>,
     /// Output pixels per input pixel.
@@ -367,6 +370,7 @@ impl Correction {
             size_fit: None,
             background: None,
             tone: None,
+            turned_deg: None,
             rotate_deg: None,
             scale: None,
             hair_cropped: false,
