@@ -150,7 +150,9 @@ impl CropPlan {
 }
 
 /// Margin kept between the eye line and its limit, as a fraction of the canvas height (1 % is
-/// 4 px on the ID card, about the eye detector's p90 error at that scale).
+/// 4 px on the ID card, about the eye detector's p90 error at that scale); the face width keeps
+/// the same fraction of the canvas width from its lower limit when tall hair makes the plan
+/// shrink the face.
 pub const EYE_SAFETY_FRACTION: f32 = 0.01;
 
 fn rotate(p: Point, pivot: Point, deg: f32) -> Point {
@@ -227,7 +229,32 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
     if lo > hi + 1e-6 {
         problems.push(Infeasible::Proportions);
     }
-    let scale = target.clamp(lo, hi.max(lo));
+    let mut scale = target.clamp(lo, hi.max(lo));
+    let eye_safety = ch * EYE_SAFETY_FRACTION;
+    // Tall hair: with the face at the middle of its width band, the eye rule would push the
+    // crown to within `eye_safety` of its band's top or beyond it (the hair cropped, or standing
+    // too high). A smaller face, still a little inside the width band, may fit both: take the
+    // largest scale that puts the crown in the middle of its band, else just inside its top,
+    // with the eye line at its limit.
+    if let (Some(c), Some(t), Some(eye_min)) =
+        (crown, head.top_margin_px, head.eye_to_bottom_min_px)
+    {
+        let eye_max = ch - eye_min as f32 - eye_safety;
+        let span = (eye_y - c[1]).max(1.0);
+        let fit = |crown_at: f32| (eye_max - crown_at) / span;
+        let floor = head.face_width_px.map_or(lo, |r| {
+            lo.max((r[0] as f32 + cw * EYE_SAFETY_FRACTION) / width)
+        });
+        if fit(t[0] as f32 + eye_safety) < scale {
+            if let Some(s) = [mid(t), t[0] as f32 + eye_safety, t[0] as f32 + 0.5]
+                .into_iter()
+                .map(fit)
+                .find(|&s| s >= floor)
+            {
+                scale = s;
+            }
+        }
+    }
     if let Some(max_up) = head.max_upscale {
         if scale > max_up as f32 + 1e-6 {
             problems.push(Infeasible::FaceTooSmall);
@@ -237,7 +264,6 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
     // Vertical placement: crown in the middle of the top-margin band; the eye rules win.
     // When the eye rule binds, keep the eye line a little inside its limit: a fresh detection
     // of the corrected photo measures the eyes within a few pixels, not exactly.
-    let eye_safety = ch * EYE_SAFETY_FRACTION;
     let eye_max_canvas = head
         .eye_to_bottom_min_px
         .map(|m| ch - m as f32 - eye_safety);
@@ -483,6 +509,20 @@ mod tests {
         f.face_right_x = 1050.0; // 100 px → 207 px is ×2.07
         let p = plan(&f, (2000, 3000), &id_spec(), &PlanOptions::default());
         assert!(p.problems.contains(&Infeasible::FaceTooSmall));
+    }
+
+    #[test]
+    fn tall_hair_that_fits_a_smaller_face_keeps_its_margin() {
+        // 330 px of hair and forehead above the eyes: at the middle face width (207 px) the crown
+        // would stand above its band; at 202 px, still inside 193–221, both rules hold.
+        let mut f = face(0.0);
+        f.crown = Some([1000.0, 870.0]);
+        let p = plan(&f, (2000, 3000), &id_spec(), &PlanOptions::default());
+        assert!(p.is_feasible(), "{:?}", p.problems);
+        assert!(!p.hair_cropped, "{p:?}");
+        assert!((196.5..207.0).contains(&p.face_width_px), "{p:?}");
+        assert!((7.0..=21.0).contains(&p.top_margin_px), "{p:?}");
+        assert!(p.eye_to_bottom_px >= 207.0 + 4.0, "{p:?}");
     }
 
     #[test]
