@@ -225,10 +225,7 @@ pub fn check_summary_path(path: Option<&Path>) -> anyhow::Result<()> {
     if path.is_dir() {
         anyhow::bail!("--summary {}: is a folder, not a file", path.display());
     }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = idphoto::correct::write::folder_of(path);
     if !dir.is_dir() {
         anyhow::bail!(
             "--summary {}: folder {} does not exist",

@@ -120,6 +120,8 @@ pub fn check_photo_with(
     let checks = checks::run(&ctx);
     let mut report = Report::judged(path.to_path_buf(), spec.key(), photo.info.clone(), checks);
     if let Some(fix) = &options.fix {
+        // The background is replaced only where the mask is confident, by the spec's threshold
+        // when it sets one.
         let mut fix = fix.clone();
         if let Some(min) = spec.body.background.min_mask_confidence {
             fix.min_matte_confidence = min as f32;
@@ -129,7 +131,7 @@ pub fn check_photo_with(
             .then_some(analysis.face.as_ref())
             .flatten();
         let turn = match (inputs.face, single.map(face::Face::orientation)) {
-            (None, Some(o)) => quarter_turns(o),
+            (None, Some(o)) => o.clockwise_turn_deg(),
             _ => None,
         };
         let c = match turn.and_then(|t| correct_turned(path, photo, spec, &fix, t)) {
@@ -164,16 +166,6 @@ fn matte_of(mask: &segment::PersonMask, scale: f32) -> correct::Matte {
         alpha: mask.alpha.clone(),
         scale,
         confidence: mask.confidence,
-    }
-}
-
-/// Clockwise quarter turns that set a photo lying this way upright; `None` when it is.
-fn quarter_turns(o: face::Orientation) -> Option<u16> {
-    match o {
-        face::Orientation::Upright => None,
-        face::Orientation::TopLeft => Some(90),
-        face::Orientation::UpsideDown => Some(180),
-        face::Orientation::TopRight => Some(270),
     }
 }
 

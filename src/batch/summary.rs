@@ -78,10 +78,7 @@ pub fn write_summary_file(path: &Path, rows: &[SummaryRow]) -> Result<()> {
         path: path.to_path_buf(),
         source,
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = crate::correct::write::folder_of(path);
     let mut tmp = crate::correct::write::temp_in(dir).map_err(io)?;
     let mut buf = io::BufWriter::new(tmp.as_file_mut());
     write_summary_csv(&mut buf, rows).map_err(io)?;

@@ -63,16 +63,20 @@ fn refuse(path: &Path, reason: impl Into<String>) -> Error {
     }
 }
 
+/// The folder a file at `path` lives in: its parent, or `.` for a bare file name.
+pub fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 /// The path with its folder resolved (the file itself may not exist yet).
 fn resolved(path: &Path) -> Option<PathBuf> {
     if let Ok(p) = path.canonicalize() {
         return Some(p);
     }
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    Some(parent.canonicalize().ok()?.join(path.file_name()?))
+    Some(folder_of(path).canonicalize().ok()?.join(path.file_name()?))
 }
 
 /// Refuses destinations that are the input or that exist (without `force`).
@@ -148,10 +152,7 @@ pub(crate) fn temp_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
 /// Writes `bytes` to a temporary file in `dest`'s folder and flushes it, after [`guard`].
 pub fn stage(dest: &Path, input: &Path, bytes: &[u8], force: bool) -> Result<Staged> {
     guard(dest, input, force)?;
-    let dir = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = folder_of(dest);
     if !dir.is_dir() {
         return Err(refuse(
             dest,

@@ -30,8 +30,9 @@ pub struct Iris {
 }
 
 /// Locates the iris of the eye whose corners are `corners` (image-left first, as
-/// [`super::mesh::eye_corners`] gives them; photo pixels). `mirror` is true for the image-right eye (the subject's left). `None` when the corners are
-/// too close together to frame an eye or the network's answer is not finite.
+/// [`super::mesh::eye_corners`] gives them; photo pixels). `mirror` is true for the image-right
+/// eye (the subject's left). `None` when the corners are too close together to frame an eye or
+/// the network's answer is not finite.
 ///
 /// The crop comes from the working copy when it still holds at least 64 pixels across the
 /// crop (the usual case: same accuracy on the shared photos, a tenth of the sampling work on a

@@ -166,6 +166,19 @@ pub enum Orientation {
     UpsideDown,
 }
 
+impl Orientation {
+    /// Clockwise turn, in degrees (90, 180 or 270), that sets a photo lying this way upright;
+    /// `None` when it is upright.
+    pub fn clockwise_turn_deg(self) -> Option<u16> {
+        match self {
+            Orientation::Upright => None,
+            Orientation::TopLeft => Some(90),
+            Orientation::UpsideDown => Some(180),
+            Orientation::TopRight => Some(270),
+        }
+    }
+}
+
 /// Tilt of the eye line from the subject's right eye to their left, in degrees; positive when
 /// the left eye (image right) is lower. The one definition behind `Face::roll_deg`, whether the
 /// eyes were measured, annotated, turned back from an upside-down photo or mapped onto a canvas.
