@@ -8,7 +8,9 @@
 //! fraction of the inter-eye distance, the worse eye; crown, chin and width as a fraction of the
 //! face height; the eye line's roll in degrees), then the five worst photos per landmark, and
 //! how the measured head turn (yaw) follows the annotated eyes' offset from the middle of the
-//! face contour (the annotations hold no angle; `annotations::yaw_agreement`).
+//! face contour (the annotations hold no angle; `annotations::yaw_agreement`), and the eye
+//! opening of the portraits, every one of which has its eyes open (the annotations hold no
+//! opening either: the figure to watch is the least open eye against `head.warn_eye_opening`).
 
 use idphoto::annotations::{self, Errors};
 use idphoto::face::Face;
@@ -37,6 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rows = annotations::load(&csv)?;
     let mut results: Vec<(String, Errors)> = Vec::new();
     let mut yaws: Vec<(String, f32, f32)> = Vec::new();
+    let mut openings: Vec<(f32, String)> = Vec::new();
     let (mut portraits, mut found, mut count_ok, mut crown_ok) = (0, 0, 0, 0);
     println!(
         "{:<24} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7}",
@@ -55,6 +58,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let single: Option<&Face> = fa.face.as_ref().filter(|_| fa.faces_found == 1);
         if let (Some(yaw), Some(offset)) = (single.and_then(|f| f.yaw_deg), a.eye_offset()) {
             yaws.push((a.file.clone(), yaw, offset));
+        }
+        if let (Some(_), Some(o)) = (a.to_face(), single.and_then(|f| f.eye_opening)) {
+            openings.push((o.smaller(), a.file.clone()));
         }
         if a.to_face().is_some() {
             portraits += 1;
@@ -145,6 +151,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|(f, y, o)| format!("{f} {y:+.1}° ({o:+.3})"))
             .collect();
         println!("most turned: {}", most.join(", "));
+    }
+    openings.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((least, _)) = openings.first() {
+        let v: Vec<f32> = openings.iter().map(|o| o.0).collect();
+        let warn = idphoto::spec::Library::builtin()?
+            .resolve("dongguan", None)?
+            .body
+            .head
+            .warn_eye_opening
+            .unwrap_or(0.0);
+        let read_open = v.iter().filter(|&&o| f64::from(o) >= warn).count();
+        println!(
+            "eye opening (less open eye, open-eyed portraits): n {}, min {least:.3}, median {:.3}; \
+             read as open (>= {warn}) on {read_open}/{}",
+            v.len(),
+            percentile(&v, 0.5),
+            v.len()
+        );
+        let least: Vec<String> = openings
+            .iter()
+            .take(5)
+            .map(|(o, f)| format!("{f} {o:.3}"))
+            .collect();
+        println!("least open: {}", least.join(", "));
     }
     Ok(())
 }

@@ -294,6 +294,7 @@ mod tests {
             face_width_y: 860.0,
             roll_deg: 0.0,
             yaw_deg: None,
+            eye_opening: None,
             confidence: Confidence::default(),
         }
     }

@@ -98,6 +98,7 @@ impl Annotation {
             face_width_y: self.face_width_y.unwrap_or((left_eye[1] + chin[1]) / 2.0),
             roll_deg: roll,
             yaw_deg: None,
+            eye_opening: None,
             confidence: Confidence {
                 face: 1.0,
                 eyes: 1.0,

@@ -36,6 +36,8 @@ pub enum Infeasible {
     UpsideDown,
     /// The head is turned away from the camera beyond `head.max_yaw_deg`: no crop turns it back.
     TurnedAway,
+    /// The eyes are closed (opening below `head.min_eye_opening`): no correction opens them.
+    EyesClosed,
     /// Face width and head height ranges cannot both hold for this face.
     Proportions,
     /// Keeping the eye line would cut the hair off at the top edge: reviewers reject hair that
@@ -56,6 +58,7 @@ impl Infeasible {
             Infeasible::Sideways => ("照片是横着的：先把照片转正再检查", "the photo is on its side: turn it upright, then check it again"),
             Infeasible::UpsideDown => ("照片是倒着的：先把照片转正再检查", "the photo is upside down: turn it upright, then check it again"),
             Infeasible::TurnedAway => ("头部没有正对镜头，裁剪无法校正：面向镜头重拍", "the head is turned away from the camera, which no crop can fix: face the camera and retake"),
+            Infeasible::EyesClosed => ("眼睛是闭着的，无法校正：睁开双眼重拍", "the eyes are closed, which no correction can fix: open your eyes and retake"),
             Infeasible::Proportions => ("脸宽与头高的比例无法同时满足规格", "face width and head height cannot both meet the spec"),
             Infeasible::HairTooTall => ("头发耸立过高，眼睛位置合规时头顶会被裁掉：把头发压低或扎低后重拍", "the hair stands too high: with the eyes placed right, the top of the hair is cut off; flatten it and retake"),
         }
@@ -69,6 +72,7 @@ impl Infeasible {
             Infeasible::FaceTooSmall => "图像像素不足",
             Infeasible::TooMuchTilt | Infeasible::Sideways | Infeasible::UpsideDown => "头不能歪",
             Infeasible::TurnedAway => "眼睛没看镜头",
+            Infeasible::EyesClosed => "不能闭眼",
             Infeasible::Proportions => "系统自动裁剪出错",
             Infeasible::HairTooTall => "头发耸立过高",
         }
@@ -193,6 +197,11 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
     if let (Some(max), Some(yaw)) = (head.max_yaw_deg, face.yaw_deg) {
         if yaw.abs() > max as f32 {
             problems.push(Infeasible::TurnedAway);
+        }
+    }
+    if let (Some(min), Some(opening)) = (head.min_eye_opening, face.eye_opening) {
+        if f64::from(opening.smaller()) < min {
+            problems.push(Infeasible::EyesClosed);
         }
     }
     let pivot = face.eye_mid();
@@ -333,7 +342,10 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
         problems.retain(|p| {
             matches!(
                 p,
-                Infeasible::Sideways | Infeasible::UpsideDown | Infeasible::TurnedAway
+                Infeasible::Sideways
+                    | Infeasible::UpsideDown
+                    | Infeasible::TurnedAway
+                    | Infeasible::EyesClosed
             )
         });
     }
@@ -387,6 +399,7 @@ mod tests {
             face_width_y: 1220.0,
             roll_deg,
             yaw_deg: Some(0.0),
+            eye_opening: None,
             confidence: Confidence::default(),
         }
     }
@@ -472,6 +485,22 @@ mod tests {
         };
         assert!(at(-14.0).contains(&Infeasible::TurnedAway));
         assert!(!at(7.0).contains(&Infeasible::TurnedAway), "a warning only");
+    }
+
+    #[test]
+    fn closed_eyes_are_refused_and_narrowed_ones_are_not() {
+        let at = |opening: f32| {
+            let f = Face {
+                eye_opening: Some(crate::face::EyeOpening {
+                    right: 0.3,
+                    left: opening,
+                }),
+                ..face(0.0)
+            };
+            plan(&f, (2000, 3000), &id_spec(), &PlanOptions::default()).problems
+        };
+        assert_eq!(at(0.05), [Infeasible::EyesClosed]);
+        assert!(at(0.14).is_empty(), "a warning only: {:?}", at(0.14));
     }
 
     #[test]

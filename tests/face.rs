@@ -213,6 +213,89 @@ fn eye_confidence_reads_open_eyes_as_open() {
     }
 }
 
+/// Protects `eyes.open` from rejecting open eyes: every shared portrait (all have open eyes;
+/// siegel_1's are narrowed, biden_1 and obama_1 smile with narrowed lids) reads at least the
+/// built-in spec's warning limit, so the check passes on all of them.
+#[test]
+fn every_shared_portrait_reads_its_eyes_open() {
+    let Some(results) = shared_results() else {
+        return;
+    };
+    let spec = idphoto::spec::Library::builtin()
+        .unwrap()
+        .resolve("dongguan", None)
+        .unwrap();
+    let warn = spec
+        .body
+        .head
+        .warn_eye_opening
+        .expect("common.toml sets it") as f32;
+    for (a, fa) in results.iter().filter(|(a, _)| a.to_face().is_some()) {
+        let f = fa.face.as_ref().expect("a face on every portrait");
+        let opening = f.eye_opening.expect("both eyes measured");
+        assert!(
+            opening.smaller() >= warn,
+            "{}: eye opening {opening:?} below {warn}",
+            a.file
+        );
+    }
+}
+
+/// Paints each annotated eye shut: the opening (an ellipse 0.6 × 0.26 inter-eye distances round
+/// the pupil) filled with the skin just below it, a line of dark lashes along the closed lid.
+fn close_eyes(img: &mut RgbImage, a: &Annotation) {
+    let (r, l) = (a.right_eye.unwrap(), a.left_eye.unwrap());
+    let iod = dist(r, l);
+    let (ha, hb) = (0.3 * iod, 0.13 * iod);
+    for e in [r, l] {
+        let skin = *img.get_pixel(e[0] as u32, (e[1] + 0.35 * iod) as u32);
+        let (x0, x1) = ((e[0] - ha) as u32, (e[0] + ha) as u32 + 1);
+        let (y0, y1) = ((e[1] - hb) as u32, (e[1] + hb) as u32 + 1);
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                let (u, v) = ((x as f32 - e[0]) / ha, (y as f32 - e[1]) / hb);
+                let lid = v - 0.25 * (1.0 - u * u);
+                if u.abs() <= 1.0 && lid.abs() * hb <= (0.01 * iod).max(0.5) {
+                    img.put_pixel(x, y, Rgb([30, 20, 20]));
+                } else if u * u + v * v <= 1.0 {
+                    img.put_pixel(x, y, skin);
+                }
+            }
+        }
+    }
+}
+
+/// Protects `eyes.open` and the corrected photo's refusal (`eyes_closed`): real portraits with
+/// their eyes painted shut read below the built-in spec's limit (they read 0.06–0.08, open
+/// eyes 0.17 and more; a closed-eye studio portrait outside the set reads 0.06).
+#[test]
+fn eyes_painted_shut_read_as_closed() {
+    let Some(results) = shared_results() else {
+        return;
+    };
+    let spec = idphoto::spec::Library::builtin()
+        .unwrap()
+        .resolve("dongguan", None)
+        .unwrap();
+    let min = spec.body.head.min_eye_opening.expect("common.toml sets it") as f32;
+    for name in ["obama_1.jpg", "lacamoire_1.jpg", "aniston_2.jpg"] {
+        let (a, _) = results.iter().find(|(a, _)| a.file == name).unwrap();
+        let mut img = decode(name).unwrap();
+        close_eyes(&mut img, a);
+        let fa = analyse(&img);
+        let f = fa
+            .face
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name}: face lost"));
+        let opening = f.eye_opening.expect("both eyes measured");
+        eprintln!("{name} painted shut: {opening:?}");
+        assert!(
+            opening.smaller() < min,
+            "{name}: eyes painted shut read {opening:?}, not below {min}"
+        );
+    }
+}
+
 /// Protects: `head.roll`, which follows from the eyes: the eye line's tilt within 0.6° of the
 /// annotated eyes' tilt on the median portrait and 1.6° at p90 (measured 0.46° and 1.38°).
 #[test]

@@ -24,6 +24,8 @@ pub struct Centring;
 pub struct Roll;
 /// Head turn away from the camera.
 pub struct Yaw;
+/// Both eyes open.
+pub struct EyesOpen;
 /// The head is not cut off at any edge.
 pub struct InsideFrame;
 /// Crown-to-chin height against the spec's range.
@@ -438,6 +440,53 @@ impl Rule for Yaw {
     }
 }
 
+impl Rule for EyesOpen {
+    fn id(&self) -> CheckId {
+        CheckId::EyesOpen
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let head = &ctx.spec.body.head;
+        let Some(min) = head.min_eye_opening else {
+            return unset(self.id(), "睁眼程度", "eye-opening limit");
+        };
+        let face = match single_face(ctx, self.id()) {
+            Ok(f) => f,
+            Err(c) => return *c,
+        };
+        let Some(opening) = face.eye_opening else {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new("未测得睁眼程度", "how open the eyes are was not measured"),
+            );
+        };
+        let smaller = f64::from(opening.smaller());
+        let warn = head.warn_eye_opening.unwrap_or(min);
+        // `graded` grades a distance upwards; an opening is the better the larger.
+        let status = Status::graded(-smaller, -warn, -min);
+        let mut required = Requirement::range(Some(warn), None, Unit::Ratio, 2);
+        if warn > min {
+            required.text = format!("{} (accepted ≥ {})", required.text, super::fmt_num(min, 2));
+        }
+        let mut measured = Measure::number(smaller, Unit::Ratio, 2);
+        measured.text = format!(
+            "{} (right eye {:.2}, left {:.2})",
+            measured.text, opening.right, opening.left
+        );
+        Check::judged(
+            self.id(),
+            status,
+            measured,
+            required,
+            Hint::new(
+                "眼睛闭上或眯得太小：自然睁大双眼，平视镜头后重拍",
+                "the eyes are closed or nearly so: open both eyes naturally, look into the camera and retake",
+            ),
+            Some("不能闭眼"),
+        )
+    }
+}
+
 impl Rule for InsideFrame {
     fn id(&self) -> CheckId {
         CheckId::InsideFrame
@@ -639,6 +688,7 @@ mod tests {
             face_width_y: 230.0,
             roll_deg,
             yaw_deg: Some(0.0),
+            eye_opening: None,
             confidence: Confidence::default(),
         }
     }
@@ -810,6 +860,33 @@ mod tests {
             right.hint
         );
         assert_eq!(at(None).status, Status::NotApplicable);
+    }
+
+    #[test]
+    fn eyes_open_passes_narrowed_eyes_warns_nearly_closed_and_fails_closed_ones() {
+        // common.toml: warn below 0.15, fail below 0.12; the less open eye decides.
+        let p = photo(358, 441);
+        let at = |right: f32, left: f32| {
+            let face = Face {
+                eye_opening: Some(crate::face::EyeOpening { right, left }),
+                ..compliant_face(0.0, 0.0)
+            };
+            judge(&EyesOpen, &p, Some(face), 1)
+        };
+        assert_eq!(at(0.30, 0.18).status, Status::Pass);
+        assert_eq!(at(0.30, 0.13).status, Status::Warn);
+        let closed = at(0.06, 0.30);
+        assert_eq!(
+            (closed.status, closed.official_reason),
+            (Status::Fail, Some("不能闭眼"))
+        );
+        assert_eq!(
+            closed.measured.unwrap().text,
+            "0.06 (right eye 0.06, left 0.30)"
+        );
+        assert_eq!(closed.required.unwrap().text, "≥ 0.15 (accepted ≥ 0.12)");
+        let unmeasured = judge(&EyesOpen, &p, Some(compliant_face(0.0, 0.0)), 1);
+        assert_eq!(unmeasured.status, Status::NotApplicable);
     }
 
     #[test]

@@ -21,8 +21,8 @@ pub use exposure::{
 };
 pub use file::{FileAspect, FileColourMode, FileDpi, FileFormat, FileKb, FilePixels};
 pub use geometry::{
-    Centring, CropPossible, EyesToBottom, FaceCount, FaceWidth, HeadHeight, InsideFrame, Roll,
-    TopMargin, Yaw,
+    Centring, CropPossible, EyesOpen, EyesToBottom, FaceCount, FaceWidth, HeadHeight, InsideFrame,
+    Roll, TopMargin, Yaw,
 };
 pub use quality::{blockiness, sharpness, Compression, Noise, Sharpness};
 
@@ -107,6 +107,7 @@ check_ids! {
     Centring => "head.centring", "Face centre offset from the canvas centre.";
     Roll => "head.roll", "Eye-line tilt in degrees.";
     Yaw => "head.yaw", "Head turn away from the camera in degrees.";
+    EyesOpen => "eyes.open", "Lid gap over eye width of the less open eye (closed eyes).";
     InsideFrame => "head.inside_frame", "The head is not cut off at any edge.";
     HeadHeight => "head.height_ratio", "Crown-to-chin height as a fraction of the canvas height.";
     CropPossible => "crop.possible", "Whether a compliant crop of this photo exists.";
@@ -434,6 +435,7 @@ pub static ALL: &[&dyn Rule] = &[
     &Centring,
     &Roll,
     &Yaw,
+    &EyesOpen,
     &InsideFrame,
     &HeadHeight,
     &CropPossible,

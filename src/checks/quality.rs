@@ -309,6 +309,7 @@ mod tests {
             face_width_y: y + 0.5 * h,
             roll_deg: 0.0,
             yaw_deg: None,
+            eye_opening: None,
             confidence: Confidence::default(),
         }
     }

@@ -387,6 +387,7 @@ pub(crate) mod tests {
             face_width_y: 110.0,
             roll_deg: 0.0,
             yaw_deg: None,
+            eye_opening: None,
             confidence: Confidence::default(),
         };
         let geom = FaceGeom::from_face(&face, 1.0, img.dimensions()).unwrap();

@@ -123,6 +123,7 @@ pub fn face_on_canvas(face: &Face, plan: &CropPlan) -> Face {
         face_width_y: (l[1] + r[1]) / 2.0,
         roll_deg: crate::face::roll_deg(re, le),
         yaw_deg: face.yaw_deg,
+        eye_opening: face.eye_opening,
         confidence: face.confidence,
     }
 }

@@ -103,6 +103,9 @@ pub struct Face {
     /// their own left (the nose points to the image's right). `None` where nothing measured it
     /// (a face taken from annotations).
     pub yaw_deg: Option<f32>,
+    /// How open the eyes are; `None` where nothing measured it (a face taken from annotations,
+    /// an eye the iris model could not frame).
+    pub eye_opening: Option<EyeOpening>,
     /// Confidence of each measurement.
     pub confidence: Confidence,
 }
@@ -142,6 +145,24 @@ impl Face {
             self.left_eye[1] - self.right_eye[1],
         ];
         (d[0] * d[0] + d[1] * d[1]).sqrt()
+    }
+}
+
+/// The lid gap of each eye over its corner-to-corner width (the eye aspect ratio): about 0.3
+/// for an eye open as in a portrait, under 0.1 for a closed one. A ratio of lengths, so it is the
+/// same in photo and canvas pixels and whichever way the photo lies.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EyeOpening {
+    /// The subject's right eye (image left).
+    pub right: f32,
+    /// The subject's left eye (image right).
+    pub left: f32,
+}
+
+impl EyeOpening {
+    /// The less open eye: one closed eye is a closed-eye photo.
+    pub fn smaller(&self) -> f32 {
+        self.right.min(self.left)
     }
 }
 
@@ -358,25 +379,40 @@ fn roi_from_landmarks(points: &[[f32; 2]]) -> Option<Roi> {
     })
 }
 
-/// The pupil of one eye (a FaceMesh eye contour, see [`mesh::eye_corners`]) and how clearly its
-/// iris shows. Without an iris (corners on top of each other) the contour's mean stands in,
-/// with confidence 0.
-fn eye_centre(
+/// What the iris stage read of one eye.
+struct EyeReading {
+    /// The pupil.
+    centre: Point,
+    /// How clearly its iris shows ([`refine::iris_contrast`]).
+    confidence: f32,
+    /// Lid gap over eye width ([`EyeOpening`]).
+    opening: Option<f32>,
+}
+
+/// The pupil of one eye (a FaceMesh eye contour, see [`mesh::eye_corners`]), how clearly its
+/// iris shows and how open it is. Without an iris (corners on top of each other) the contour's
+/// mean stands in, with confidence 0 and no opening.
+fn read_eye(
     working: &Scaled,
     photo: &RgbImage,
     contour: &[Point],
     mirror: bool,
-) -> Result<(Point, f32)> {
+) -> Result<EyeReading> {
     let iris = match mesh::eye_corners(contour) {
         Some(corners) => iris::locate(working, photo, corners, mirror)?,
         None => None,
     };
     Ok(match iris {
-        Some(i) => (
-            i.centre,
-            refine::iris_contrast(photo, contour, i.centre, i.radius),
-        ),
-        None => (mesh::centroid(contour), 0.0),
+        Some(i) => EyeReading {
+            centre: i.centre,
+            confidence: refine::iris_contrast(photo, contour, i.centre, i.radius),
+            opening: i.opening,
+        },
+        None => EyeReading {
+            centre: mesh::centroid(contour),
+            confidence: 0.0,
+            opening: None,
+        },
     })
 }
 
@@ -410,8 +446,9 @@ fn measure(
         return Ok(None);
     };
     let contour = |ids: &[usize]| ids.iter().filter_map(|&i| get(i)).collect::<Vec<_>>();
-    let (right_eye, conf_r) = eye_centre(working, photo, &contour(&idx::RIGHT_EYE), false)?;
-    let (left_eye, conf_l) = eye_centre(working, photo, &contour(&idx::LEFT_EYE), true)?;
+    let right = read_eye(working, photo, &contour(&idx::RIGHT_EYE), false)?;
+    let left = read_eye(working, photo, &contour(&idx::LEFT_EYE), true)?;
+    let (right_eye, left_eye) = (right.centre, left.centre);
     let roll_deg = roll_deg(right_eye, left_eye);
 
     let (x0, x1) = (cheek_r[0].min(cheek_l[0]), cheek_r[0].max(cheek_l[0]));
@@ -445,9 +482,13 @@ fn measure(
         face_width_y: (cheek_r[1] + cheek_l[1]) / 2.0,
         roll_deg,
         yaw_deg: yaw_deg(&m, working.scale, cheek_r, cheek_l),
+        eye_opening: right
+            .opening
+            .zip(left.opening)
+            .map(|(right, left)| EyeOpening { right, left }),
         confidence: Confidence {
             face: m.presence,
-            eyes: conf_r.min(conf_l) * m.presence,
+            eyes: right.confidence.min(left.confidence) * m.presence,
             crown: crown.map_or(0.0, |c| c.1),
             chin: m.presence,
             width: m.presence,

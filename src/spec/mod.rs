@@ -753,6 +753,20 @@ mod tests {
     }
 
     #[test]
+    fn an_eye_opening_warning_under_the_limit_is_rejected() {
+        let lib = lib_with(&[(
+            "t.toml",
+            "[city]\nid = \"t\"\nname_zh = \"t\"\nname_en = \"t\"\n\n[documents.id-card.head]\nwarn_eye_opening = 0.1\n",
+        )])
+        .unwrap();
+        let msg = lib.resolve("t", None).unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            "t.toml:7: `documents.id-card.head.warn_eye_opening` 0.1 is below min_eye_opening 0.12"
+        );
+    }
+
+    #[test]
     fn inheritance_cycle_is_an_error() {
         let lib = lib_with(&[
             ("a.toml", "id = \"loop-a\"\nextends = \"loop-b\"\n"),

@@ -158,6 +158,11 @@ pub struct HeadRules {
     pub max_yaw_deg: Option<f64>,
     /// Head turn above which the check warns (at most `max_yaw_deg`).
     pub warn_yaw_deg: Option<f64>,
+    /// Smallest eye opening (lid gap over eye width, of the less open eye); below it the eyes
+    /// count as closed.
+    pub min_eye_opening: Option<f64>,
+    /// Eye opening below which the check warns (at least `min_eye_opening`).
+    pub warn_eye_opening: Option<f64>,
     /// Largest enlargement the corrected photo may apply to the source.
     pub max_upscale: Option<f64>,
     /// Largest tilt the corrected photo straightens; beyond it no crop is offered.

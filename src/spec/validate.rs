@@ -239,6 +239,25 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
         "head.warn_yaw_deg",
         "max_yaw_deg",
     )?;
+    for (key, v) in [
+        ("head.min_eye_opening", hd.min_eye_opening),
+        ("head.warn_eye_opening", hd.warn_eye_opening),
+    ] {
+        if let Some(v) = v {
+            if !(0.0..=1.0).contains(&v) {
+                return Err((key, format!("is {v}; it must be between 0 and 1")));
+            }
+        }
+    }
+    // The warning lies on the open side of the limit.
+    if let (Some(warn), Some(min)) = (hd.warn_eye_opening, hd.min_eye_opening) {
+        if warn < min {
+            return Err((
+                "head.warn_eye_opening",
+                format!("{warn} is below min_eye_opening {min}"),
+            ));
+        }
+    }
     if let Some(r) = hd.max_fix_roll_deg {
         if !(0.0..=45.0).contains(&r) {
             return Err((
