@@ -10,7 +10,9 @@
 //! how the measured head turn (yaw) follows the annotated eyes' offset from the middle of the
 //! face contour (the annotations hold no angle; `annotations::yaw_agreement`), and the eye
 //! opening of the portraits, every one of which has its eyes open (the annotations hold no
-//! opening either: the figure to watch is the least open eye against `head.warn_eye_opening`).
+//! opening either: the figure to watch is the least open eye against `head.warn_eye_opening`)
+//! and every portrait's mouth opening, to compare with what its mouth shows (`tests/face.rs`
+//! holds the by-eye verdicts).
 
 use idphoto::annotations::{self, Errors};
 use idphoto::face::Face;
@@ -40,6 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut results: Vec<(String, Errors)> = Vec::new();
     let mut yaws: Vec<(String, f32, f32)> = Vec::new();
     let mut openings: Vec<(f32, String)> = Vec::new();
+    let mut mouths: Vec<(f32, String)> = Vec::new();
     let (mut portraits, mut found, mut count_ok, mut crown_ok) = (0, 0, 0, 0);
     println!(
         "{:<24} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7}",
@@ -61,6 +64,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         if let (Some(_), Some(o)) = (a.to_face(), single.and_then(|f| f.eye_opening)) {
             openings.push((o.smaller(), a.file.clone()));
+        }
+        if let (Some(_), Some(m)) = (a.to_face(), single.and_then(|f| f.mouth_opening)) {
+            mouths.push((m, a.file.clone()));
         }
         if a.to_face().is_some() {
             portraits += 1;
@@ -175,6 +181,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|(o, f)| format!("{f} {o:.3}"))
             .collect();
         println!("least open: {}", least.join(", "));
+    }
+    mouths.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if !mouths.is_empty() {
+        let all: Vec<String> = mouths
+            .iter()
+            .map(|(m, f)| format!("{} {m:.3}", f.trim_end_matches(".jpg")))
+            .collect();
+        println!("mouth opening (lip gap / mouth width): {}", all.join(", "));
     }
     Ok(())
 }

@@ -99,6 +99,7 @@ impl Annotation {
             roll_deg: roll,
             yaw_deg: None,
             eye_opening: None,
+            mouth_opening: None,
             confidence: Confidence {
                 face: 1.0,
                 eyes: 1.0,

@@ -400,6 +400,7 @@ mod tests {
             roll_deg,
             yaw_deg: Some(0.0),
             eye_opening: None,
+            mouth_opening: None,
             confidence: Confidence::default(),
         }
     }

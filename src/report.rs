@@ -442,6 +442,20 @@ fn render_correction(
                 }
                 (None, _) => {}
             }
+            if !c.still_failing.is_empty() {
+                let list = c.still_failing.join(", ");
+                if zh {
+                    writeln!(
+                        out,
+                        "  修正照片仍不合格：{list}（修正无法解决，需重拍，见上方提示）"
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "  the corrected photo still fails {list}: no correction fixes that, retake (hints above)"
+                    )?;
+                }
+            }
             if let Some(BackgroundOutcome::Kept { reason }) = &c.background {
                 let why = match (reason, zh) {
                     (KeptReason::NoMatte, true) => "未做人像分割",

@@ -327,3 +327,52 @@ fn a_blue_backdrop_leaves_no_blue_rim_around_the_head() {
         .count();
     assert!(bluish < 400, "{bluish} light bluish pixels");
 }
+
+/// Protects the report's honesty about what a correction cannot fix: obama_1 smiles showing his
+/// teeth, so `mouth.closed` fails; the corrected photo is still written (framing, size, file)
+/// and the report lists `mouth.closed` as still failing, in JSON and in the human text.
+#[test]
+fn a_corrected_photo_of_a_broad_smile_says_it_still_fails_the_mouth_check() {
+    let Some(data) = testdata() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = idphoto()
+        .arg("check")
+        .arg(data.join("photos/obama_1.jpg"))
+        .args(["--city", "dongguan", "--format", "json", "--out-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mouth = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "mouth.closed")
+        .unwrap();
+    assert_eq!(mouth["status"], "fail", "{mouth}");
+    assert_eq!(mouth["official_reason"], "不能露齿");
+    let c = &r["correction"];
+    assert_eq!(c["status"], "written", "{c}");
+    assert_eq!(
+        c["still_failing"],
+        serde_json::json!(["mouth.closed"]),
+        "{c}"
+    );
+    assert!(dir.path().join("obama_1.dongguan.jpg").is_file());
+
+    let human = idphoto()
+        .arg("check")
+        .arg(data.join("photos/obama_1.jpg"))
+        .args(["--city", "dongguan", "--force", "--out-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(
+        text.contains("the corrected photo still fails mouth.closed"),
+        "{text}"
+    );
+}

@@ -61,7 +61,7 @@ fn statuses_of(b: &Base, photo: &Photo) -> BTreeMap<&'static str, Status> {
         // background and focus, which the transforms below change.
         .filter(|c| {
             let id = c.id.as_str();
-            !["file.", "face.", "head.", "eyes.", "crop."]
+            !["file.", "face.", "head.", "eyes.", "mouth.", "crop."]
                 .iter()
                 .any(|p| id.starts_with(p))
         })

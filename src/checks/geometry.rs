@@ -26,6 +26,8 @@ pub struct Roll;
 pub struct Yaw;
 /// Both eyes open.
 pub struct EyesOpen;
+/// Lips together: no teeth showing, mouth not open.
+pub struct MouthClosed;
 /// The head is not cut off at any edge.
 pub struct InsideFrame;
 /// Crown-to-chin height against the spec's range.
@@ -487,6 +489,48 @@ impl Rule for EyesOpen {
     }
 }
 
+impl Rule for MouthClosed {
+    fn id(&self) -> CheckId {
+        CheckId::MouthClosed
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let head = &ctx.spec.body.head;
+        let Some(max) = head.max_mouth_opening else {
+            return unset(self.id(), "嘴部张开程度", "mouth-opening limit");
+        };
+        let face = match single_face(ctx, self.id()) {
+            Ok(f) => f,
+            Err(c) => return *c,
+        };
+        let Some(opening) = face.mouth_opening.map(f64::from) else {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new(
+                    "未测得嘴部张开程度",
+                    "how far the lips are apart was not measured",
+                ),
+            );
+        };
+        let warn = head.warn_mouth_opening.unwrap_or(max);
+        let mut required = Requirement::range(None, Some(warn), Unit::Ratio, 2);
+        if warn < max {
+            required.text = format!("{} (accepted ≤ {})", required.text, super::fmt_num(max, 2));
+        }
+        Check::judged(
+            self.id(),
+            Status::graded(opening, warn, max),
+            Measure::number(opening, Unit::Ratio, 2),
+            required,
+            Hint::new(
+                "嘴唇分开、露出了牙齿：双唇自然闭合，表情放松后重拍",
+                "the lips are apart and the teeth show: close your lips naturally, relax, and retake",
+            ),
+            Some("不能露齿"),
+        )
+    }
+}
+
 impl Rule for InsideFrame {
     fn id(&self) -> CheckId {
         CheckId::InsideFrame
@@ -689,6 +733,7 @@ mod tests {
             roll_deg,
             yaw_deg: Some(0.0),
             eye_opening: None,
+            mouth_opening: None,
             confidence: Confidence::default(),
         }
     }
@@ -887,6 +932,28 @@ mod tests {
         assert_eq!(closed.required.unwrap().text, "≥ 0.15 (accepted ≥ 0.12)");
         let unmeasured = judge(&EyesOpen, &p, Some(compliant_face(0.0, 0.0)), 1);
         assert_eq!(unmeasured.status, Status::NotApplicable);
+    }
+
+    #[test]
+    fn mouth_closed_passes_lips_together_warns_parted_and_fails_teeth() {
+        // common.toml: warn above 0.08, fail above 0.14.
+        let p = photo(358, 441);
+        let at = |opening: Option<f32>| {
+            let face = Face {
+                mouth_opening: opening,
+                ..compliant_face(0.0, 0.0)
+            };
+            judge(&MouthClosed, &p, Some(face), 1)
+        };
+        assert_eq!(at(Some(0.02)).status, Status::Pass);
+        assert_eq!(at(Some(0.1)).status, Status::Warn);
+        let smile = at(Some(0.25));
+        assert_eq!(
+            (smile.status, smile.official_reason),
+            (Status::Fail, Some("不能露齿"))
+        );
+        assert_eq!(smile.required.unwrap().text, "≤ 0.08 (accepted ≤ 0.14)");
+        assert_eq!(at(None).status, Status::NotApplicable);
     }
 
     #[test]

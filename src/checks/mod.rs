@@ -22,7 +22,7 @@ pub use exposure::{
 pub use file::{FileAspect, FileColourMode, FileDpi, FileFormat, FileKb, FilePixels};
 pub use geometry::{
     Centring, CropPossible, EyesOpen, EyesToBottom, FaceCount, FaceWidth, HeadHeight, InsideFrame,
-    Roll, TopMargin, Yaw,
+    MouthClosed, Roll, TopMargin, Yaw,
 };
 pub use quality::{blockiness, sharpness, Compression, Noise, Sharpness};
 
@@ -108,6 +108,7 @@ check_ids! {
     Roll => "head.roll", "Eye-line tilt in degrees.";
     Yaw => "head.yaw", "Head turn away from the camera in degrees.";
     EyesOpen => "eyes.open", "Lid gap over eye width of the less open eye (closed eyes).";
+    MouthClosed => "mouth.closed", "Gap between the lips over the mouth width (teeth showing).";
     InsideFrame => "head.inside_frame", "The head is not cut off at any edge.";
     HeadHeight => "head.height_ratio", "Crown-to-chin height as a fraction of the canvas height.";
     CropPossible => "crop.possible", "Whether a compliant crop of this photo exists.";
@@ -436,6 +437,7 @@ pub static ALL: &[&dyn Rule] = &[
     &Roll,
     &Yaw,
     &EyesOpen,
+    &MouthClosed,
     &InsideFrame,
     &HeadHeight,
     &CropPossible,

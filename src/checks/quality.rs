@@ -310,6 +310,7 @@ mod tests {
             roll_deg: 0.0,
             yaw_deg: None,
             eye_opening: None,
+            mouth_opening: None,
             confidence: Confidence::default(),
         }
     }

@@ -388,6 +388,7 @@ pub(crate) mod tests {
             roll_deg: 0.0,
             yaw_deg: None,
             eye_opening: None,
+            mouth_opening: None,
             confidence: Confidence::default(),
         };
         let geom = FaceGeom::from_face(&face, 1.0, img.dimensions()).unwrap();

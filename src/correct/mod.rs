@@ -124,6 +124,7 @@ pub fn face_on_canvas(face: &Face, plan: &CropPlan) -> Face {
         roll_deg: crate::face::roll_deg(re, le),
         yaw_deg: face.yaw_deg,
         eye_opening: face.eye_opening,
+        mouth_opening: face.mouth_opening,
         confidence: face.confidence,
     }
 }
@@ -318,6 +319,10 @@ pub struct Correction {
     pub problems: Vec<Problem>,
     /// Checks the written photo failed when re-checked (status `failed`).
     pub recheck_failed: Vec<String>,
+    /// Checks the written photo still fails that the correction does not fix and does not
+    /// promise to (status `written`): lighting from one side, the expression, the quality of a
+    /// hopeless input, a background that was kept. The photo needs a retake for them.
+    pub still_failing: Vec<String>,
     /// Why the correction failed (status `failed`).
     pub message: Option<String>,
 }
@@ -379,13 +384,16 @@ impl Correction {
             face: None,
             problems: Vec::new(),
             recheck_failed: Vec::new(),
+            still_failing: Vec::new(),
             message: None,
         }
     }
 }
 
 /// Whether a failed check on the corrected photo breaks the invariant: quality and exposure
-/// checks may still fail on a hopeless input, and background checks when it was kept.
+/// checks may still fail on a hopeless input, background checks when it was kept, and
+/// `mouth.closed` always (no correction closes the lips; the photo is still worth having for
+/// everything else, and the report says what still fails).
 pub fn is_invariant(id: &str, background_replaced: bool) -> bool {
     const ALWAYS: [&str; 5] = ["file.", "face.", "head.", "eyes.", "crop."];
     ALWAYS.iter().any(|p| id.starts_with(p))
@@ -436,7 +444,10 @@ pub fn run(input: &Path, photo: &Photo, spec: &Spec, inputs: Inputs<'_>, fix: &F
         Err(e) => return fail(c, format!("cannot re-read the corrected photo: {e}")),
     };
     let replaced = matches!(corrected.background, BackgroundOutcome::Replaced { .. });
-    c.recheck_failed = recheck(&written, spec, &corrected.canvas_face, replaced);
+    let failed = recheck(&written, spec, &corrected.canvas_face);
+    (c.recheck_failed, c.still_failing) = failed
+        .into_iter()
+        .partition(|id| is_invariant(id, replaced));
     c.recheck_failed.extend(
         c.geometry
             .iter()
@@ -460,15 +471,10 @@ pub fn run(input: &Path, photo: &Photo, spec: &Spec, inputs: Inputs<'_>, fix: &F
     }
 }
 
-/// Runs every registered check on the written photo; returns the ids of invariant checks that
+/// Runs every registered check on the written photo; returns the ids of the checks that
 /// failed. The face is the original face mapped onto the canvas (detection is not re-run: the
 /// mapping is exact, a second detection would only add its own noise).
-pub fn recheck(
-    written: &Photo,
-    spec: &Spec,
-    canvas_face: &Face,
-    background_replaced: bool,
-) -> Vec<String> {
+pub fn recheck(written: &Photo, spec: &Spec, canvas_face: &Face) -> Vec<String> {
     let working = crate::imageops::downscale(&written.image, crate::ANALYSIS_MAX_SIDE);
     let analysis = FaceAnalysis::single(canvas_face.clone());
     // The background checks judge the written photo through its own mask, as a later
@@ -483,7 +489,7 @@ pub fn recheck(
     };
     checks::run(&ctx)
         .into_iter()
-        .filter(|c| c.status == Status::Fail && is_invariant(c.id.as_str(), background_replaced))
+        .filter(|c| c.status == Status::Fail)
         .map(|c| c.id.as_str().to_string())
         .collect()
 }

@@ -161,6 +161,11 @@ pub mod idx {
     pub const CHEEK_LEFT: usize = 454;
     /// Top of the mesh on the forehead (below the hairline).
     pub const FOREHEAD: usize = 10;
+    /// Inner lip contour, pairs facing each other across the mouth: upper lip's lower edge,
+    /// lower lip's upper edge, in the middle and a quarter of the way to either corner.
+    pub const INNER_LIPS: [(usize, usize); 3] = [(13, 14), (82, 87), (312, 317)];
+    /// Corners of the mouth opening (inner lip contour), image left and right.
+    pub const MOUTH_CORNERS: (usize, usize) = (78, 308);
 }
 
 #[cfg(test)]

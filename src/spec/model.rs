@@ -163,6 +163,11 @@ pub struct HeadRules {
     pub min_eye_opening: Option<f64>,
     /// Eye opening below which the check warns (at least `min_eye_opening`).
     pub warn_eye_opening: Option<f64>,
+    /// Largest gap between the lips over the mouth width; above it teeth show or the mouth is
+    /// open.
+    pub max_mouth_opening: Option<f64>,
+    /// Lip gap above which the check warns (at most `max_mouth_opening`).
+    pub warn_mouth_opening: Option<f64>,
     /// Largest enlargement the corrected photo may apply to the source.
     pub max_upscale: Option<f64>,
     /// Largest tilt the corrected photo straightens; beyond it no crop is offered.

@@ -242,6 +242,8 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
     for (key, v) in [
         ("head.min_eye_opening", hd.min_eye_opening),
         ("head.warn_eye_opening", hd.warn_eye_opening),
+        ("head.max_mouth_opening", hd.max_mouth_opening),
+        ("head.warn_mouth_opening", hd.warn_mouth_opening),
     ] {
         if let Some(v) = v {
             if !(0.0..=1.0).contains(&v) {
@@ -258,6 +260,12 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
             ));
         }
     }
+    warn_not_above(
+        hd.warn_mouth_opening,
+        hd.max_mouth_opening,
+        "head.warn_mouth_opening",
+        "max_mouth_opening",
+    )?;
     if let Some(r) = hd.max_fix_roll_deg {
         if !(0.0..=45.0).contains(&r) {
             return Err((
