@@ -61,6 +61,17 @@ fn percentile(sorted: &[f32], p: f32) -> f32 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// The head rules of the built-in ID-card spec (Dongguan), whose limits the face tests hold the
+/// measurements to.
+fn builtin_head() -> idphoto::spec::HeadRules {
+    idphoto::spec::Library::builtin()
+        .unwrap()
+        .resolve("dongguan", None)
+        .unwrap()
+        .body
+        .head
+}
+
 /// Every shared photo, decoded and analysed once, with its annotation.
 fn shared_results() -> Option<&'static Vec<(Annotation, FaceAnalysis)>> {
     static RESULTS: OnceLock<Option<Vec<(Annotation, FaceAnalysis)>>> = OnceLock::new();
@@ -221,15 +232,8 @@ fn every_shared_portrait_reads_its_eyes_open() {
     let Some(results) = shared_results() else {
         return;
     };
-    let spec = idphoto::spec::Library::builtin()
-        .unwrap()
-        .resolve("dongguan", None)
-        .unwrap();
-    let warn = spec
-        .body
-        .head
-        .warn_eye_opening
-        .expect("common.toml sets it") as f32;
+    let head = builtin_head();
+    let warn = head.warn_eye_opening.expect("common.toml sets it") as f32;
     for (a, fa) in results.iter().filter(|(a, _)| a.to_face().is_some()) {
         let f = fa.face.as_ref().expect("a face on every portrait");
         let opening = f.eye_opening.expect("both eyes measured");
@@ -273,11 +277,8 @@ fn eyes_painted_shut_read_as_closed() {
     let Some(results) = shared_results() else {
         return;
     };
-    let spec = idphoto::spec::Library::builtin()
-        .unwrap()
-        .resolve("dongguan", None)
-        .unwrap();
-    let min = spec.body.head.min_eye_opening.expect("common.toml sets it") as f32;
+    let head = builtin_head();
+    let min = head.min_eye_opening.expect("common.toml sets it") as f32;
     for name in ["obama_1.jpg", "lacamoire_1.jpg", "aniston_2.jpg"] {
         let (a, _) = results.iter().find(|(a, _)| a.file == name).unwrap();
         let mut img = decode(name).unwrap();
@@ -305,11 +306,7 @@ fn lips_together_pass_and_smiles_showing_teeth_fail() {
     let Some(results) = shared_results() else {
         return;
     };
-    let spec = idphoto::spec::Library::builtin()
-        .unwrap()
-        .resolve("dongguan", None)
-        .unwrap();
-    let head = &spec.body.head;
+    let head = builtin_head();
     let (warn, max) = (
         head.warn_mouth_opening.unwrap() as f32,
         head.max_mouth_opening.unwrap() as f32,

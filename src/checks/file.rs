@@ -254,12 +254,11 @@ impl Rule for FileKb {
         };
         let mut required = Requirement::range(Some(lo), Some(hi), Unit::Kb, 1);
         if let (Some([a, b]), Some(false)) = (rules.kb_hard, rules.kb_strict) {
-            required.text = format!(
-                "{} (accepted {}–{} KB)",
-                required.text,
+            required = required.accepting(&format!(
+                "{}–{} KB",
                 super::fmt_num(a, 1),
                 super::fmt_num(b, 1)
-            );
+            ));
         }
         let (zh, en) = if kb > hi {
             (

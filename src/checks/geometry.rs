@@ -52,6 +52,17 @@ fn single_face<'a>(ctx: &Context<'a>, id: CheckId) -> Result<&'a Face, Box<Check
     })
 }
 
+/// What `value` reads off the one face, or the check that says why there is nothing to judge:
+/// not exactly one face, or the face stage did not measure it (`unmeasured` says what).
+fn face_value<'a, T>(
+    ctx: &Context<'a>,
+    id: CheckId,
+    value: impl FnOnce(&'a Face) -> Option<T>,
+    unmeasured: Hint,
+) -> Result<T, Box<Check>> {
+    value(single_face(ctx, id)?).ok_or_else(|| Box::new(Check::not_applicable(id, unmeasured)))
+}
+
 /// Canvas pixels per photo pixel, when the photo can be judged in canvas pixels.
 fn canvas_scale(ctx: &Context<'_>, id: CheckId) -> Result<f32, Box<Check>> {
     let (w, h) = (ctx.photo.info.width as f32, ctx.photo.info.height as f32);
@@ -401,15 +412,14 @@ impl Rule for Yaw {
         let Some(max) = head.max_yaw_deg else {
             return unset(self.id(), "头部转向", "yaw limit");
         };
-        let face = match single_face(ctx, self.id()) {
-            Ok(f) => f,
+        let yaw = match face_value(
+            ctx,
+            self.id(),
+            |f| f.yaw_deg.map(f64::from),
+            Hint::new("未测得头部转向", "the head turn was not measured"),
+        ) {
+            Ok(v) => v,
             Err(c) => return *c,
-        };
-        let Some(yaw) = face.yaw_deg.map(f64::from) else {
-            return Check::not_applicable(
-                self.id(),
-                Hint::new("未测得头部转向", "the head turn was not measured"),
-            );
         };
         let warn = head.warn_yaw_deg.unwrap_or(max);
         let status = Status::graded(yaw.abs(), warn, max);
@@ -429,7 +439,7 @@ impl Rule for Yaw {
         let mut required = Requirement::range(Some(-warn), Some(warn), Unit::Deg, 1);
         if warn < max {
             let m = super::fmt_num(max, 1);
-            required.text = format!("{} (accepted -{m}–{m}°)", required.text);
+            required = required.accepting(&format!("-{m}–{m}°"));
         }
         Check::judged(
             self.id(),
@@ -452,15 +462,14 @@ impl Rule for EyesOpen {
         let Some(min) = head.min_eye_opening else {
             return unset(self.id(), "睁眼程度", "eye-opening limit");
         };
-        let face = match single_face(ctx, self.id()) {
-            Ok(f) => f,
+        let opening = match face_value(
+            ctx,
+            self.id(),
+            |f| f.eye_opening,
+            Hint::new("未测得睁眼程度", "how open the eyes are was not measured"),
+        ) {
+            Ok(v) => v,
             Err(c) => return *c,
-        };
-        let Some(opening) = face.eye_opening else {
-            return Check::not_applicable(
-                self.id(),
-                Hint::new("未测得睁眼程度", "how open the eyes are was not measured"),
-            );
         };
         let smaller = f64::from(opening.smaller());
         let warn = head.warn_eye_opening.unwrap_or(min);
@@ -468,7 +477,7 @@ impl Rule for EyesOpen {
         let status = Status::graded(-smaller, -warn, -min);
         let mut required = Requirement::range(Some(warn), None, Unit::Ratio, 2);
         if warn > min {
-            required.text = format!("{} (accepted ≥ {})", required.text, super::fmt_num(min, 2));
+            required = required.accepting(&format!("≥ {}", super::fmt_num(min, 2)));
         }
         let mut measured = Measure::number(smaller, Unit::Ratio, 2);
         measured.text = format!(
@@ -499,23 +508,22 @@ impl Rule for MouthClosed {
         let Some(max) = head.max_mouth_opening else {
             return unset(self.id(), "嘴部张开程度", "mouth-opening limit");
         };
-        let face = match single_face(ctx, self.id()) {
-            Ok(f) => f,
+        let opening = match face_value(
+            ctx,
+            self.id(),
+            |f| f.mouth_opening.map(f64::from),
+            Hint::new(
+                "未测得嘴部张开程度",
+                "how far the lips are apart was not measured",
+            ),
+        ) {
+            Ok(v) => v,
             Err(c) => return *c,
-        };
-        let Some(opening) = face.mouth_opening.map(f64::from) else {
-            return Check::not_applicable(
-                self.id(),
-                Hint::new(
-                    "未测得嘴部张开程度",
-                    "how far the lips are apart was not measured",
-                ),
-            );
         };
         let warn = head.warn_mouth_opening.unwrap_or(max);
         let mut required = Requirement::range(None, Some(warn), Unit::Ratio, 2);
         if warn < max {
-            required.text = format!("{} (accepted ≤ {})", required.text, super::fmt_num(max, 2));
+            required = required.accepting(&format!("≤ {}", super::fmt_num(max, 2)));
         }
         Check::judged(
             self.id(),

@@ -275,6 +275,13 @@ impl Requirement {
         }
     }
 
+    /// The same requirement, its text followed by the wider range a reviewer still accepts
+    /// (`"≥ 0.15 (accepted ≥ 0.12)"`); the bounds stay those asked for.
+    pub fn accepting(mut self, wider: &str) -> Self {
+        self.text = format!("{} (accepted {wider})", self.text);
+        self
+    }
+
     /// A width × height range.
     pub fn size(min: [f64; 2], max: [f64; 2], unit: Unit) -> Self {
         let text = if min == max {
