@@ -52,15 +52,24 @@ fn single_face<'a>(ctx: &Context<'a>, id: CheckId) -> Result<&'a Face, Box<Check
     })
 }
 
-/// What `value` reads off the one face, or the check that says why there is nothing to judge:
-/// not exactly one face, or the face stage did not measure it (`unmeasured` says what).
-fn face_value<'a, T>(
+/// A measure of the one face with the spec's limit and warning limit (the warning limit
+/// defaults to the limit), or the check that says why there is nothing to judge: the spec sets
+/// no limit (`rule` names it), not exactly one face, or the face stage did not measure it
+/// (`unmeasured` says what).
+fn face_measure<'a, T>(
     ctx: &Context<'a>,
     id: CheckId,
+    (limit, warn): (Option<f64>, Option<f64>),
+    rule: (&str, &str),
     value: impl FnOnce(&'a Face) -> Option<T>,
     unmeasured: Hint,
-) -> Result<T, Box<Check>> {
-    value(single_face(ctx, id)?).ok_or_else(|| Box::new(Check::not_applicable(id, unmeasured)))
+) -> Result<(T, f64, f64), Box<Check>> {
+    let Some(limit) = limit else {
+        return Err(Box::new(unset(id, rule.0, rule.1)));
+    };
+    let v = value(single_face(ctx, id)?)
+        .ok_or_else(|| Box::new(Check::not_applicable(id, unmeasured)))?;
+    Ok((v, limit, warn.unwrap_or(limit)))
 }
 
 /// Canvas pixels per photo pixel, when the photo can be judged in canvas pixels.
@@ -409,19 +418,17 @@ impl Rule for Yaw {
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
         let head = &ctx.spec.body.head;
-        let Some(max) = head.max_yaw_deg else {
-            return unset(self.id(), "头部转向", "yaw limit");
-        };
-        let yaw = match face_value(
+        let (yaw, max, warn) = match face_measure(
             ctx,
             self.id(),
+            (head.max_yaw_deg, head.warn_yaw_deg),
+            ("头部转向", "yaw limit"),
             |f| f.yaw_deg.map(f64::from),
             Hint::new("未测得头部转向", "the head turn was not measured"),
         ) {
-            Ok(v) => v,
+            Ok(m) => m,
             Err(c) => return *c,
         };
-        let warn = head.warn_yaw_deg.unwrap_or(max);
         let status = Status::graded(yaw.abs(), warn, max);
         // Positive yaw: the subject has turned towards their own left, so they turn back right.
         let (zh, en) = if yaw > 0.0 {
@@ -459,20 +466,18 @@ impl Rule for EyesOpen {
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
         let head = &ctx.spec.body.head;
-        let Some(min) = head.min_eye_opening else {
-            return unset(self.id(), "睁眼程度", "eye-opening limit");
-        };
-        let opening = match face_value(
+        let (opening, min, warn) = match face_measure(
             ctx,
             self.id(),
+            (head.min_eye_opening, head.warn_eye_opening),
+            ("睁眼程度", "eye-opening limit"),
             |f| f.eye_opening,
             Hint::new("未测得睁眼程度", "how open the eyes are was not measured"),
         ) {
-            Ok(v) => v,
+            Ok(m) => m,
             Err(c) => return *c,
         };
         let smaller = f64::from(opening.smaller());
-        let warn = head.warn_eye_opening.unwrap_or(min);
         // `graded` grades a distance upwards; an opening is the better the larger.
         let status = Status::graded(-smaller, -warn, -min);
         let mut required = Requirement::range(Some(warn), None, Unit::Ratio, 2);
@@ -505,22 +510,20 @@ impl Rule for MouthClosed {
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
         let head = &ctx.spec.body.head;
-        let Some(max) = head.max_mouth_opening else {
-            return unset(self.id(), "嘴部张开程度", "mouth-opening limit");
-        };
-        let opening = match face_value(
+        let (opening, max, warn) = match face_measure(
             ctx,
             self.id(),
+            (head.max_mouth_opening, head.warn_mouth_opening),
+            ("嘴部张开程度", "mouth-opening limit"),
             |f| f.mouth_opening.map(f64::from),
             Hint::new(
                 "未测得嘴部张开程度",
                 "how far the lips are apart was not measured",
             ),
         ) {
-            Ok(v) => v,
+            Ok(m) => m,
             Err(c) => return *c,
         };
-        let warn = head.warn_mouth_opening.unwrap_or(max);
         let mut required = Requirement::range(None, Some(warn), Unit::Ratio, 2);
         if warn < max {
             required = required.accepting(&format!("≤ {}", super::fmt_num(max, 2)));
