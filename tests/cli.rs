@@ -420,25 +420,14 @@ fn json_hints_follow_lang() {
         "p.jpg",
         &jpeg_bytes(&textured(400, 500, 14), 60, None),
     );
-    let (zh, _) = check_json(&path, &["--lang", "zh"]);
-    let hint = zh
-        .checks
-        .iter()
-        .find(|c| c.id == "file.pixels")
-        .unwrap()
-        .hint
-        .clone()
-        .unwrap();
+    let pixels_hint = |lang: &str| {
+        let (report, _) = check_json(&path, &["--lang", lang]);
+        let check = report.checks.into_iter().find(|c| c.id == "file.pixels");
+        check.and_then(|c| c.hint).unwrap()
+    };
+    let hint = pixels_hint("zh");
     assert!(hint.contains("像素"), "{hint}");
-    let (en, _) = check_json(&path, &["--lang", "en"]);
-    let hint = en
-        .checks
-        .iter()
-        .find(|c| c.id == "file.pixels")
-        .unwrap()
-        .hint
-        .clone()
-        .unwrap();
+    let hint = pixels_hint("en");
     assert!(hint.contains("px"), "{hint}");
 }
 

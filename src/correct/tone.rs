@@ -254,9 +254,9 @@ mod tests {
         assert_eq!((r.exposure_gain, img == before), (None, true));
     }
 
-    #[test]
-    fn warm_cast_on_a_light_background_is_neutralised() {
-        let mut img = RgbImage::from_pixel(40, 40, image::Rgb([235, 228, 212]));
+    /// A photo that is all backdrop of `colour`, white-balanced with a cast limit of 4.
+    fn correct_backdrop(colour: [u8; 3]) -> (RgbImage, ToneReport) {
+        let mut img = RgbImage::from_pixel(40, 40, image::Rgb(colour));
         let bg = |_x: u32, _y: u32| true;
         let q = QualityRules {
             max_cast_chroma: Some(4.0),
@@ -270,6 +270,12 @@ mod tests {
             },
             &q,
         );
+        (img, r)
+    }
+
+    #[test]
+    fn warm_cast_on_a_light_background_is_neutralised() {
+        let (img, r) = correct_backdrop([235, 228, 212]);
         assert!(r.cast_chroma_before.unwrap() > 4.0);
         let p = img.get_pixel(0, 0);
         let [_, a, b] = crate::colour::srgb_to_lab(p.0);
@@ -278,20 +284,7 @@ mod tests {
 
     #[test]
     fn blue_backdrop_is_not_a_cast() {
-        let mut img = RgbImage::from_pixel(40, 40, image::Rgb([60, 120, 230]));
-        let bg = |_x: u32, _y: u32| true;
-        let q = QualityRules {
-            max_cast_chroma: Some(4.0),
-            ..Default::default()
-        };
-        let r = correct_mut(
-            &mut img,
-            &Regions {
-                skin: Vec::new(),
-                background: Some(&bg),
-            },
-            &q,
-        );
+        let (img, r) = correct_backdrop([60, 120, 230]);
         assert_eq!(r.white_balance_gains, None);
         assert_eq!(img.get_pixel(0, 0).0, [60, 120, 230]);
     }
