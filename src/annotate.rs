@@ -279,7 +279,6 @@ pub fn with_preview(mut report: Report, spec: &Spec, out: &Path) -> Report {
 mod tests {
     use super::*;
     use crate::face::Confidence;
-    use crate::spec::Library;
 
     fn face() -> Face {
         // A level face 200 px wide centred at x = 1000 in a 2000 × 2400 photo.
@@ -302,10 +301,7 @@ mod tests {
 
     #[test]
     fn bands_and_points_land_where_the_plan_puts_them() {
-        let spec = Library::builtin()
-            .unwrap()
-            .resolve("dongguan", None)
-            .unwrap();
+        let spec = crate::spec::dongguan_id_card();
         let photo = RgbImage::from_pixel(2000, 2400, Rgb([128, 128, 128]));
         let analysis = FaceAnalysis::single(face());
         let out = draw(&photo, &analysis, &spec);
@@ -339,10 +335,7 @@ mod tests {
 
     #[test]
     fn no_face_gets_only_a_red_border() {
-        let spec = Library::builtin()
-            .unwrap()
-            .resolve("dongguan", None)
-            .unwrap();
+        let spec = crate::spec::dongguan_id_card();
         let photo = RgbImage::from_pixel(300, 200, Rgb([10, 10, 10]));
         let out = draw(&photo, &FaceAnalysis::default(), &spec);
         assert_eq!(out.dimensions(), (300, 200));
@@ -353,10 +346,7 @@ mod tests {
 
     #[test]
     fn absurd_coordinates_do_not_panic() {
-        let spec = Library::builtin()
-            .unwrap()
-            .resolve("dongguan", None)
-            .unwrap();
+        let spec = crate::spec::dongguan_id_card();
         let mut f = face();
         f.left_eye = [f32::NAN, 1e30];
         f.chin = [-1e20, f32::INFINITY];

@@ -375,13 +375,9 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
 mod tests {
     use super::*;
     use crate::face::Confidence;
-    use crate::spec::Library;
 
     fn id_spec() -> Spec {
-        Library::builtin()
-            .unwrap()
-            .resolve("dongguan", None)
-            .unwrap()
+        crate::spec::dongguan_id_card()
     }
 
     /// A level face 300 px wide in a 2000×3000 photo, crown 300 px above the eyes.

@@ -19,6 +19,34 @@ fn spec() -> Spec {
         .unwrap()
 }
 
+/// Corrects `input` with the given face (and matte) into `out_dir`.
+fn correct_into(
+    out_dir: &std::path::Path,
+    input: &std::path::Path,
+    photo: &decode::Photo,
+    spec: &Spec,
+    face: &idphoto::face::Face,
+    matte: Option<&Matte>,
+) -> correct::Correction {
+    let fix = Fix {
+        output: OutputOptions {
+            out_dir: Some(out_dir.to_path_buf()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    correct::run(
+        input,
+        photo,
+        spec,
+        Inputs {
+            face: Some(face),
+            matte,
+        },
+        &fix,
+    )
+}
+
 /// Mean of the photo over the square one canvas pixel covers, at a canvas point.
 fn photo_mean(img: &image::RgbImage, p: [f32; 2], half: f32) -> [f32; 3] {
     let (x0, x1) = (
@@ -55,23 +83,7 @@ fn every_annotated_photo_is_corrected_compliantly_or_refused_with_a_reason() {
         let input = data.join("photos").join(&row.file);
         let photo = decode::open(&input, &Limits::default()).unwrap();
         let out = tempfile::tempdir().unwrap();
-        let fix = Fix {
-            output: OutputOptions {
-                out_dir: Some(out.path().to_path_buf()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let c = correct::run(
-            &input,
-            &photo,
-            &spec,
-            Inputs {
-                face: Some(&face),
-                matte: None,
-            },
-            &fix,
-        );
+        let c = correct_into(out.path(), &input, &photo, &spec, &face, None);
         let files: Vec<_> = std::fs::read_dir(out.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
@@ -265,23 +277,7 @@ fn plain_backdrop_becomes_white_with_a_confident_matte() {
             confidence: mask.confidence,
         };
         let out = tempfile::tempdir().unwrap();
-        let fix = Fix {
-            output: OutputOptions {
-                out_dir: Some(out.path().to_path_buf()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let c = correct::run(
-            &input,
-            &photo,
-            &spec,
-            Inputs {
-                face: Some(&face),
-                matte: Some(&matte),
-            },
-            &fix,
-        );
+        let c = correct_into(out.path(), &input, &photo, &spec, &face, Some(&matte));
         assert_eq!(
             c.status,
             CorrectionStatus::Written,

@@ -206,10 +206,7 @@ mod tests {
 
     #[test]
     fn outputs_found_in_folders_are_skipped_but_named_files_kept() {
-        let spec = crate::spec::Library::builtin()
-            .unwrap()
-            .resolve("dongguan", None)
-            .unwrap();
+        let spec = crate::spec::dongguan_id_card();
         let found = |p: &str| Input {
             path: PathBuf::from(p),
             root: Some(PathBuf::from("in")),

@@ -286,7 +286,6 @@ impl Rule for FileKb {
 mod tests {
     use super::*;
     use crate::decode::{decode_bytes, Limits};
-    use crate::spec::Library;
     use image::codecs::jpeg::{JpegEncoder, PixelDensity};
     use image::RgbImage;
     use std::path::Path;
@@ -305,10 +304,7 @@ mod tests {
     }
 
     fn judge(rule: &dyn Rule, photo: &crate::decode::Photo) -> Check {
-        let spec = Library::builtin()
-            .unwrap()
-            .resolve("dongguan", None)
-            .unwrap();
+        let spec = crate::spec::dongguan_id_card();
         let working = crate::imageops::downscale(&photo.image, crate::ANALYSIS_MAX_SIDE);
         rule.judge(&Context {
             spec: &spec,

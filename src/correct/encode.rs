@@ -160,14 +160,10 @@ pub fn encode(img: &RgbImage, spec: &Spec) -> crate::Result<Encoded> {
 mod tests {
     use super::*;
     use crate::decode::{decode_bytes, ColourMode, Limits};
-    use crate::spec::Library;
     use std::path::Path;
 
     fn spec() -> Spec {
-        Library::builtin()
-            .unwrap()
-            .resolve("dongguan", None)
-            .unwrap()
+        crate::spec::dongguan_id_card()
     }
 
     fn textured(grain: u32) -> RgbImage {

@@ -177,13 +177,9 @@ pub fn stage(dest: &Path, input: &Path, bytes: &[u8], force: bool) -> Result<Sta
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Library;
 
     fn spec() -> Spec {
-        Library::builtin()
-            .unwrap()
-            .resolve("dongguan", None)
-            .unwrap()
+        crate::spec::dongguan_id_card()
     }
 
     #[test]

@@ -631,6 +631,15 @@ fn nearest<'a>(
     (distance <= allowed).then(|| id.to_string())
 }
 
+/// The built-in spec most tests judge against: Dongguan's resident ID card.
+#[cfg(test)]
+pub(crate) fn dongguan_id_card() -> Spec {
+    Library::builtin()
+        .unwrap()
+        .resolve("dongguan", None)
+        .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
