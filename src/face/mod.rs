@@ -20,7 +20,10 @@
 //!    clearly the iris shows in the opening is the eye confidence. The darkness search this
 //!    replaced (darkest iris-sized disc near the middle of the opening) missed irises half
 //!    hidden by the upper lid and lost light irises to dark make-up: p95 0.063, worst 0.155.
-//! 4. Chin: FaceMesh 152; width: cheek points 234/454; head turn (yaw): FaceMesh's depth of
+//!    The same model's eye contour gives how open each eye is ([`EyeOpening`]); FaceMesh's own
+//!    lid points read a closed eye as open.
+//! 4. Chin: FaceMesh 152; width: cheek points 234/454; lips apart: the inner lip contour
+//!    ([`Face::mouth_opening`]); head turn (yaw): FaceMesh's depth of
 //!    those two cheek points (a rigid fit of the whole mesh would need MediaPipe's canonical
 //!    face model in the binary; the two points agree with the outer eye corners within 0.5°).
 //! 5. Crown: the selfie-segmentation person mask (the pipeline's one mask, see
@@ -107,7 +110,8 @@ pub struct Face {
     /// an eye the iris model could not frame).
     pub eye_opening: Option<EyeOpening>,
     /// How far the lips are apart: the gap between the inner lip edges over the width of the
-    /// mouth opening (see [`mouth_opening`]); `None` where nothing measured it.
+    /// mouth opening, under 0.05 with the lips together, 0.16 and more for a smile showing the
+    /// teeth; `None` where nothing measured it.
     pub mouth_opening: Option<f32>,
     /// Confidence of each measurement.
     pub confidence: Confidence,
