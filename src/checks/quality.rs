@@ -62,7 +62,7 @@ impl Rule for Sharpness {
 }
 
 /// 100 × mean |I − box₃(I)| / mean |box₃(I) − box₇(I)| of the eyes-nose-mouth region
-/// resampled to [`SHARPNESS_INTER_EYE_PX`]: the fine band (1–3 px) relative to the mid band
+/// resampled to `SHARPNESS_INTER_EYE_PX`: the fine band (1–3 px) relative to the mid band
 /// (3–7 px) of the same face. Blur or enlargement removes the fine band first. Dividing by the
 /// mid band rather than by the region's whole contrast keeps lighting, dark hair beside the
 /// cheeks and a wide smile out of it: the old ratio to contrast read siegel_1 (sharp at this

@@ -13,8 +13,8 @@
 //! backdrop the refinement has no edge to snap to and leaves a soft glow of α > 0 on pixels
 //! that are pure backdrop. Decontamination cannot see that (there `F = I = B`), and the glow
 //! would stay as a halo of the old colour (a blue rim around a head shot against navy). So a
-//! soft pixel is first judged by its colour: within [`SAME_AS_BACKGROUND`] of the local old
-//! background it is backdrop, beyond [`UNLIKE_BACKGROUND`] the matte is trusted, in between α
+//! soft pixel is first judged by its colour: within `SAME_AS_BACKGROUND` of the local old
+//! background it is backdrop, beyond `UNLIKE_BACKGROUND` the matte is trusted, in between α
 //! fades. A thin hair strand over the backdrop differs from it by α·|F − B| and fades only
 //! where it is nearly transparent anyway.
 //!

@@ -3,7 +3,7 @@
 //! and re-checked before it is published.
 //!
 //! Stages, each in its own file: [`render`] (rotate, crop, resample), [`tone`] (exposure, white
-//! balance), [`background`] (matte compositing), [`encode`] (JPEG, size search, dpi), [`write`]
+//! balance), [`background`] (matte compositing), [`encode`] (JPEG, size search, dpi), [`write`](mod@write)
 //! (destination, atomic write). [`correct`] runs the image stages in memory; [`run`] adds
 //! encoding, writing and the re-check and returns what the report shows.
 //!

@@ -12,11 +12,11 @@
 //!    the whole-image pass misses faces under about 8 % of the photo (a phone photo from a few
 //!    metres), the tiles find them down to about 4 %; their candidates need presence ≥ 0.99.
 //!    A photo upside down (no EXIF orientation) is measured turned the right way up and its
-//!    geometry turned back ([`detect::upside_down`]); on its side, the detector's eye
+//!    geometry turned back (`detect::upside_down`); on its side, the detector's eye
 //!    keypoints already turn FaceMesh's crop upright.
 //! 2. FaceMesh runs twice: on the detector's rotated 1.5× box, then on the box of the first
 //!    pass's landmarks, rotated so the outer eye corners are level (MediaPipe's tracking ROI).
-//! 3. Eyes: MediaPipe's iris landmark model on a crop around each FaceMesh eye ([`iris`]); how
+//! 3. Eyes: MediaPipe's iris landmark model on a crop around each FaceMesh eye (`iris.rs`); how
 //!    clearly the iris shows in the opening is the eye confidence. The darkness search this
 //!    replaced (darkest iris-sized disc near the middle of the opening) missed irises half
 //!    hidden by the upper lid and lost light irises to dark make-up: p95 0.063, worst 0.155.
