@@ -11,8 +11,8 @@
 //! face contour (the annotations hold no angle; `annotations::yaw_agreement`), and the eye
 //! opening of the portraits, every one of which has its eyes open (the annotations hold no
 //! opening either: the figure to watch is the least open eye against `head.warn_eye_opening`)
-//! and every portrait's mouth opening, to compare with what its mouth shows (`tests/face.rs`
-//! holds the by-eye verdicts).
+//! and every portrait's mouth opening and skin above the brows, to compare with what its mouth
+//! and forehead show (`tests/face.rs` holds the by-eye verdicts).
 
 use idphoto::annotations::{self, Errors};
 use idphoto::face::Face;
@@ -43,6 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut yaws: Vec<(String, f32, f32)> = Vec::new();
     let mut openings: Vec<(f32, String)> = Vec::new();
     let mut mouths: Vec<(f32, String)> = Vec::new();
+    let mut brows: Vec<(f32, String)> = Vec::new();
     let (mut portraits, mut found, mut count_ok, mut crown_ok) = (0, 0, 0, 0);
     println!(
         "{:<24} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7}",
@@ -67,6 +68,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         if let (Some(_), Some(m)) = (a.to_face(), single.and_then(|f| f.mouth_opening)) {
             mouths.push((m, a.file.clone()));
+        }
+        if let (Some(_), Some(b)) = (a.to_face(), single.and_then(|f| f.brow_skin)) {
+            brows.push((b.smaller(), a.file.clone()));
         }
         if a.to_face().is_some() {
             portraits += 1;
@@ -182,13 +186,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         println!("least open: {}", least.join(", "));
     }
-    mouths.sort_by(|a, b| a.0.total_cmp(&b.0));
-    if !mouths.is_empty() {
-        let all: Vec<String> = mouths
+    for (label, mut v) in [
+        ("mouth opening (lip gap / mouth width)", mouths),
+        ("skin above the less clear eyebrow", brows),
+    ] {
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let all: Vec<String> = v
             .iter()
             .map(|(m, f)| format!("{} {m:.3}", f.trim_end_matches(".jpg")))
             .collect();
-        println!("mouth opening (lip gap / mouth width): {}", all.join(", "));
+        println!("{label}: {}", all.join(", "));
     }
     Ok(())
 }

@@ -100,6 +100,7 @@ impl Annotation {
             yaw_deg: None,
             eye_opening: None,
             mouth_opening: None,
+            brow_skin: None,
             confidence: Confidence {
                 face: 1.0,
                 eyes: 1.0,

@@ -397,6 +397,7 @@ mod tests {
             yaw_deg: Some(0.0),
             eye_opening: None,
             mouth_opening: None,
+            brow_skin: None,
             confidence: Confidence::default(),
         }
     }
@@ -488,7 +489,7 @@ mod tests {
     fn closed_eyes_are_refused_and_narrowed_ones_are_not() {
         let at = |opening: f32| {
             let f = Face {
-                eye_opening: Some(crate::face::EyeOpening {
+                eye_opening: Some(crate::face::Sides {
                     right: 0.3,
                     left: opening,
                 }),

@@ -356,6 +356,31 @@ fn lips_together_pass_and_smiles_showing_teeth_fail() {
     );
 }
 
+/// Protects `eyebrows.visible` on the shared portraits: the two whose fringe covers the brows
+/// (hv_test2, hv_test4; judged by eye on enlarged crops) read below the built-in spec's limit,
+/// every other one (wisps of hair on hv_test1 and hv_test3, glasses frames on pichai_1/2,
+/// shadowed brows) at or above its warning limit.
+#[test]
+fn a_fringe_over_the_brows_fails_and_a_clear_forehead_passes() {
+    let Some(results) = shared_results() else {
+        return;
+    };
+    let head = builtin_head();
+    let (min, warn) = (
+        head.min_brow_skin.unwrap() as f32,
+        head.warn_brow_skin.unwrap() as f32,
+    );
+    for (a, fa) in results.iter().filter(|(a, _)| a.to_face().is_some()) {
+        let f = fa.face.as_ref().expect("a face on every portrait");
+        let skin = f.brow_skin.expect("both brows measured").smaller();
+        if ["hv_test2.jpg", "hv_test4.jpg"].contains(&a.file.as_str()) {
+            assert!(skin < min, "{}: fringe read {skin:.3}", a.file);
+        } else {
+            assert!(skin >= warn, "{}: clear brows read {skin:.3}", a.file);
+        }
+    }
+}
+
 /// Protects: `head.roll`, which follows from the eyes: the eye line's tilt within 0.6° of the
 /// annotated eyes' tilt on the median portrait and 1.6° at p90 (measured 0.46° and 1.38°).
 #[test]

@@ -61,9 +61,17 @@ fn statuses_of(b: &Base, photo: &Photo) -> BTreeMap<&'static str, Status> {
         // background and focus, which the transforms below change.
         .filter(|c| {
             let id = c.id.as_str();
-            !["file.", "face.", "head.", "eyes.", "mouth.", "crop."]
-                .iter()
-                .any(|p| id.starts_with(p))
+            ![
+                "file.",
+                "face.",
+                "head.",
+                "eyes.",
+                "eyebrows.",
+                "mouth.",
+                "crop.",
+            ]
+            .iter()
+            .any(|p| id.starts_with(p))
         })
         .map(|c| (c.id.as_str(), c.status))
         .collect()

@@ -28,6 +28,8 @@ pub struct Yaw;
 pub struct EyesOpen;
 /// Lips together: no teeth showing, mouth not open.
 pub struct MouthClosed;
+/// No fringe over the eyebrows.
+pub struct EyebrowsVisible;
 /// The head is not cut off at any edge.
 pub struct InsideFrame;
 /// Crown-to-chin height against the spec's range.
@@ -542,6 +544,53 @@ impl Rule for MouthClosed {
     }
 }
 
+impl Rule for EyebrowsVisible {
+    fn id(&self) -> CheckId {
+        CheckId::EyebrowsVisible
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let head = &ctx.spec.body.head;
+        let (skin, min, warn) = match face_measure(
+            ctx,
+            self.id(),
+            (head.min_brow_skin, head.warn_brow_skin),
+            ("眉毛上方露出的皮肤", "eyebrow limit"),
+            |f| f.brow_skin,
+            Hint::new(
+                "未测得眉毛是否露出",
+                "whether the eyebrows show was not measured",
+            ),
+        ) {
+            Ok(m) => m,
+            Err(c) => return *c,
+        };
+        let smaller = f64::from(skin.smaller());
+        // `graded` grades a distance upwards; more skin above the brows is better.
+        let status = Status::graded(-smaller, -warn, -min);
+        let mut required = Requirement::range(Some(warn), None, Unit::Ratio, 2);
+        if warn > min {
+            required = required.accepting(&format!("≥ {}", super::fmt_num(min, 2)));
+        }
+        let mut measured = Measure::number(smaller, Unit::Ratio, 2);
+        measured.text = format!(
+            "{} skin above the brows (right {:.2}, left {:.2})",
+            measured.text, skin.right, skin.left
+        );
+        Check::judged(
+            self.id(),
+            status,
+            measured,
+            required,
+            Hint::new(
+                "头发（刘海）或帽子遮住了眉毛：把刘海梳到眉毛以上或两侧，露出眉毛后重拍",
+                "hair (a fringe) or a hat covers the eyebrows: comb the fringe up or aside so both brows show, and retake",
+            ),
+            Some("头发不能遮住眉毛"),
+        )
+    }
+}
+
 impl Rule for InsideFrame {
     fn id(&self) -> CheckId {
         CheckId::InsideFrame
@@ -744,6 +793,7 @@ mod tests {
             yaw_deg: Some(0.0),
             eye_opening: None,
             mouth_opening: None,
+            brow_skin: None,
             confidence: Confidence::default(),
         }
     }
@@ -920,7 +970,7 @@ mod tests {
         let p = photo(358, 441);
         let at = |right: f32, left: f32| {
             let face = Face {
-                eye_opening: Some(crate::face::EyeOpening { right, left }),
+                eye_opening: Some(crate::face::Sides { right, left }),
                 ..compliant_face(0.0, 0.0)
             };
             judge(&EyesOpen, &p, Some(face), 1)
@@ -961,6 +1011,32 @@ mod tests {
         );
         assert_eq!(smile.required.unwrap().text, "≤ 0.08 (accepted ≤ 0.14)");
         assert_eq!(at(None).status, Status::NotApplicable);
+    }
+
+    #[test]
+    fn eyebrows_pass_clear_warn_half_hidden_and_fail_under_a_fringe() {
+        // common.toml: warn below 0.10, fail below 0.05 of skin above the less clear brow.
+        let p = photo(358, 441);
+        let at = |right: f32, left: f32| {
+            let face = Face {
+                brow_skin: Some(crate::face::Sides { right, left }),
+                ..compliant_face(0.0, 0.0)
+            };
+            judge(&EyebrowsVisible, &p, Some(face), 1)
+        };
+        assert_eq!(at(0.9, 0.4).status, Status::Pass);
+        assert_eq!(at(0.9, 0.07).status, Status::Warn);
+        let fringe = at(0.3, 0.0);
+        assert_eq!(
+            (fringe.status, fringe.official_reason),
+            (Status::Fail, Some("头发不能遮住眉毛"))
+        );
+        assert_eq!(
+            fringe.measured.unwrap().text,
+            "0 skin above the brows (right 0.30, left 0.00)"
+        );
+        let unmeasured = judge(&EyebrowsVisible, &p, Some(compliant_face(0.0, 0.0)), 1);
+        assert_eq!(unmeasured.status, Status::NotApplicable);
     }
 
     #[test]

@@ -21,8 +21,8 @@ pub use exposure::{
 };
 pub use file::{FileAspect, FileColourMode, FileDpi, FileFormat, FileKb, FilePixels};
 pub use geometry::{
-    Centring, CropPossible, EyesOpen, EyesToBottom, FaceCount, FaceWidth, HeadHeight, InsideFrame,
-    MouthClosed, Roll, TopMargin, Yaw,
+    Centring, CropPossible, EyebrowsVisible, EyesOpen, EyesToBottom, FaceCount, FaceWidth,
+    HeadHeight, InsideFrame, MouthClosed, Roll, TopMargin, Yaw,
 };
 pub use quality::{blockiness, sharpness, Compression, Noise, Sharpness};
 
@@ -109,6 +109,7 @@ check_ids! {
     Yaw => "head.yaw", "Head turn away from the camera in degrees.";
     EyesOpen => "eyes.open", "Lid gap over eye width of the less open eye (closed eyes).";
     MouthClosed => "mouth.closed", "Gap between the lips over the mouth width (teeth showing).";
+    EyebrowsVisible => "eyebrows.visible", "Skin in the band above each eyebrow (a fringe over the brows).";
     InsideFrame => "head.inside_frame", "The head is not cut off at any edge.";
     HeadHeight => "head.height_ratio", "Crown-to-chin height as a fraction of the canvas height.";
     CropPossible => "crop.possible", "Whether a compliant crop of this photo exists.";
@@ -445,6 +446,7 @@ pub static ALL: &[&dyn Rule] = &[
     &Yaw,
     &EyesOpen,
     &MouthClosed,
+    &EyebrowsVisible,
     &InsideFrame,
     &HeadHeight,
     &CropPossible,

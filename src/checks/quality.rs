@@ -311,6 +311,7 @@ mod tests {
             yaw_deg: None,
             eye_opening: None,
             mouth_opening: None,
+            brow_skin: None,
             confidence: Confidence::default(),
         }
     }

@@ -389,6 +389,7 @@ pub(crate) mod tests {
             yaw_deg: None,
             eye_opening: None,
             mouth_opening: None,
+            brow_skin: None,
             confidence: Confidence::default(),
         };
         let geom = FaceGeom::from_face(&face, 1.0, img.dimensions()).unwrap();

@@ -125,6 +125,7 @@ pub fn face_on_canvas(face: &Face, plan: &CropPlan) -> Face {
         yaw_deg: face.yaw_deg,
         eye_opening: face.eye_opening,
         mouth_opening: face.mouth_opening,
+        brow_skin: face.brow_skin,
         confidence: face.confidence,
     }
 }

@@ -166,6 +166,13 @@ pub mod idx {
     pub const INNER_LIPS: [(usize, usize); 3] = [(13, 14), (82, 87), (312, 317)];
     /// Corners of the mouth opening (inner lip contour), image left and right.
     pub const MOUTH_CORNERS: (usize, usize) = (78, 308);
+    /// Upper edge of the subject's right eyebrow (image left), outer end first.
+    pub const RIGHT_BROW_TOP: [usize; 5] = [70, 63, 105, 66, 107];
+    /// Upper edge of the subject's left eyebrow (image right), outer end first.
+    pub const LEFT_BROW_TOP: [usize; 5] = [300, 293, 334, 296, 336];
+    /// Middle of the cheeks, below the eyes (right, left): the skin the brows' surroundings are
+    /// compared with.
+    pub const CHEEK_CENTRES: [usize; 2] = [50, 280];
 }
 
 #[cfg(test)]

@@ -168,6 +168,11 @@ pub struct HeadRules {
     pub max_mouth_opening: Option<f64>,
     /// Lip gap above which the check warns (at most `max_mouth_opening`).
     pub warn_mouth_opening: Option<f64>,
+    /// Smallest share of skin in the band just above each eyebrow; below it a fringe (or a
+    /// hat) covers the brows.
+    pub min_brow_skin: Option<f64>,
+    /// Share of skin above the brows below which the check warns (at least `min_brow_skin`).
+    pub warn_brow_skin: Option<f64>,
     /// Largest enlargement the corrected photo may apply to the source.
     pub max_upscale: Option<f64>,
     /// Largest tilt the corrected photo straightens; beyond it no crop is offered.

@@ -244,6 +244,8 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
         ("head.warn_eye_opening", hd.warn_eye_opening),
         ("head.max_mouth_opening", hd.max_mouth_opening),
         ("head.warn_mouth_opening", hd.warn_mouth_opening),
+        ("head.min_brow_skin", hd.min_brow_skin),
+        ("head.warn_brow_skin", hd.warn_brow_skin),
     ] {
         if let Some(v) = v {
             if !(0.0..=1.0).contains(&v) {
@@ -251,15 +253,19 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
             }
         }
     }
-    // The warning lies on the open side of the limit.
-    if let (Some(warn), Some(min)) = (hd.warn_eye_opening, hd.min_eye_opening) {
-        if warn < min {
-            return Err((
-                "head.warn_eye_opening",
-                format!("{warn} is below min_eye_opening {min}"),
-            ));
-        }
-    }
+    // These warnings lie above their limits (more open, more skin).
+    warn_not_below(
+        hd.warn_eye_opening,
+        hd.min_eye_opening,
+        "head.warn_eye_opening",
+        "min_eye_opening",
+    )?;
+    warn_not_below(
+        hd.warn_brow_skin,
+        hd.min_brow_skin,
+        "head.warn_brow_skin",
+        "min_brow_skin",
+    )?;
     warn_not_above(
         hd.warn_mouth_opening,
         hd.max_mouth_opening,
@@ -373,6 +379,20 @@ fn warn_not_above(
     match (warn, max) {
         (Some(warn), Some(max)) if warn > max => {
             Err((key, format!("{warn} is above {max_name} {max}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn warn_not_below(
+    warn: Option<f64>,
+    min: Option<f64>,
+    key: &'static str,
+    min_name: &str,
+) -> Result<(), Invalid> {
+    match (warn, min) {
+        (Some(warn), Some(min)) if warn < min => {
+            Err((key, format!("{warn} is below {min_name} {min}")))
         }
         _ => Ok(()),
     }
