@@ -8,7 +8,7 @@
 
 use super::{Check, CheckId, Context, Hint, Measure, Requirement, Rule, Status, Unit};
 use crate::crop::{self, PlanOptions};
-use crate::face::{Face, Orientation};
+use crate::face::{Face, Orientation, Sides};
 
 /// Exactly one face.
 pub struct FaceCount;
@@ -72,6 +72,32 @@ fn face_measure<'a, T>(
     let v = value(single_face(ctx, id)?)
         .ok_or_else(|| Box::new(Check::not_applicable(id, unmeasured)))?;
     Ok((v, limit, warn.unwrap_or(limit)))
+}
+
+/// Judges a measure of both sides of the face that the less clear side must keep at least
+/// `warn` of to pass and `min` of not to fail (eyes open, brows clear); `what` names it in the
+/// measured text, which shows both sides.
+fn at_least_on_both_sides(
+    id: CheckId,
+    sides: Sides,
+    (min, warn): (f64, f64),
+    what: &str,
+    hint: Hint,
+    official_reason: &'static str,
+) -> Check {
+    let smaller = f64::from(sides.smaller());
+    // `graded` grades a distance upwards; here more is better.
+    let status = Status::graded(-smaller, -warn, -min);
+    let mut required = Requirement::range(Some(warn), None, Unit::Ratio, 2);
+    if warn > min {
+        required = required.accepting(&format!("≥ {}", super::fmt_num(min, 2)));
+    }
+    let mut measured = Measure::number(smaller, Unit::Ratio, 2);
+    measured.text = format!(
+        "{} {what} (right {:.2}, left {:.2})",
+        measured.text, sides.right, sides.left
+    );
+    Check::judged(id, status, measured, required, hint, Some(official_reason))
 }
 
 /// Canvas pixels per photo pixel, when the photo can be judged in canvas pixels.
@@ -479,28 +505,16 @@ impl Rule for EyesOpen {
             Ok(m) => m,
             Err(c) => return *c,
         };
-        let smaller = f64::from(opening.smaller());
-        // `graded` grades a distance upwards; an opening is the better the larger.
-        let status = Status::graded(-smaller, -warn, -min);
-        let mut required = Requirement::range(Some(warn), None, Unit::Ratio, 2);
-        if warn > min {
-            required = required.accepting(&format!("≥ {}", super::fmt_num(min, 2)));
-        }
-        let mut measured = Measure::number(smaller, Unit::Ratio, 2);
-        measured.text = format!(
-            "{} (right eye {:.2}, left {:.2})",
-            measured.text, opening.right, opening.left
-        );
-        Check::judged(
+        at_least_on_both_sides(
             self.id(),
-            status,
-            measured,
-            required,
+            opening,
+            (min, warn),
+            "open",
             Hint::new(
                 "眼睛闭上或眯得太小：自然睁大双眼，平视镜头后重拍",
                 "the eyes are closed or nearly so: open both eyes naturally, look into the camera and retake",
             ),
-            Some("不能闭眼"),
+            "不能闭眼",
         )
     }
 }
@@ -565,28 +579,16 @@ impl Rule for EyebrowsVisible {
             Ok(m) => m,
             Err(c) => return *c,
         };
-        let smaller = f64::from(skin.smaller());
-        // `graded` grades a distance upwards; more skin above the brows is better.
-        let status = Status::graded(-smaller, -warn, -min);
-        let mut required = Requirement::range(Some(warn), None, Unit::Ratio, 2);
-        if warn > min {
-            required = required.accepting(&format!("≥ {}", super::fmt_num(min, 2)));
-        }
-        let mut measured = Measure::number(smaller, Unit::Ratio, 2);
-        measured.text = format!(
-            "{} skin above the brows (right {:.2}, left {:.2})",
-            measured.text, skin.right, skin.left
-        );
-        Check::judged(
+        at_least_on_both_sides(
             self.id(),
-            status,
-            measured,
-            required,
+            skin,
+            (min, warn),
+            "skin above the brows",
             Hint::new(
                 "头发（刘海）或帽子遮住了眉毛：把刘海梳到眉毛以上或两侧，露出眉毛后重拍",
                 "hair (a fringe) or a hat covers the eyebrows: comb the fringe up or aside so both brows show, and retake",
             ),
-            Some("头发不能遮住眉毛"),
+            "头发不能遮住眉毛",
         )
     }
 }
@@ -984,7 +986,7 @@ mod tests {
         );
         assert_eq!(
             closed.measured.unwrap().text,
-            "0.06 (right eye 0.06, left 0.30)"
+            "0.06 open (right 0.06, left 0.30)"
         );
         assert_eq!(closed.required.unwrap().text, "≥ 0.15 (accepted ≥ 0.12)");
         let unmeasured = judge(&EyesOpen, &p, Some(compliant_face(0.0, 0.0)), 1);
