@@ -9,7 +9,7 @@
 //! own person mask, used when its confidence reaches the spec's `min_mask_confidence`, as
 //! `idphoto check` does.
 
-use idphoto::correct::{self, Fix, Matte};
+use idphoto::correct::{self, Fix};
 use idphoto::crop::{self, PlanOptions};
 use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_cross_mut, draw_line_segment_mut};
@@ -43,10 +43,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             idphoto::decode::open(&data.join("photos").join(&row.file), &Default::default())?;
         let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
         let mask = idphoto::segment::segment(&working.image)?;
-        let matte = Matte {
-            alpha: mask.alpha,
-            scale: working.scale,
-            confidence: mask.confidence,
+        let analysis = idphoto::face::FaceAnalysis::single(face.clone());
+        let Some(matte) = idphoto::matte_for(&idphoto::checks::Context {
+            spec: &spec,
+            photo: &photo,
+            working: &working,
+            face: Some(&analysis),
+            mask: Some(&mask),
+        }) else {
+            continue;
         };
         let mut fix = Fix::default();
         if let Some(min) = spec.body.background.min_mask_confidence {

@@ -139,7 +139,7 @@ pub fn check_photo_with(
             None => {
                 let matte = match inputs.matte {
                     Some(_) => None,
-                    None => mask.as_ref().map(|m| matte_of(m, working.scale)),
+                    None => matte_for(&ctx),
                 };
                 let inputs = correct::Inputs {
                     face: inputs.face.or(single),
@@ -159,14 +159,17 @@ pub fn check_photo_with(
     report
 }
 
-/// The corrected photo replaces the background where the same mask the background checks
-/// trust is confident.
-fn matte_of(mask: &segment::PersonMask, scale: f32) -> correct::Matte {
-    correct::Matte {
+/// The matte the corrected photo replaces the background with: the same mask the background
+/// checks trust, white-balanced to only when `colour.cast` takes its background as evidence.
+/// `None` without a mask.
+pub fn matte_for(ctx: &checks::Context<'_>) -> Option<correct::Matte> {
+    let mask = ctx.mask?;
+    Some(correct::Matte {
         alpha: mask.alpha.clone(),
-        scale,
+        scale: ctx.working.scale,
         confidence: mask.confidence,
-    }
+        colour_reference: checks::background_is_colour_reference(ctx),
+    })
 }
 
 /// The corrected photo of a photo stored on its side or upside down (no EXIF orientation):
@@ -195,7 +198,14 @@ fn correct_turned(
         .face
         .as_ref()
         .filter(|f| analysis.faces_found == 1 && f.orientation() == face::Orientation::Upright)?;
-    let matte = mask.as_ref().map(|m| matte_of(m, working.scale));
+    let single = face::FaceAnalysis::single(face.clone());
+    let matte = matte_for(&checks::Context {
+        spec,
+        photo: &turned,
+        working: &working,
+        face: Some(&single),
+        mask: mask.as_ref(),
+    });
     let inputs = correct::Inputs {
         face: Some(face),
         matte: matte.as_ref(),

@@ -271,11 +271,15 @@ fn plain_backdrop_becomes_white_with_a_confident_matte() {
         // The production matte: the person mask at working resolution.
         let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
         let mask = idphoto::segment::segment(&working.image).unwrap();
-        let matte = Matte {
-            alpha: mask.alpha,
-            scale: working.scale,
-            confidence: mask.confidence,
-        };
+        let analysis = idphoto::face::FaceAnalysis::single(face.clone());
+        let matte = idphoto::matte_for(&idphoto::checks::Context {
+            spec: &spec,
+            photo: &photo,
+            working: &working,
+            face: Some(&analysis),
+            mask: Some(&mask),
+        })
+        .unwrap();
         let out = tempfile::tempdir().unwrap();
         let c = correct_into(out.path(), &input, &photo, &spec, &face, Some(&matte));
         assert_eq!(
@@ -326,6 +330,7 @@ fn low_confidence_matte_keeps_the_background_and_says_so() {
         alpha: image::GrayImage::new(photo.image.width(), photo.image.height()),
         scale: 1.0,
         confidence: 0.2,
+        colour_reference: false,
     };
     let c = correct::correct(&photo.image, &face, &spec(), Some(&matte), &Fix::default()).unwrap();
     assert_eq!(
@@ -336,4 +341,49 @@ fn low_confidence_matte_keeps_the_background_and_says_so() {
     );
     // The all-zero matte was NOT applied: the corner is the original grey, not white.
     assert!(c.image.get_pixel(3, 3).0.iter().any(|&v| v < 250));
+}
+
+/// Protects the corrected photo from a white balance no check asked for: only a background
+/// that `colour.cast` takes as evidence (plain, confidently segmented, neutral or confirmed by
+/// the skin) may set it. hv_test2's room and obama_1's office are not grey cards; balancing to
+/// them turned hv_test2's pale skin blue and colourless (a `glare` failure its photo did not
+/// have) and pushed deepface's img10 into `exposure.clipping`. hv_test0's light grey wall fails
+/// `background.colour` without the skin confirming a cast: a grey wall, not a reference. The
+/// plain white backdrops of zuckerberg_1 and pichai_1 are references.
+#[test]
+fn white_balance_comes_only_from_a_background_colour_cast_trusts() {
+    let Some(data) = testdata() else { return };
+    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
+    let spec = spec();
+    for (name, reference) in [
+        ("hv_test2.jpg", false),
+        ("obama_1.jpg", false),
+        ("hv_test0.jpg", false),
+        ("zuckerberg_1.jpg", true),
+        ("pichai_1.jpg", true),
+    ] {
+        let face = rows
+            .iter()
+            .find(|r| r.file == name)
+            .and_then(|r| r.to_face())
+            .unwrap();
+        let photo = decode::open(&data.join("photos").join(name), &Limits::default()).unwrap();
+        let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
+        let mask = idphoto::segment::segment(&working.image).unwrap();
+        let analysis = idphoto::face::FaceAnalysis::single(face.clone());
+        let matte = idphoto::matte_for(&idphoto::checks::Context {
+            spec: &spec,
+            photo: &photo,
+            working: &working,
+            face: Some(&analysis),
+            mask: Some(&mask),
+        })
+        .unwrap();
+        assert_eq!(matte.colour_reference, reference, "{name}");
+        if !reference {
+            let c = correct::correct(&photo.image, &face, &spec, Some(&matte), &Fix::default())
+                .unwrap();
+            assert_eq!(c.tone.white_balance_gains, None, "{name}: {:?}", c.tone);
+        }
+    }
 }

@@ -186,6 +186,82 @@ fn balance(img: &image::RgbImage, face: &FaceGeom) -> Option<(f32, f32)> {
     ))
 }
 
+/// Mean a*b* of the cheeks' skin.
+fn cheek_ab(ctx: &Context<'_>) -> Option<[f32; 2]> {
+    let face = FaceGeom::of(ctx)?;
+    let mut m = MeanColour::default();
+    face.cheeks()
+        .iter()
+        .flat_map(|r| r.pixels(&ctx.working.image))
+        .for_each(|p| m.add(p));
+    m.lab().map(|[_, a, b]| [a, b])
+}
+
+/// What the background says about a colour cast.
+enum Evidence {
+    /// Its a*b* offset from the spec's neutral colour counts, with the label the report shows.
+    Counts(&'static str, [f32; 2]),
+    /// It fails `background.colour` and the skin does not confirm a cast: a coloured wall.
+    WrongWall,
+    /// No plain, confidently segmented background, or the spec's colour is not neutral.
+    None,
+}
+
+/// How `colour.cast` reads the background, given the cheeks' a*b* (`skin`).
+fn background_evidence(ctx: &Context<'_>, skin: Option<[f32; 2]>) -> Evidence {
+    let neutral = ctx
+        .spec
+        .body
+        .background
+        .allowed
+        .as_ref()
+        .and_then(|a| a.first())
+        .map(|c| srgb_to_lab(c.rgb))
+        .filter(|lab| chroma(*lab) < NEUTRAL_CHROMA);
+    let plain = |texture: f32| {
+        ctx.spec
+            .body
+            .background
+            .max_clutter
+            .is_none_or(|m| f64::from(texture) <= m)
+    };
+    let min_conf = ctx.spec.body.background.min_mask_confidence.unwrap_or(0.0);
+    let (Some(reference), Some(mask)) = (neutral, ctx.mask) else {
+        return Evidence::None;
+    };
+    let Some(bg) = mask
+        .background
+        .as_ref()
+        .filter(|bg| plain(bg.texture) && f64::from(mask.confidence) >= min_conf)
+    else {
+        return Evidence::None;
+    };
+    let v = [bg.mean_lab[1] - reference[1], bg.mean_lab[2] - reference[2]];
+    // A background that background.colour already fails may be a coloured wall (one cause,
+    // already reported) or a white wall under a cast (two). Only the face tells them apart:
+    // under a cast the skin leaves its natural hue in the direction of the wall.
+    let hues = ctx.spec.body.quality.skin_hue_deg;
+    if !super::background::colour_fails(ctx) {
+        Evidence::Counts("background", v)
+    } else if skin.zip(hues).is_some_and(|(s, h)| skin_confirms(s, v, h)) {
+        Evidence::Counts("background, skin hue agrees", v)
+    } else {
+        Evidence::WrongWall
+    }
+}
+
+/// Whether `colour.cast` takes the photo's background as evidence of a cast: plain, confidently
+/// segmented, and either of the spec's neutral colour or off it the way the skin is. Only such
+/// a background may set the corrected photo's white balance; a room behind a child or a beige
+/// wall is not a grey card, and balancing to it turned pale skin blue (a new `glare` failure)
+/// or pushed red skin into clipping.
+pub fn background_is_colour_reference(ctx: &Context<'_>) -> bool {
+    matches!(
+        background_evidence(ctx, cheek_ab(ctx)),
+        Evidence::Counts(..)
+    )
+}
+
 /// Colour cast of skin and neutral background, named by its hue.
 pub struct ColourCast;
 
@@ -199,57 +275,16 @@ impl Rule for ColourCast {
             return no_rule(self.id(), "quality.max_cast_chroma");
         };
         let mut vectors: Vec<(&str, [f32; 2])> = Vec::new();
-        let mut skin = None;
-        if let Some(face) = FaceGeom::of(ctx) {
-            let mut m = MeanColour::default();
-            face.cheeks()
-                .iter()
-                .flat_map(|r| r.pixels(&ctx.working.image))
-                .for_each(|p| m.add(p));
-            if let Some([_, a, b]) = m.lab() {
-                let off = |v: f32, [lo, hi]: [f32; 2]| v - v.clamp(lo, hi);
-                vectors.push(("skin", [off(a, SKIN_A), off(b, SKIN_B)]));
-                skin = Some([a, b]);
-            }
+        let skin = cheek_ab(ctx);
+        if let Some([a, b]) = skin {
+            let off = |v: f32, [lo, hi]: [f32; 2]| v - v.clamp(lo, hi);
+            vectors.push(("skin", [off(a, SKIN_A), off(b, SKIN_B)]));
         }
-        let neutral = ctx
-            .spec
-            .body
-            .background
-            .allowed
-            .as_ref()
-            .and_then(|a| a.first())
-            .map(|c| srgb_to_lab(c.rgb))
-            .filter(|lab| chroma(*lab) < NEUTRAL_CHROMA);
-        let plain = |texture: f32| {
-            ctx.spec
-                .body
-                .background
-                .max_clutter
-                .is_none_or(|m| f64::from(texture) <= m)
-        };
-        let min_conf = ctx.spec.body.background.min_mask_confidence.unwrap_or(0.0);
-        // A background that background.colour already fails may be a coloured wall (one cause,
-        // already reported) or a white wall under a cast (two). Only the face tells them
-        // apart: under a cast the skin leaves its natural hue in the direction of the wall.
-        let wrong_wall = super::background::colour_fails(ctx);
         let mut wall_note = "";
-        if let (Some(reference), Some(mask)) = (neutral, ctx.mask) {
-            if let Some(bg) = mask
-                .background
-                .as_ref()
-                .filter(|bg| plain(bg.texture) && f64::from(mask.confidence) >= min_conf)
-            {
-                let v = [bg.mean_lab[1] - reference[1], bg.mean_lab[2] - reference[2]];
-                let hues = ctx.spec.body.quality.skin_hue_deg;
-                if !wrong_wall {
-                    vectors.push(("background", v));
-                } else if skin.zip(hues).is_some_and(|(s, h)| skin_confirms(s, v, h)) {
-                    vectors.push(("background, skin hue agrees", v));
-                } else {
-                    wall_note = "; the background fails background.colour";
-                }
-            }
+        match background_evidence(ctx, skin) {
+            Evidence::Counts(label, v) => vectors.push((label, v)),
+            Evidence::WrongWall => wall_note = "; the background fails background.colour",
+            Evidence::None => {}
         }
         let Some((source, [da, db])) = vectors
             .into_iter()

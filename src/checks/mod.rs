@@ -17,7 +17,8 @@ pub use background::{
     ClothingContrast,
 };
 pub use exposure::{
-    ColourCast, Contrast, ExposureBalance, ExposureBrightness, ExposureClipping, Glare,
+    background_is_colour_reference, ColourCast, Contrast, ExposureBalance, ExposureBrightness,
+    ExposureClipping, Glare,
 };
 pub use file::{FileAspect, FileColourMode, FileDpi, FileFormat, FileKb, FilePixels};
 pub use geometry::{

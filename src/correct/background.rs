@@ -58,6 +58,10 @@ pub struct Matte {
     pub scale: f32,
     /// How sure the segmentation is of the whole matte, 0–1.
     pub confidence: f32,
+    /// Whether the background it leaves is a colour reference: plain and neutral as
+    /// `colour.cast` judges it ([`crate::checks::background_is_colour_reference`]). Only then
+    /// is the corrected photo white-balanced to it.
+    pub colour_reference: bool,
 }
 
 /// Integral image of `f64` sums, one extra row and column of zeros.

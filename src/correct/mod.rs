@@ -190,6 +190,7 @@ pub fn correct(
             skin,
             background: alpha
                 .as_ref()
+                .filter(|_| replace.is_some_and(|(_, m)| m.colour_reference))
                 .map(|_| &is_background as &dyn Fn(u32, u32) -> bool),
         },
         &spec.body.quality,
