@@ -19,6 +19,22 @@ fn spec() -> Spec {
         .unwrap()
 }
 
+/// The matte `idphoto check` corrects with: the person mask at working resolution, a colour
+/// reference where `colour.cast` takes its background as one.
+fn production_matte(photo: &decode::Photo, spec: &Spec, face: &idphoto::face::Face) -> Matte {
+    let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
+    let mask = idphoto::segment::segment(&working.image).unwrap();
+    let analysis = idphoto::face::FaceAnalysis::single(face.clone());
+    idphoto::matte_for(&idphoto::checks::Context {
+        spec,
+        photo,
+        working: &working,
+        face: Some(&analysis),
+        mask: Some(&mask),
+    })
+    .unwrap()
+}
+
 /// Corrects `input` with the given face (and matte) into `out_dir`.
 fn correct_into(
     out_dir: &std::path::Path,
@@ -268,18 +284,7 @@ fn plain_backdrop_becomes_white_with_a_confident_matte() {
         let face = row.to_face().unwrap();
         let input = data.join("photos").join(name);
         let photo = decode::open(&input, &Limits::default()).unwrap();
-        // The production matte: the person mask at working resolution.
-        let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
-        let mask = idphoto::segment::segment(&working.image).unwrap();
-        let analysis = idphoto::face::FaceAnalysis::single(face.clone());
-        let matte = idphoto::matte_for(&idphoto::checks::Context {
-            spec: &spec,
-            photo: &photo,
-            working: &working,
-            face: Some(&analysis),
-            mask: Some(&mask),
-        })
-        .unwrap();
+        let matte = production_matte(&photo, &spec, &face);
         let out = tempfile::tempdir().unwrap();
         let c = correct_into(out.path(), &input, &photo, &spec, &face, Some(&matte));
         assert_eq!(
@@ -368,17 +373,7 @@ fn white_balance_comes_only_from_a_background_colour_cast_trusts() {
             .and_then(|r| r.to_face())
             .unwrap();
         let photo = decode::open(&data.join("photos").join(name), &Limits::default()).unwrap();
-        let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
-        let mask = idphoto::segment::segment(&working.image).unwrap();
-        let analysis = idphoto::face::FaceAnalysis::single(face.clone());
-        let matte = idphoto::matte_for(&idphoto::checks::Context {
-            spec: &spec,
-            photo: &photo,
-            working: &working,
-            face: Some(&analysis),
-            mask: Some(&mask),
-        })
-        .unwrap();
+        let matte = production_matte(&photo, &spec, &face);
         assert_eq!(matte.colour_reference, reference, "{name}");
         if !reference {
             let c = correct::correct(&photo.image, &face, &spec, Some(&matte), &Fix::default())
