@@ -198,12 +198,11 @@ fn correct_turned(
         .face
         .as_ref()
         .filter(|f| analysis.faces_found == 1 && f.orientation() == face::Orientation::Upright)?;
-    let single = face::FaceAnalysis::single(face.clone());
     let matte = matte_for(&checks::Context {
         spec,
         photo: &turned,
         working: &working,
-        face: Some(&single),
+        face: Some(&analysis),
         mask: mask.as_ref(),
     });
     let inputs = correct::Inputs {

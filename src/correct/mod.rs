@@ -394,8 +394,9 @@ impl Correction {
 
 /// Whether a failed check on the corrected photo breaks the invariant: quality and exposure
 /// checks may still fail on a hopeless input, background checks when it was kept, and
-/// `mouth.closed` always (no correction closes the lips; the photo is still worth having for
-/// everything else, and the report says what still fails).
+/// `mouth.closed` and `eyebrows.visible` always (no correction closes the lips or moves a
+/// fringe; the photo is still worth having for everything else, and the report says what still
+/// fails).
 pub fn is_invariant(id: &str, background_replaced: bool) -> bool {
     const ALWAYS: [&str; 5] = ["file.", "face.", "head.", "eyes.", "crop."];
     ALWAYS.iter().any(|p| id.starts_with(p))

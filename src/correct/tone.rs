@@ -50,10 +50,17 @@ impl ToneReport {
     /// The correction's transform of one linear-light pixel (0–1): white-balance gains, then
     /// the exposure curve. The identity when neither ran.
     pub fn apply_linear(&self, rgb: [f32; 3]) -> [f32; 3] {
-        let wb = self.white_balance_gains.unwrap_or([1.0; 3]);
-        let g = self.exposure_gain.unwrap_or(1.0);
-        [0, 1, 2].map(|k| curve((rgb[k] * wb[k]).min(1.0), g))
+        transform(
+            rgb,
+            self.white_balance_gains.unwrap_or([1.0; 3]),
+            self.exposure_gain.unwrap_or(1.0),
+        )
     }
+}
+
+/// White-balance gains `wb`, then the exposure curve of gain `g`, on one linear-light pixel.
+fn transform(rgb: [f32; 3], wb: [f32; 3], g: f32) -> [f32; 3] {
+    [0, 1, 2].map(|k| curve((rgb[k] * wb[k]).min(1.0), g))
 }
 
 /// Linear 0–1 → sRGB 0–255.
@@ -131,7 +138,7 @@ pub fn correct_mut(
     let median_l = |wb: [f32; 3], g: f32| {
         let mut y: Vec<f32> = skin
             .iter()
-            .map(|m| linear_luminance([0, 1, 2].map(|k| curve((m[k] * wb[k]).min(1.0), g))))
+            .map(|&m| linear_luminance(transform(m, wb, g)))
             .collect();
         quantile(&mut y, 0.5).map(lightness_of_luminance)
     };

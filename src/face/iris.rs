@@ -45,14 +45,8 @@ fn opening(contour: &[f32]) -> Option<f32> {
     if contour.len() < 16 * 3 {
         return None;
     }
-    let at = |i: usize| [contour[3 * i], contour[3 * i + 1]];
-    let gap = |a: usize, b: usize| {
-        let (p, q) = (at(a), at(b));
-        (p[0] - q[0]).hypot(p[1] - q[1])
-    };
-    let width = gap(0, 8);
-    let ratio = (gap(3, 11) + gap(4, 12) + gap(5, 13)) / (3.0 * width);
-    (width > 0.0 && ratio.is_finite()).then_some(ratio)
+    let at = |i: usize| Some([contour[3 * i], contour[3 * i + 1]]);
+    super::opening_ratio(at, &[(3, 11), (4, 12), (5, 13)], (0, 8))
 }
 
 /// Locates the iris of the eye whose corners are `corners` (image-left first, as

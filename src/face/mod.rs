@@ -510,23 +510,37 @@ fn measure(
     }))
 }
 
-/// The gap between the lips (FaceMesh's inner lip contour, three pairs across the middle half of
-/// the mouth) over the width between the inner mouth corners, in photo pixels: below 0.05 for
-/// lips together, however broad the smile; 0.05–0.13 for lips parted over the teeth or a slightly
-/// open mouth; 0.16–0.36 for a smile showing both rows of teeth (107 real faces checked by eye).
-/// A ratio of lengths, so it is the same on the canvas.
-fn mouth_opening(points: &[Point]) -> Option<f32> {
+/// An opening as a ratio of lengths: the mean distance across `pairs` of points (lid to lid,
+/// lip to lip) over the distance between `ends` (the corners). `None` when `at` lacks a point
+/// or the corners coincide. The same in any pixels and whichever way the photo lies.
+fn opening_ratio(
+    at: impl Fn(usize) -> Option<Point>,
+    pairs: &[(usize, usize)],
+    ends: (usize, usize),
+) -> Option<f32> {
     let d = |a: usize, b: usize| {
-        let (p, q) = (points.get(a)?, points.get(b)?);
+        let (p, q) = (at(a)?, at(b)?);
         Some((p[0] - q[0]).hypot(p[1] - q[1]))
     };
     let mut gap = 0.0;
-    for &(a, b) in &idx::INNER_LIPS {
+    for &(a, b) in pairs {
         gap += d(a, b)?;
     }
-    let width = d(idx::MOUTH_CORNERS.0, idx::MOUTH_CORNERS.1)?;
-    let ratio = gap / idx::INNER_LIPS.len() as f32 / width;
+    let width = d(ends.0, ends.1)?;
+    let ratio = gap / (pairs.len() as f32 * width);
     (width > 0.0 && ratio.is_finite()).then_some(ratio)
+}
+
+/// The gap between the lips (FaceMesh's inner lip contour, three pairs across the middle half of
+/// the mouth) over the width between the inner mouth corners: below 0.05 for lips together,
+/// however broad the smile; 0.05–0.13 for lips parted over the teeth or a slightly open mouth;
+/// 0.16–0.36 for a smile showing both rows of teeth (107 real faces checked by eye).
+fn mouth_opening(points: &[Point]) -> Option<f32> {
+    opening_ratio(
+        |i| points.get(i).copied(),
+        &idx::INNER_LIPS,
+        idx::MOUTH_CORNERS,
+    )
 }
 
 /// The band above each eyebrow read by [`brow_skin`]: from this many inter-eye distances above
@@ -546,10 +560,10 @@ const SKIN_MAX_LIGHTER_L: f32 = 20.0;
 /// distances above the brow's upper edge, perpendicular to the eye line) has the colour of the
 /// cheeks: GA 461's "头发不得遮挡眉毛". FaceMesh places the brows under a fringe too, so the
 /// band is forehead skin when the brows show and hair when a fringe covers them. On 94 real
-/// faces with their brows showing the less clear side reads 0.09 and up (0.09–0.11 for two
-/// turned faces, 0.135 and up for frontal ones: shadowed brows, glasses frames, wisps of hair);
-/// the four with a fringe over the brows read 0.00–0.01. Blond hair over fair skin would read as
-/// skin: the measure misses it rather than fail a clear forehead.
+/// faces with their brows showing the less clear side reads 0.06 and up (0.06–0.08 for two
+/// turned faces, 0.13 and up for frontal ones: shadowed brows, glasses frames, wisps of hair);
+/// the three with a fringe over the brows read 0.00–0.03. Blond hair over fair skin would read
+/// as skin: the measure misses it rather than fail a clear forehead.
 fn brow_skin(
     photo: &RgbImage,
     points: &[Point],
@@ -585,8 +599,7 @@ fn brow_skin(
     }
     let median = |k: usize| {
         let mut v: Vec<f32> = cheek.iter().map(|c| c[k]).collect();
-        v.sort_by(f32::total_cmp);
-        v.get(v.len() / 2).copied()
+        crate::checks::regions::quantile(&mut v, 0.5)
     };
     let skin = [median(0)?, median(1)?, median(2)?];
     let side = |brow: &[usize]| -> Option<f32> {

@@ -247,11 +247,7 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
         ("head.min_brow_skin", hd.min_brow_skin),
         ("head.warn_brow_skin", hd.warn_brow_skin),
     ] {
-        if let Some(v) = v {
-            if !(0.0..=1.0).contains(&v) {
-                return Err((key, format!("is {v}; it must be between 0 and 1")));
-            }
-        }
+        fraction(v, key)?;
     }
     // These warnings lie above their limits (more open, more skin).
     warn_not_below(
