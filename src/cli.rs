@@ -202,6 +202,7 @@ impl OutputArgs {
                 out: self.out.clone(),
                 out_dir: self.out_dir.clone(),
                 force: self.force,
+                make_folder: false,
             },
             ..Default::default()
         }))

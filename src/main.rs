@@ -108,6 +108,7 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
         let mut options = options.clone();
         if let (Some(fix), Some(dests)) = (options.fix.as_mut(), &mirrored) {
             fix.output.out = Some(dests[i].clone());
+            fix.output.make_folder = true;
         }
         let face = cli::annotated_face(&annotated, &input.path);
         let supplied = idphoto::correct::Inputs {

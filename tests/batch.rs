@@ -466,3 +466,40 @@ fn second_run_over_a_folder_skips_its_own_outputs() {
     assert_eq!(reports.len(), 1, "only the original photo is checked");
     assert!(reports[0]["file"].as_str().unwrap().ends_with("z.jpg"));
 }
+
+/// A recursive batch into `--out-dir` mirrors the input tree there, and makes the sub-folders
+/// it mirrors: every photo of a sub-folder was an error ("folder … does not exist").
+#[test]
+fn a_recursive_batch_into_out_dir_makes_the_mirrored_folders() {
+    let Some(data) = util::testdata() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (input, out) = (dir.path().join("in"), dir.path().join("out"));
+    std::fs::create_dir_all(input.join("sub/deeper")).unwrap();
+    let photo = data.join("photos/zuckerberg_2.jpg");
+    for name in ["top.jpg", "sub/a.jpg", "sub/deeper/b.jpg"] {
+        std::fs::copy(&photo, input.join(name)).unwrap();
+    }
+    let run = idphoto()
+        .args([
+            "check",
+            "-r",
+            "-c",
+            "dongguan",
+            "--format",
+            "jsonl",
+            "--out-dir",
+        ])
+        .arg(&out)
+        .arg(&input)
+        .output()
+        .unwrap();
+    let reports = jsonl(&run.stdout);
+    assert_eq!(reports.len(), 3);
+    for r in &reports {
+        assert_eq!(r["correction"]["status"], "written", "{r}");
+    }
+    for name in ["top", "sub/a", "sub/deeper/b"] {
+        let written = out.join(format!("{name}.dongguan.jpg"));
+        assert!(written.is_file(), "{}", written.display());
+    }
+}

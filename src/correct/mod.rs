@@ -437,6 +437,15 @@ pub fn run(input: &Path, photo: &Photo, spec: &Spec, inputs: Inputs<'_>, fix: &F
     c.kb = Some((encoded.kb() * 10.0).round() / 10.0);
     c.size_fit = Some(encoded.fit);
     let dest = destination(input, spec, &fix.output);
+    if fix.output.make_folder {
+        let dir = write::folder_of(&dest);
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            return fail(
+                c,
+                format!("{}: cannot create the folder: {e}", dir.display()),
+            );
+        }
+    }
     let staged = match write::stage(&dest, input, &encoded.bytes, fix.output.force) {
         Ok(s) => s,
         Err(e) => return fail(c, e.to_string()),

@@ -16,6 +16,10 @@ pub struct OutputOptions {
     pub out_dir: Option<PathBuf>,
     /// Replace an existing output. Default: refuse.
     pub force: bool,
+    /// Create the destination's folder when it is missing. A batch into `--out-dir` mirrors
+    /// the input tree there ([`crate::batch::mirror_paths`]), and those sub-folders are the
+    /// tool's own to make. Default: refuse, as for `--out` in a folder that does not exist.
+    pub make_folder: bool,
 }
 
 /// The default output name: `<stem>.<city>.jpg`, plus `.<doc>` before `.jpg` when the document
