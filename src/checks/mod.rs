@@ -7,6 +7,7 @@
 
 mod background;
 mod exposure;
+mod features;
 mod file;
 mod geometry;
 mod quality;
@@ -20,10 +21,11 @@ pub use exposure::{
     background_is_colour_reference, ColourCast, Contrast, ExposureBalance, ExposureBrightness,
     ExposureClipping, Glare,
 };
+pub use features::{EyebrowsVisible, EyesOpen, MouthClosed, Yaw};
 pub use file::{FileAspect, FileColourMode, FileDpi, FileFormat, FileKb, FilePixels};
 pub use geometry::{
-    Centring, CropPossible, EyebrowsVisible, EyesOpen, EyesToBottom, FaceCount, FaceWidth,
-    HeadHeight, InsideFrame, MouthClosed, Roll, TopMargin, Yaw,
+    Centring, CropPossible, EyesToBottom, FaceCount, FaceWidth, HeadHeight, InsideFrame, Roll,
+    TopMargin,
 };
 pub use quality::{blockiness, sharpness, Compression, Noise, Sharpness};
 
