@@ -479,9 +479,19 @@ fn issue4_sharpness_separates_soft_sources_from_blur_with_margin() {
     let sharp = idphoto::checks::sharpness(&b.photo.image, &b.face).unwrap();
     assert!(sharp > 1.2 * min, "base {sharp} vs {min}");
     let d = b.face.inter_eye();
-    let blurred = image::imageops::blur(&b.photo.image, 0.08 * d);
-    let blurred = idphoto::checks::sharpness(&blurred, &b.face).unwrap();
-    assert!(blurred < 0.85 * min, "blurred {blurred} vs {min}");
+    // Heavier blur stays as clearly blurred: past the fine band the mid band vanishes too, and
+    // a ratio of two vanishing bands once read this face blurred by 16 % of the eye distance as
+    // 64, sharp.
+    let mut mild = None;
+    for share in [0.08, 0.16, 0.3] {
+        let blurred = image::imageops::blur(&b.photo.image, share * d);
+        let blurred = idphoto::checks::sharpness(&blurred, &b.face).unwrap();
+        let mild = *mild.get_or_insert(blurred);
+        assert!(
+            blurred < 0.85 * min && blurred <= mild,
+            "blurred by {share} of the eye distance: {blurred} (by 0.08: {mild}, limit {min})"
+        );
+    }
 }
 
 fn mismatches(

@@ -15,6 +15,13 @@ const SHARPNESS_INTER_EYE_PX: f32 = 64.0;
 /// Radius of the box that bounds the mid band of the sharpness measure (7 px wide: about a
 /// tenth of the inter-eye distance, the scale of eyelids, nostrils and lips).
 const SHARPNESS_MID_RADIUS: usize = 3;
+/// Least mid-band detail the sharpness ratio divides by, as a fraction of the region's
+/// contrast (luma p95 − p5). A face so blurred that its mid band is gone too has a ratio of
+/// two vanishing quantities, which rounding noise alone drove to 91 (the shared two-people
+/// photo blurred by 16 % of the inter-eye distance, against a limit of 35). Sharp faces keep
+/// 0.020 and more (over 110 faces: the shared set, deepface's, face_module's), blurred ones
+/// 0.004–0.012; the floor sits between, so it never moves a sharp face's figure.
+const SHARPNESS_MIN_MID_SHARE: f64 = 0.015;
 /// Most photo pixels the blockiness measure reads (rows are skipped beyond this).
 const BLOCKINESS_MAX_SAMPLES: usize = 400_000;
 /// Side of the blocks the noise estimate works on, working px.
@@ -66,7 +73,8 @@ impl Rule for Sharpness {
 /// (3–7 px) of the same face. Blur or enlargement removes the fine band first. Dividing by the
 /// mid band rather than by the region's whole contrast keeps lighting, dark hair beside the
 /// cheeks and a wide smile out of it: the old ratio to contrast read siegel_1 (sharp at this
-/// scale) as low as a face enlarged from a sixth-size photo.
+/// scale) as low as a face enlarged from a sixth-size photo. The mid band counts at least
+/// [`SHARPNESS_MIN_MID_SHARE`] of the contrast, so a face blurred past both bands reads blurred.
 pub fn sharpness(photo: &RgbImage, face: &crate::face::Face) -> Option<f64> {
     let d = face.inter_eye();
     if d < 4.0 {
@@ -98,6 +106,9 @@ pub fn sharpness(photo: &RgbImage, face: &crate::face::Face) -> Option<f64> {
         fine += f64::from((g[k] - b1[k]).abs());
         mid += f64::from((b1[k] - b3[k]).abs());
     }
+    let mut sorted = g.clone();
+    let contrast = f64::from(quantile(&mut sorted, 0.95)? - quantile(&mut sorted, 0.05)?);
+    let mid = mid.max(SHARPNESS_MIN_MID_SHARE * contrast * g.len() as f64);
     (mid > 0.0).then(|| 100.0 * fine / mid)
 }
 
