@@ -14,18 +14,10 @@
 //! and every portrait's mouth opening and skin above the brows, to compare with what its mouth
 //! and forehead show (`tests/face.rs` holds the by-eye verdicts).
 
-use idphoto::annotations::{self, Errors};
+use idphoto::annotations::{self, percentile, Errors};
 use idphoto::face::Face;
 use idphoto::{decode, face, imageops, ANALYSIS_MAX_SIDE};
 use std::path::PathBuf;
-
-fn percentile(sorted: &[f32], p: f32) -> f32 {
-    if sorted.is_empty() {
-        return f32::NAN;
-    }
-    let i = ((sorted.len() - 1) as f32 * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let csv = std::env::args_os()

@@ -6,7 +6,7 @@
 
 mod util;
 
-use idphoto::annotations::{self, Annotation, Errors};
+use idphoto::annotations::{self, percentile, Annotation, Errors};
 use idphoto::face::{self, Face, FaceAnalysis, Point};
 use idphoto::imageops::{self, Quality};
 use idphoto::{decode, ANALYSIS_MAX_SIDE};
@@ -53,12 +53,6 @@ fn face_height(f: &Face) -> f32 {
 
 fn dist(a: Point, b: Point) -> f32 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
-}
-
-/// Same rounding as `examples/accuracy.rs`, so the figures agree with the harness.
-fn percentile(sorted: &[f32], p: f32) -> f32 {
-    let i = ((sorted.len() - 1) as f32 * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 /// The head rules of the built-in ID-card spec (Dongguan), whose limits the face tests hold the

@@ -1,0 +1,274 @@
+//! How the face stage holds up when the annotated photos are taken worse.
+//!
+//! ```sh
+//! cargo run --release --example robustness -- [path/to/annotations.csv]
+//! ```
+//! Default: `$IDPHOTO_TESTDATA/photos/annotations.csv`, else `../shared/data/photos/annotations.csv`.
+//!
+//! The shared photos are mostly well lit, sharp and in colour; people's are not always. Each
+//! variant degrades every annotated photo the same way — grey, under- and over-exposed, saved
+//! as a JPEG of quality 10, shrunk until the eyes are 28 px apart, sensor-like noise, out of
+//! focus, cropped tight around the face — moves the annotation with it where the geometry
+//! changes, and runs the face stage. One line per variant: face count right, one face found
+//! on the portraits, crown visible/cut off agreeing with the annotation, and the error figures
+//! of `examples/accuracy.rs` (eyes / inter-eye distance; chin, width, crown / face height).
+//! Nothing here is random from run to run: the noise comes from a fixed seed.
+
+use idphoto::annotations::{self, percentile, Annotation, FaceCount};
+use idphoto::imageops::{self, Quality};
+use idphoto::{decode, face, ANALYSIS_MAX_SIDE};
+use image::RgbImage;
+use std::path::{Path, PathBuf};
+
+/// A degraded photo and its annotation moved to match.
+type Degraded = (RgbImage, Annotation);
+
+struct Variant {
+    name: &'static str,
+    apply: fn(&RgbImage, &Annotation) -> Degraded,
+}
+
+const VARIANTS: [Variant; 9] = [
+    Variant {
+        name: "as given",
+        apply: |img, a| (img.clone(), a.clone()),
+    },
+    Variant {
+        name: "grey",
+        apply: |img, a| (per_pixel(img, grey), a.clone()),
+    },
+    Variant {
+        name: "dark ×0.3",
+        apply: |img, a| (per_pixel(img, |p| p.map(|v| v * 0.3)), a.clone()),
+    },
+    Variant {
+        name: "bright ×1.7",
+        apply: |img, a| (per_pixel(img, |p| p.map(|v| v * 1.7)), a.clone()),
+    },
+    Variant {
+        name: "jpeg q10",
+        apply: |img, a| (jpeg(img, 10), a.clone()),
+    },
+    Variant {
+        name: "eyes 28 px",
+        apply: small,
+    },
+    Variant {
+        name: "noise σ20",
+        apply: |img, a| (noisy(img, 20.0), a.clone()),
+    },
+    Variant {
+        name: "blur",
+        apply: blurred,
+    },
+    Variant {
+        name: "tight crop",
+        apply: tight,
+    },
+];
+
+fn per_pixel(img: &RgbImage, f: fn([f32; 3]) -> [f32; 3]) -> RgbImage {
+    let mut out = img.clone();
+    for p in out.pixels_mut() {
+        let v = f(p.0.map(f32::from));
+        p.0 = v.map(|c| c.round().clamp(0.0, 255.0) as u8);
+    }
+    out
+}
+
+fn grey([r, g, b]: [f32; 3]) -> [f32; 3] {
+    [0.299 * r + 0.587 * g + 0.114 * b; 3]
+}
+
+fn jpeg(img: &RgbImage, quality: u8) -> RgbImage {
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
+        .encode_image(img)
+        .expect("encoding to memory");
+    image::load_from_memory(&bytes)
+        .expect("decoding what was just encoded")
+        .to_rgb8()
+}
+
+/// The annotated inter-eye distance, or `fallback` on photos without one face.
+fn eye_distance(a: &Annotation, fallback: f32) -> f32 {
+    a.inter_eye().unwrap_or(fallback)
+}
+
+/// Shrunk until the eyes are 28 px apart (a face about 60 px wide: a phone photo from across
+/// a room); photos without one face to a quarter.
+fn small(img: &RgbImage, a: &Annotation) -> Degraded {
+    let s = match a.inter_eye() {
+        Some(d) => 28.0 / d,
+        None => 0.25,
+    };
+    let (w, h) = img.dimensions();
+    let (sw, sh) = (
+        ((w as f32 * s).round() as u32).max(1),
+        ((h as f32 * s).round() as u32).max(1),
+    );
+    let out = imageops::resize(img, sw, sh, Quality::Best);
+    (out, a.moved([0.0, 0.0], sw as f32 / w as f32))
+}
+
+/// Luma noise of standard deviation `sigma` (levels), the same on all three channels, from a
+/// fixed-seed xorshift generator through Box–Muller.
+fn noisy(img: &RgbImage, sigma: f32) -> RgbImage {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        ((state >> 11) as f64 / (1u64 << 53) as f64).max(f64::MIN_POSITIVE)
+    };
+    let mut out = img.clone();
+    for p in out.pixels_mut() {
+        let (u1, u2) = (uniform(), uniform());
+        let n = ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32 * sigma;
+        p.0 =
+            p.0.map(|c| (f32::from(c) + n).round().clamp(0.0, 255.0) as u8);
+    }
+    out
+}
+
+/// Out of focus: a Gaussian blur of 4 % of the inter-eye distance (4 px without a face).
+fn blurred(img: &RgbImage, a: &Annotation) -> Degraded {
+    let sigma = 0.04 * eye_distance(a, 100.0);
+    (imageproc::filter::gaussian_blur_f32(img, sigma), a.clone())
+}
+
+/// The face filling the frame: the face width 85 % of the crop's, the crop 1.2 times as tall
+/// as wide, centred a little above the middle of the eyes and chin; the hair is cut off on
+/// most photos. Photos without one face are left as they are.
+fn tight(img: &RgbImage, a: &Annotation) -> Degraded {
+    let (Some(x0), Some(x1), Some(r), Some(l), Some(chin)) =
+        (a.face_x_min, a.face_x_max, a.right_eye, a.left_eye, a.chin)
+    else {
+        return (img.clone(), a.clone());
+    };
+    let fw = x1 - x0;
+    let cx = (x0 + x1) / 2.0;
+    let cy = ((r[1] + l[1]) / 2.0 + chin[1]) / 2.0 - 0.1 * fw;
+    let (w, h) = (fw / 0.85, fw / 0.85 * 1.2);
+    let (left, top) = ((cx - w / 2.0).max(0.0), (cy - h / 2.0).max(0.0));
+    let right = (left + w).min(img.width() as f32);
+    let bottom = (top + h).min(img.height() as f32);
+    let crop = image::imageops::crop_imm(
+        img,
+        left as u32,
+        top as u32,
+        (right - left) as u32,
+        (bottom - top) as u32,
+    )
+    .to_image();
+    (crop, a.moved([left.floor(), top.floor()], 1.0))
+}
+
+#[derive(Default)]
+struct Tally {
+    photos: usize,
+    count_right: usize,
+    portraits: usize,
+    one_found: usize,
+    crown_agrees: usize,
+    eyes: Vec<f32>,
+    chin: Vec<f32>,
+    width: Vec<f32>,
+    crown: Vec<f32>,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let csv = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("IDPHOTO_TESTDATA")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("../shared/data"))
+                .join("photos/annotations.csv")
+        });
+    let dir = csv.parent().unwrap_or(Path::new("."));
+    let rows = annotations::load(&csv)?;
+    let photos: Vec<(RgbImage, &Annotation)> = rows
+        .iter()
+        .map(|a| {
+            Ok((
+                decode::open(&dir.join(&a.file), &decode::Limits::default())?.image,
+                a,
+            ))
+        })
+        .collect::<Result<_, idphoto::Error>>()?;
+
+    println!(
+        "{:<12} {:>6} {:>6} {:>6} {:>9} {:>8} {:>8} {:>9} {:>9}   worst eyes",
+        "variant",
+        "count",
+        "found",
+        "crown",
+        "eyes mean",
+        "eyes p95",
+        "chin p90",
+        "width p90",
+        "crown p90"
+    );
+    for v in &VARIANTS {
+        let mut t = Tally::default();
+        let mut worst: Vec<(f32, String)> = Vec::new();
+        for (img, a) in &photos {
+            let (img, a) = (v.apply)(img, a);
+            let working = imageops::downscale(&img, ANALYSIS_MAX_SIDE);
+            let fa = face::analyse(&working, &img)?;
+            t.photos += 1;
+            t.count_right += usize::from(a.faces.accepts(fa.faces_found));
+            if a.faces != FaceCount::Exactly(1) {
+                continue;
+            }
+            t.portraits += 1;
+            let Some(f) = fa.face.as_ref().filter(|_| fa.faces_found == 1) else {
+                continue;
+            };
+            t.one_found += 1;
+            let e = a.errors(f);
+            t.crown_agrees += usize::from(e.crown_visibility_agrees);
+            if let Some(x) = e.eyes {
+                worst.push((x, a.file.clone()));
+            }
+            t.eyes.extend(e.eyes);
+            t.chin.extend(e.chin);
+            t.width.extend(e.width);
+            t.crown.extend(e.crown);
+        }
+        for v in [&mut t.eyes, &mut t.chin, &mut t.width, &mut t.crown] {
+            v.sort_by(f32::total_cmp);
+        }
+        worst.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let worst: Vec<String> = worst
+            .iter()
+            .take(2)
+            .map(|(e, f)| format!("{f} {e:.3}"))
+            .collect();
+        let mean = t.eyes.iter().sum::<f32>() / t.eyes.len().max(1) as f32;
+        // No value (no crown left after a tight crop) prints as "-".
+        let fig = |v: f32| {
+            if v.is_nan() {
+                "-".to_string()
+            } else {
+                format!("{v:.3}")
+            }
+        };
+        println!(
+            "{:<12} {:>6} {:>6} {:>6} {:>9} {:>8} {:>8} {:>9} {:>9}   {}",
+            v.name,
+            format!("{}/{}", t.count_right, t.photos),
+            format!("{}/{}", t.one_found, t.portraits),
+            format!("{}/{}", t.crown_agrees, t.one_found),
+            fig(mean),
+            fig(percentile(&t.eyes, 0.95)),
+            fig(percentile(&t.chin, 0.9)),
+            fig(percentile(&t.width, 0.9)),
+            fig(percentile(&t.crown, 0.9)),
+            worst.join(", "),
+        );
+    }
+    Ok(())
+}
