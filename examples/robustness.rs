@@ -6,8 +6,8 @@
 //! Default: `$IDPHOTO_TESTDATA/photos/annotations.csv`, else `../shared/data/photos/annotations.csv`.
 //!
 //! The shared photos are mostly well lit, sharp and in colour; people's are not always. Each
-//! variant degrades every annotated photo the same way — grey, under- and over-exposed, saved
-//! as a JPEG of quality 10, shrunk until the eyes are 28 px apart, sensor-like noise, out of
+//! variant degrades every annotated photo the same way — grey, under- and over-exposed, under
+//! warm tungsten-like light, saved as a JPEG of quality 10, shrunk until the eyes are 28 px apart, sensor-like noise, out of
 //! focus, cropped tight around the face — moves the annotation with it where the geometry
 //! changes, and runs the face stage. One line per variant: face count right, one face found
 //! on the portraits, crown visible/cut off agreeing with the annotation, and the error figures
@@ -28,7 +28,7 @@ struct Variant {
     apply: fn(&RgbImage, &Annotation) -> Degraded,
 }
 
-const VARIANTS: [Variant; 9] = [
+const VARIANTS: [Variant; 10] = [
     Variant {
         name: "as given",
         apply: |img, a| (img.clone(), a.clone()),
@@ -44,6 +44,10 @@ const VARIANTS: [Variant; 9] = [
     Variant {
         name: "bright ×1.7",
         apply: |img, a| (per_pixel(img, |p| p.map(|v| v * 1.7)), a.clone()),
+    },
+    Variant {
+        name: "warm light",
+        apply: |img, a| (per_pixel(img, |[r, g, b]| [r, 0.85 * g, 0.6 * b]), a.clone()),
     },
     Variant {
         name: "jpeg q10",
