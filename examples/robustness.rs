@@ -47,7 +47,12 @@ const VARIANTS: [Variant; 10] = [
     },
     Variant {
         name: "warm light",
-        apply: |img, a| (per_pixel(img, |[r, g, b]| [r, 0.85 * g, 0.6 * b]), a.clone()),
+        apply: |img, a| {
+            (
+                per_pixel(img, |[r, g, b]| [r, 0.85 * g, 0.6 * b]),
+                a.clone(),
+            )
+        },
     },
     Variant {
         name: "jpeg q10",

@@ -690,3 +690,30 @@ fn head_cut_off_at_the_forehead_has_no_crown() {
     let f = fa.face.expect("face");
     assert!(f.crown.is_none(), "cut at y={top}: crown {:?}", f.crown);
 }
+
+#[test]
+fn hair_running_into_the_top_edge_stays_cut_off_when_the_photo_is_degraded() {
+    // Degradations that leave the person mask unsure in the top rows (examples/robustness.rs)
+    // once made these crowns "visible" a few pixels below the edge.
+    let jpeg = |img: &RgbImage| {
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 10)
+            .encode_image(img)
+            .unwrap();
+        image::load_from_memory(&bytes).unwrap().to_rgb8()
+    };
+    let grey =
+        |img: &RgbImage| image::DynamicImage::ImageLuma8(image::imageops::grayscale(img)).to_rgb8();
+    for (name, how, degrade) in [
+        (
+            "aniston_1.jpg",
+            "JPEG quality 10",
+            &jpeg as &dyn Fn(&RgbImage) -> RgbImage,
+        ),
+        ("lacamoire_1.jpg", "grey", &grey),
+    ] {
+        let Some(img) = decode(name) else { return };
+        let f = analyse(&degrade(&img)).face.expect("face");
+        assert!(f.crown.is_none(), "{name} ({how}): crown {:?}", f.crown);
+    }
+}
