@@ -218,6 +218,15 @@ fn metamorphic_defects_fail_exactly_their_check() {
         &[CheckId::BackgroundColour],
     );
     check(
+        "black and white",
+        map(img, |_, _, p| {
+            let [r, g, b] = p.map(f32::from);
+            [0.299 * r + 0.587 * g + 0.114 * b; 3]
+        }),
+        &[CheckId::ColourPresent],
+        &[],
+    );
+    check(
         "grey background",
         map(img, |x, y, p| {
             let a = bg(x, y);

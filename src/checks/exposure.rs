@@ -375,6 +375,54 @@ impl Rule for Contrast {
     }
 }
 
+/// A pixel whose RGB channels spread at least this much (levels) is clearly coloured: JPEG
+/// chroma noise in a black-and-white photo stays within a few levels, while pale skin spreads
+/// 25 and more.
+const COLOURED_SPREAD: u8 = 12;
+
+/// The photo is in colour, not black and white.
+pub struct ColourPresent;
+
+/// Share of `img`'s pixels that are clearly coloured ([`COLOURED_SPREAD`]).
+fn coloured_fraction(img: &image::RgbImage) -> f64 {
+    let n = img.pixels().len();
+    let coloured = img
+        .pixels()
+        .filter(|p| {
+            let [r, g, b] = p.0;
+            r.max(g).max(b) - r.min(g).min(b) >= COLOURED_SPREAD
+        })
+        .count();
+    coloured as f64 / n.max(1) as f64
+}
+
+impl Rule for ColourPresent {
+    fn id(&self) -> CheckId {
+        CheckId::ColourPresent
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(min) = ctx.spec.body.quality.min_coloured_fraction else {
+            return no_rule(self.id(), "quality.min_coloured_fraction");
+        };
+        let v = coloured_fraction(&ctx.working.image);
+        let mut measured = Measure::number(v, Unit::Ratio, 3);
+        measured.text = format!("{} of pixels coloured", measured.text);
+        at_least(
+            self.id(),
+            measured,
+            v,
+            min,
+            2,
+            Hint::new(
+                "黑白照片：证件照须为彩色，请关闭黑白滤镜，用彩色原图或重拍",
+                "a black-and-white photo: the document needs a colour photo; turn off the mono filter and use the colour original, or retake",
+            ),
+            None,
+        )
+    }
+}
+
 /// Specular highlights on the skin (forehead, nose, cheeks).
 pub struct Glare;
 
@@ -500,6 +548,20 @@ mod tests {
         });
         let (l, r) = balance(&img, &face).unwrap();
         assert!(r - l > 30.0, "{l} vs {r}");
+    }
+
+    #[test]
+    fn a_face_in_colour_is_coloured_and_the_same_in_grey_is_not() {
+        let (img, _) = face_image(|_, _, p| p);
+        assert!(coloured_fraction(&img) > 0.2, "{}", coloured_fraction(&img));
+        // Grey, with chroma noise of a few levels as a colour JPEG of a mono photo has.
+        let grey = image::RgbImage::from_fn(img.width(), img.height(), |x, y| {
+            let [r, g, b] = img.get_pixel(x, y).0;
+            let v = ((u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000) as u8;
+            let wobble = ((x * 7 + y * 13) % 7) as u8;
+            image::Rgb([v, v.saturating_add(wobble), v.saturating_sub(wobble / 2)])
+        });
+        assert_eq!(coloured_fraction(&grey), 0.0);
     }
 
     #[test]

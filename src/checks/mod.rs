@@ -18,8 +18,8 @@ pub use background::{
     ClothingContrast,
 };
 pub use exposure::{
-    background_is_colour_reference, ColourCast, Contrast, ExposureBalance, ExposureBrightness,
-    ExposureClipping, Glare,
+    background_is_colour_reference, ColourCast, ColourPresent, Contrast, ExposureBalance,
+    ExposureBrightness, ExposureClipping, Glare,
 };
 pub use features::{EyebrowsVisible, EyesOpen, MouthClosed, Yaw};
 pub use file::{FileAspect, FileColourMode, FileDpi, FileFormat, FileKb, FilePixels};
@@ -125,6 +125,7 @@ check_ids! {
     ExposureClipping => "exposure.clipping", "Fraction of the face clipped to white or black.";
     ExposureBalance => "exposure.balance", "L* difference between the left and right face halves.";
     ColourCast => "colour.cast", "Colour cast of skin and neutral background, named by hue.";
+    ColourPresent => "colour.present", "Share of clearly coloured pixels (a black-and-white photo fails).";
     Sharpness => "sharpness", "Face sharpness at a fixed face scale.";
     Compression => "compression", "JPEG blockiness on the face.";
     Contrast => "contrast", "L* spread of the face (haze).";
@@ -462,6 +463,7 @@ pub static ALL: &[&dyn Rule] = &[
     &ExposureClipping,
     &ExposureBalance,
     &ColourCast,
+    &ColourPresent,
     &Sharpness,
     &Compression,
     &Contrast,

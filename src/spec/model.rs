@@ -194,6 +194,9 @@ pub struct QualityRules {
     /// CIELAB hue angle range (degrees) of natural skin; skin outside it confirms that a
     /// background off its allowed colour is a colour cast, not a coloured wall.
     pub skin_hue_deg: Option<Range>,
+    /// Smallest share of the photo's pixels that are clearly coloured: below it the photo is
+    /// black and white.
+    pub min_coloured_fraction: Option<f64>,
     /// Smallest face sharpness (see `specs/README.md`).
     pub min_sharpness: Option<f64>,
     /// Largest JPEG blockiness.

@@ -315,6 +315,7 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
     for (key, v) in [
         ("quality.max_clipped_fraction", q.max_clipped_fraction),
         ("quality.max_glare_fraction", q.max_glare_fraction),
+        ("quality.min_coloured_fraction", q.min_coloured_fraction),
     ] {
         fraction(v, key)?;
     }
