@@ -102,6 +102,22 @@ pub fn resize(image: &RgbImage, w: u32, h: u32, quality: Quality) -> RgbImage {
     }
 }
 
+/// Immerkær's noise operator at `(x, y)` of a plane read through `l` (interior points only):
+/// |I ∗ N| with N = [1 −2 1; −2 4 −2; 1 −2 1], which cancels flat areas and linear gradients, so
+/// what is left is mostly noise. The mean of it over a region times [`IMMERKAER_TO_SIGMA`] is
+/// the noise σ ("Fast noise variance estimation", CVIU 1996).
+pub(crate) fn immerkaer(l: impl Fn(usize, usize) -> f32, x: usize, y: usize) -> f32 {
+    (l(x - 1, y - 1) - 2.0 * l(x, y - 1) + l(x + 1, y - 1) - 2.0 * l(x - 1, y) + 4.0 * l(x, y)
+        - 2.0 * l(x + 1, y)
+        + l(x - 1, y + 1)
+        - 2.0 * l(x, y + 1)
+        + l(x + 1, y + 1))
+    .abs()
+}
+
+/// √(π/2) / 6: mean [`immerkaer`] response to σ.
+pub(crate) const IMMERKAER_TO_SIGMA: f32 = 0.208_885_8;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,13 @@ const GUIDED_EPS: f32 = 1e-3;
 const CELLS_ACROSS: u32 = 12;
 /// A cell is judged when at least this fraction of it is clean background.
 const CELL_MIN_BACKGROUND: f32 = 0.8;
+/// Quantile of the cells' noise levels taken as the background's noise: the flattest cells
+/// carry noise only, texture raises the others.
+const NOISE_QUANTILE: f32 = 0.25;
+/// Mean central-difference gradient white noise of σ 1 gives, (|∂x| + |∂y|) / 2 =
+/// E|n(x+1) − n(x−1)| = 2/√π. Without removing it, the grain of a photo the noise check still
+/// accepts (σ 4 levels) raised plain walls from 0.0–0.5 to 1.7–2.0, above `max_clutter`.
+const NOISE_GRADIENT: f32 = std::f32::consts::FRAC_2_SQRT_PI;
 
 /// The person mask of one photo.
 #[derive(Debug, Clone)]
@@ -54,9 +61,13 @@ pub struct BackgroundStats {
     /// Mean colour as L*a*b*.
     pub mean_lab: Lab,
     /// Texture: mean absolute luma gradient, luma on a 0–100 scale, per working pixel
-    /// (central differences, |∂x| + |∂y| halved). A plain wall with sensor noise reads below 1.5;
-    /// furniture, foliage or a street read 3–10.
+    /// (central differences, |∂x| + |∂y| halved), less the part the background's noise alone
+    /// gives ([`NOISE_GRADIENT`] × `noise`). A plain wall reads below 1, grainy or not;
+    /// furniture, foliage or a street read 1.2–10.
     pub texture: f32,
+    /// Noise σ of the background, luma 0–100 (Immerkær's estimate, the flattest quarter of the
+    /// cells).
+    pub noise: f32,
     /// Mostly-background cells of a grid about 12 cells across (`CELLS_ACROSS`), each with its
     /// mean.
     pub cells: Vec<Cell>,
@@ -342,6 +353,9 @@ fn background_stats(
     let size = (w.max(h) / CELLS_ACROSS).max(8) as usize;
     let (ncx, ncy) = (wu.div_ceil(size), hu.div_ceil(size));
     let mut cell_means = vec![MeanColour::default(); ncx * ncy];
+    // Per cell: summed Immerkær response and its count, for the background's noise level.
+    let mut cell_noise = vec![(0f64, 0u64); ncx * ncy];
+    let at = |x: usize, y: usize| guide[y * wu + x];
     let (mut grad_sum, mut grad_n) = (0f64, 0u64);
     for y in 0..hu {
         let cell_row = (y / size) * ncx;
@@ -357,9 +371,25 @@ fn background_stats(
                 let gy = (guide[k + wu] - guide[k - wu]).abs();
                 grad_sum += f64::from(gx + gy);
                 grad_n += 1;
+                let n = &mut cell_noise[cell_row + x / size];
+                n.0 += f64::from(crate::imageops::immerkaer(at, x, y));
+                n.1 += 1;
             }
         }
     }
+    // The flattest quarter of the cells carries the noise and little else (the noise check's
+    // choice too); at least a tenth of a cell's pixels must be measured.
+    let min_px = (size * size / 10) as u64;
+    let mut sigmas: Vec<f32> = cell_noise
+        .iter()
+        .filter(|n| n.1 >= min_px.max(1))
+        .map(|n| crate::imageops::IMMERKAER_TO_SIGMA * (n.0 / n.1 as f64) as f32 * 100.0)
+        .collect();
+    sigmas.sort_by(f32::total_cmp);
+    let noise = sigmas
+        .get(((sigmas.len().max(1) - 1) as f32 * NOISE_QUANTILE).round() as usize)
+        .copied()
+        .unwrap_or(0.0);
     let mut mean = MeanColour::default();
     let mut cells = Vec::new();
     for (i, m) in cell_means.iter().enumerate() {
@@ -381,12 +411,13 @@ fn background_stats(
         fraction: n_clean as f32 / (wu * hu) as f32,
         mean_rgb: mean.srgb()?,
         mean_lab: mean.lab()?,
-        // Luma 0–1 → 0–100, and |∂x| + |∂y| halved.
+        // Luma 0–1 → 0–100, and |∂x| + |∂y| halved, less what the noise alone gives.
         texture: if grad_n > 0 {
-            (grad_sum / grad_n as f64 * 50.0) as f32
+            ((grad_sum / grad_n as f64 * 50.0) as f32 - NOISE_GRADIENT * noise).max(0.0)
         } else {
             0.0
         },
+        noise,
         cells,
     })
 }
@@ -532,6 +563,55 @@ mod tests {
             dir.display()
         );
         None
+    }
+
+    /// A wall at working resolution with nobody in front of it: `paint` gives each pixel's
+    /// level, deterministic grain of about `sigma` levels added.
+    fn wall_texture(paint: impl Fn(u32, u32) -> f32, sigma: f32) -> BackgroundStats {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let img = RgbImage::from_fn(240, 180, |x, y| {
+            // Sum of four uniforms: near-Gaussian, σ of each 1/√12.
+            let mut n = -2.0f32;
+            for _ in 0..4 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                n += (state >> 40) as f32 / (1u64 << 24) as f32;
+            }
+            let v = (paint(x, y) + n * sigma * 3f32.sqrt())
+                .round()
+                .clamp(0.0, 255.0) as u8;
+            image::Rgb([v; 3])
+        });
+        let guide = colour::luma_plane(&img, 1.0);
+        let alpha = GrayImage::new(240, 180);
+        background_stats(&img, &guide, &alpha, 2).unwrap()
+    }
+
+    #[test]
+    fn grain_on_a_plain_wall_is_noise_not_texture() {
+        let clean = wall_texture(|_, _| 200.0, 0.0);
+        assert!(clean.texture < 0.01 && clean.noise < 0.01, "{clean:?}");
+        for sigma in [4.0, 8.0, 12.0] {
+            let grainy = wall_texture(|_, _| 200.0, sigma);
+            // σ in luma 0–100 units is sigma / 2.55.
+            assert!(
+                (grainy.noise - sigma / 2.55).abs() < 0.15 * sigma / 2.55,
+                "σ {sigma}: {grainy:?}"
+            );
+            // Under common.toml's max_clutter (0.35); the raw gradient is 1.8–5.
+            assert!(grainy.texture < 0.3, "σ {sigma}: {}", grainy.texture);
+        }
+    }
+
+    #[test]
+    fn a_pattern_on_the_wall_stays_texture_under_grain() {
+        // Stripes 12 px wide, 30 levels apart: a patterned wallpaper.
+        let stripes = |x: u32, _: u32| if (x / 12) % 2 == 0 { 200.0 } else { 170.0 };
+        let plain = wall_texture(stripes, 0.0).texture;
+        let grainy = wall_texture(stripes, 8.0).texture;
+        assert!(plain > 0.7, "{plain}");
+        assert!((grainy - plain).abs() < 0.25 * plain, "{plain} vs {grainy}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use super::regions::{at_least, at_most, no_face, no_rule, quantile, FaceGeom, Rect};
 use super::{Check, CheckId, Context, Hint, Measure, Rule, Unit};
 use crate::decode::Format;
+use crate::imageops::{immerkaer, IMMERKAER_TO_SIGMA};
 use crate::segment::box_mean;
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
@@ -284,18 +285,11 @@ fn block_noise(img: &RgbImage, r: &Rect) -> Vec<f32> {
             let mut sum = 0f32;
             for y in 1..bu - 1 {
                 for x in 1..bu - 1 {
-                    let v = l(x - 1, y - 1) - 2.0 * l(x, y - 1) + l(x + 1, y - 1)
-                        - 2.0 * l(x - 1, y)
-                        + 4.0 * l(x, y)
-                        - 2.0 * l(x + 1, y)
-                        + l(x - 1, y + 1)
-                        - 2.0 * l(x, y + 1)
-                        + l(x + 1, y + 1);
-                    sum += v.abs();
+                    sum += immerkaer(l, x, y);
                 }
             }
             let n = ((b - 2) * (b - 2)) as f32;
-            out.push((std::f32::consts::FRAC_PI_2).sqrt() * sum / (6.0 * n));
+            out.push(IMMERKAER_TO_SIGMA * sum / n);
             bx += b;
         }
         by += b;
