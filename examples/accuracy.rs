@@ -3,7 +3,7 @@
 //! ```sh
 //! cargo run --release --example accuracy -- [path/to/annotations.csv]
 //! ```
-//! Default: `$IDPHOTO_TESTDATA/photos/annotations.csv`, else `../shared/data/photos/annotations.csv`.
+//! Default: `photos/annotations.csv` in `$IDPHOTO_TESTDATA`, else in `../shared/data`.
 //! Prints, per landmark, the detection rate and the mean, median, p90 and p95 error (eyes as a
 //! fraction of the inter-eye distance, the worse eye; crown, chin and width as a fraction of the
 //! face height; the eye line's roll in degrees), then the five worst photos per landmark, and
@@ -23,12 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let csv = std::env::args_os()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            std::env::var_os("IDPHOTO_TESTDATA")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("../shared/data"))
-                .join("photos/annotations.csv")
-        });
+        .unwrap_or_else(|| annotations::shared_data_dir().join("photos/annotations.csv"));
     let dir = csv.parent().unwrap_or(std::path::Path::new("."));
     let rows = annotations::load(&csv)?;
     let mut results: Vec<(String, Errors)> = Vec::new();

@@ -16,7 +16,7 @@
 use idphoto::batch::{self, Walk};
 use idphoto::report::{self, Lang};
 use idphoto::spec::Library;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
@@ -180,10 +180,7 @@ type NamedBytes = (String, Vec<u8>);
 
 /// The shared photos (as the tests find them), else a few made-up photo-sized JPEGs.
 fn source_photos() -> Result<(Vec<NamedBytes>, &'static str), Box<dyn std::error::Error>> {
-    let dir = std::env::var_os("IDPHOTO_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"))
-        .join("photos");
+    let dir = idphoto::annotations::shared_data_dir().join("photos");
     if let Ok(entries) = std::fs::read_dir(&dir) {
         let mut out = Vec::new();
         for e in entries {

@@ -10,7 +10,7 @@
 //! and segmentation are other branches; the face here comes from the annotations).
 
 use idphoto::correct::{self, Fix};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 7;
@@ -21,9 +21,7 @@ fn median(mut v: Vec<Duration>) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let data = std::env::var_os("IDPHOTO_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    let data = idphoto::annotations::shared_data_dir();
     let rows = idphoto::annotations::load(&data.join("photos/annotations.csv"))?;
     let row = rows
         .iter()

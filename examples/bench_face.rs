@@ -21,12 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let src = std::env::args_os()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            std::env::var_os("IDPHOTO_TESTDATA")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("../shared/data"))
-                .join("photos/zuckerberg_1.jpg")
-        });
+        .unwrap_or_else(|| idphoto::annotations::shared_data_dir().join("photos/zuckerberg_1.jpg"));
     let photo = decode::open(&src, &decode::Limits::default())?;
     let big = imageops::resize(&photo.image, 4000, 3000, imageops::Quality::Fast);
     let dir = tempfile::tempdir()?;

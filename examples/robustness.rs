@@ -3,7 +3,7 @@
 //! ```sh
 //! cargo run --release --example robustness -- [path/to/annotations.csv]
 //! ```
-//! Default: `$IDPHOTO_TESTDATA/photos/annotations.csv`, else `../shared/data/photos/annotations.csv`.
+//! Default: `photos/annotations.csv` in `$IDPHOTO_TESTDATA`, else in `../shared/data`.
 //!
 //! The shared photos are mostly well lit, sharp and in colour; people's are not always. Each
 //! variant degrades every annotated photo the same way — grey, under- and over-exposed, under
@@ -190,12 +190,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let csv = std::env::args_os()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            std::env::var_os("IDPHOTO_TESTDATA")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("../shared/data"))
-                .join("photos/annotations.csv")
-        });
+        .unwrap_or_else(|| annotations::shared_data_dir().join("photos/annotations.csv"));
     let dir = csv.parent().unwrap_or(Path::new("."));
     let rows = annotations::load(&csv)?;
     let photos: Vec<(RgbImage, &Annotation)> = rows

@@ -32,9 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("usage: side_by_side OUT_DIR")?,
     );
     std::fs::create_dir_all(&out_dir)?;
-    let data = std::env::var_os("IDPHOTO_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    let data = idphoto::annotations::shared_data_dir();
     let rows = idphoto::annotations::load(&data.join("photos/annotations.csv"))?;
     let spec = idphoto::spec::Library::builtin()?.resolve("dongguan", None)?;
     for row in &rows {

@@ -184,6 +184,15 @@ impl Annotation {
     }
 }
 
+/// The folder of the shared annotated photos (it holds `photos/annotations.csv`):
+/// `$IDPHOTO_TESTDATA`, else `../shared/data` beside this repository. The harnesses, benchmarks
+/// and real-photo tests all read it from here.
+pub fn shared_data_dir() -> std::path::PathBuf {
+    std::env::var_os("IDPHOTO_TESTDATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"))
+}
+
 /// The `p` quantile (0–1) of errors sorted ascending, by nearest rank: the figure the accuracy
 /// harness prints, the tests assert and README quotes (p95 of 19 photos is the second worst).
 /// NaN when there are none.

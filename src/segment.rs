@@ -549,11 +549,7 @@ mod tests {
     /// The shared real photos (`IDPHOTO_TESTDATA`, default `../shared/data`); `None` skips a
     /// test outside CI, and under `CI=true` missing data fails it.
     fn testdata() -> Option<std::path::PathBuf> {
-        let dir = std::env::var_os("IDPHOTO_TESTDATA")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| {
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
-            });
+        let dir = crate::annotations::shared_data_dir();
         if dir.join("photos/pichai_1.jpg").is_file() {
             return Some(dir);
         }

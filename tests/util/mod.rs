@@ -73,9 +73,7 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 /// The shared real photos. Under `CI=true` a missing folder is a failure, elsewhere a skip
 /// (returns `None`), so a contributor without the data can still run the other tests.
 pub fn testdata() -> Option<PathBuf> {
-    let dir = std::env::var_os("IDPHOTO_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    let dir = idphoto::annotations::shared_data_dir();
     if dir.join("photos/annotations.csv").is_file() {
         return Some(dir);
     }
