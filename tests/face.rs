@@ -692,9 +692,11 @@ fn head_cut_off_at_the_forehead_has_no_crown() {
 }
 
 #[test]
-fn hair_running_into_the_top_edge_stays_cut_off_when_the_photo_is_degraded() {
-    // Degradations that leave the person mask unsure in the top rows (examples/robustness.rs)
-    // once made these crowns "visible" a few pixels below the edge.
+fn grey_and_heavily_compressed_photos_keep_their_faces_crowns_and_eyes() {
+    // The annotated photos are all well-lit colour photos; people's are not always
+    // (examples/robustness.rs has more variants). Grey and JPEG quality 10 once made the crowns
+    // of aniston_1 and lacamoire_1, whose hair runs into the top edge, "visible" a few pixels
+    // below it.
     let jpeg = |img: &RgbImage| {
         let mut bytes = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 10)
@@ -704,16 +706,37 @@ fn hair_running_into_the_top_edge_stays_cut_off_when_the_photo_is_degraded() {
     };
     let grey =
         |img: &RgbImage| image::DynamicImage::ImageLuma8(image::imageops::grayscale(img)).to_rgb8();
-    for (name, how, degrade) in [
-        (
-            "aniston_1.jpg",
-            "JPEG quality 10",
-            &jpeg as &dyn Fn(&RgbImage) -> RgbImage,
-        ),
-        ("lacamoire_1.jpg", "grey", &grey),
+    let Some(shared) = shared_results() else {
+        return;
+    };
+    for (how, degrade) in [
+        ("JPEG quality 10", &jpeg as &dyn Fn(&RgbImage) -> RgbImage),
+        ("grey", &grey),
     ] {
-        let Some(img) = decode(name) else { return };
-        let f = analyse(&degrade(&img)).face.expect("face");
-        assert!(f.crown.is_none(), "{name} ({how}): crown {:?}", f.crown);
+        let mut eyes = Vec::new();
+        for (a, _) in shared {
+            let img = decode(&a.file).unwrap();
+            let fa = analyse(&degrade(&img));
+            assert!(
+                a.faces.accepts(fa.faces_found),
+                "{} ({how}): {} faces",
+                a.file,
+                fa.faces_found
+            );
+            if a.to_face().is_none() {
+                continue;
+            }
+            let f = fa.face.as_ref().expect("face");
+            let e = a.errors(f);
+            assert!(
+                e.crown_visibility_agrees,
+                "{} ({how}): crown {:?}, annotated {:?}",
+                a.file, f.crown, a.crown
+            );
+            eyes.extend(e.eyes);
+        }
+        eyes.sort_by(f32::total_cmp);
+        let p95 = percentile(&eyes, 0.95);
+        assert!(p95 <= 0.06, "{how}: eyes p95 {p95}");
     }
 }
