@@ -27,6 +27,15 @@ const GLARE_MIN_L: f32 = 80.0;
 /// seen by eye) read 0.12 and 0.15; at 0.10, 0.04 and 0.00, while the painted highlights of the
 /// metamorphic test (tests/quality.rs) still fail.
 const GLARE_MAX_SATURATION: f32 = 0.10;
+/// A pixel counts as glare by degrees, not all or nothing: fully within this much of both
+/// limits on their glare side (saturation 0.06 and less, L* 2.5 over the floor), not at all as
+/// far beyond them, linearly between. Counted all or nothing, the JPEG chroma of a borderline
+/// highlight (hv_test2's nose bridge) moved the reading by a fifth: the same photo read 0.046
+/// as PNG, 0.032 to 0.055 re-saved as JPEG, and its corrected photo failed `glare` although the
+/// photo had passed. Counted by degrees those read 0.037–0.045; faces without shine and the
+/// painted highlights of the metamorphic test read as before.
+const GLARE_SATURATION_SOFTNESS: f32 = 0.04;
+const GLARE_L_SOFTNESS: f32 = 2.5;
 
 /// Mean L* of the face skin.
 pub struct ExposureBrightness;
@@ -423,6 +432,23 @@ impl Rule for ColourPresent {
     }
 }
 
+/// How much a skin pixel of sRGB `p` and lightness `l` is glare, 0–1, given the lightness
+/// `floor` glare starts at: bright past the floor and colourless (HSV saturation under
+/// [`GLARE_MAX_SATURATION`]), by degrees across the softness around both limits.
+fn glare_degree(p: [u8; 3], l: f32, floor: f32) -> f32 {
+    // 1 well inside a limit, 0 well outside, linear across 2 × softness around it.
+    let degree = |by: f32, softness: f32| (0.5 + by / (2.0 * softness)).clamp(0.0, 1.0);
+    let hi = f32::from(p[0].max(p[1]).max(p[2]));
+    let lo = f32::from(p[0].min(p[1]).min(p[2]));
+    if hi == 0.0 {
+        return 0.0;
+    }
+    degree(
+        GLARE_MAX_SATURATION - (hi - lo) / hi,
+        GLARE_SATURATION_SOFTNESS,
+    ) * degree(l - floor, GLARE_L_SOFTNESS)
+}
+
 /// Specular highlights on the skin (forehead, nose, cheeks).
 pub struct Glare;
 
@@ -455,21 +481,17 @@ impl Rule for Glare {
             .chain(nose)
             .flat_map(|r| r.pixels(img))
             .collect();
-        let mut l: Vec<f32> = px.iter().map(|&p| lightness(p)).collect();
+        let l: Vec<f32> = px.iter().map(|&p| lightness(p)).collect();
         let Some(median) = quantile(&mut l.clone(), 0.5) else {
             return no_face(self.id());
         };
         let floor = (median + GLARE_ABOVE_MEDIAN).max(GLARE_MIN_L);
-        let glare = px
+        let glare: f64 = px
             .iter()
-            .zip(l.iter_mut())
-            .filter(|(p, l)| {
-                let hi = f32::from(p[0].max(p[1]).max(p[2]));
-                let lo = f32::from(p[0].min(p[1]).min(p[2]));
-                **l >= floor && hi > 0.0 && (hi - lo) / hi <= GLARE_MAX_SATURATION
-            })
-            .count();
-        let v = glare as f64 / px.len() as f64;
+            .zip(&l)
+            .map(|(&p, &l)| f64::from(glare_degree(p, l, floor)))
+            .sum();
+        let v = glare / px.len() as f64;
         at_most(
             self.id(),
             Measure::number(v, Unit::Ratio, 3),
@@ -548,6 +570,27 @@ mod tests {
         });
         let (l, r) = balance(&img, &face).unwrap();
         assert!(r - l > 30.0, "{l} vs {r}");
+    }
+
+    #[test]
+    fn glare_counts_by_degrees_across_its_limits() {
+        let floor = 85.0;
+        // A white highlight well past the floor is all glare; skin colour is none.
+        assert_eq!(glare_degree([250, 250, 250], 98.0, floor), 1.0);
+        assert_eq!(glare_degree([230, 190, 170], 98.0, floor), 0.0);
+        // At the saturation limit (0.10) half, and a step of 0.01 either side moves it by an
+        // eighth, not all the way: JPEG chroma noise no longer flips a borderline highlight.
+        let at = |s: f32| glare_degree([250, 250, (250.0 * (1.0 - s)) as u8], 98.0, floor);
+        assert!((at(0.10) - 0.5).abs() < 0.05, "{}", at(0.10));
+        assert!(
+            (at(0.09) - at(0.11) - 0.25).abs() < 0.05,
+            "{} {}",
+            at(0.09),
+            at(0.11)
+        );
+        // The same at the lightness floor.
+        assert_eq!(glare_degree([250, 250, 250], floor, floor), 0.5);
+        assert_eq!(glare_degree([250, 250, 250], floor - 3.0, floor), 0.0);
     }
 
     #[test]
