@@ -62,7 +62,7 @@ pub struct BackgroundStats {
     pub mean_lab: Lab,
     /// Texture: mean absolute luma gradient, luma on a 0–100 scale, per working pixel
     /// (central differences, |∂x| + |∂y| halved), less the part the background's noise alone
-    /// gives ([`NOISE_GRADIENT`] × `noise`). Plain walls read 0–0.29, grainy or not; logo
+    /// gives (`NOISE_GRADIENT` × `noise`). Plain walls read 0–0.29, grainy or not; logo
     /// walls, paintings, text, crowds and streets 0.29–3.3 (`specs/base/common.toml`).
     pub texture: f32,
     /// Noise σ of the background, luma 0–100 (Immerkær's estimate, the flattest quarter of the

@@ -75,7 +75,7 @@ impl Rule for Sharpness {
 /// mid band rather than by the region's whole contrast keeps lighting, dark hair beside the
 /// cheeks and a wide smile out of it: the old ratio to contrast read siegel_1 (sharp at this
 /// scale) as low as a face enlarged from a sixth-size photo. The mid band counts at least
-/// [`SHARPNESS_MIN_MID_SHARE`] of the contrast, so a face blurred past both bands reads blurred.
+/// `SHARPNESS_MIN_MID_SHARE` of the contrast, so a face blurred past both bands reads blurred.
 pub fn sharpness(photo: &RgbImage, face: &crate::face::Face) -> Option<f64> {
     let d = face.inter_eye();
     if d < 4.0 {
