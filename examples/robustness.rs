@@ -193,15 +193,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| annotations::shared_data_dir().join("photos/annotations.csv"));
     let dir = csv.parent().unwrap_or(Path::new("."));
     let rows = annotations::load(&csv)?;
+    // A photo that cannot be read is left out of every variant (and said so).
     let photos: Vec<(RgbImage, &Annotation)> = rows
         .iter()
-        .map(|a| {
-            Ok((
-                decode::open(&dir.join(&a.file), &decode::Limits::default())?.image,
-                a,
-            ))
-        })
-        .collect::<Result<_, idphoto::Error>>()?;
+        .filter_map(
+            |a| match decode::open(&dir.join(&a.file), &decode::Limits::default()) {
+                Ok(p) => Some((p.image, a)),
+                Err(e) => {
+                    eprintln!("left out: {e}");
+                    None
+                }
+            },
+        )
+        .collect();
 
     println!(
         "{:<12} {:>6} {:>6} {:>6} {:>9} {:>8} {:>8} {:>9} {:>9}   worst eyes",

@@ -250,9 +250,11 @@ pub fn yaw_agreement(pairs: &[(f32, f32)]) -> Option<YawAgreement> {
     })
 }
 
-/// Parses an annotations CSV.
+/// Parses an annotations CSV (`shared/data/README.md`'s columns, in any order; `notes` may be
+/// left out, and a byte-order mark before the header, as spreadsheet programs write, is
+/// ignored).
 pub fn parse(text: &str) -> Result<Vec<Annotation>, String> {
-    let mut lines = text.lines();
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
     let header: Vec<&str> = lines
         .next()
         .ok_or("empty annotations file")?
@@ -262,6 +264,8 @@ pub fn parse(text: &str) -> Result<Vec<Annotation>, String> {
         header
             .iter()
             .position(|h| h.trim() == name)
+            // Without a notes column, notes read from a column no row has: empty.
+            .or((name == "notes").then_some(usize::MAX))
             .ok_or(format!("missing column {name}"))
     };
     let idx = [
@@ -372,6 +376,22 @@ neg_two_people.jpg,2+,,,,,,,,,,,,two people\n";
         assert!((rows[1].face_height().unwrap() - 2.6 * rows[1].inter_eye().unwrap()).abs() < 1e-3);
         assert_eq!(rows[2].faces, FaceCount::AtLeast(2));
         assert!(rows[2].to_face().is_none());
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_a_missing_notes_column_are_accepted() {
+        let without_notes: String = SAMPLE
+            .lines()
+            .take(2)
+            .map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\r\n")
+            .collect();
+        let rows = parse(&format!("\u{feff}{without_notes}")).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].right_eye, Some([240.6, 205.0]));
+        assert_eq!(rows[0].notes, "");
+        assert!(parse("file,faces\nx.jpg,1\n")
+            .unwrap_err()
+            .contains("right_eye_x"));
     }
 
     #[test]
