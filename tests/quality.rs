@@ -217,14 +217,20 @@ fn metamorphic_defects_fail_exactly_their_check() {
         &[CheckId::ColourCast],
         &[CheckId::BackgroundColour],
     );
+    let grey = map(img, |_, _, p| {
+        let [r, g, b] = p.map(f32::from);
+        [0.299 * r + 0.587 * g + 0.114 * b; 3]
+    });
+    // Glare is told by its lack of colour, so it is not judged without any.
+    assert_eq!(
+        statuses(&b, &grey)[CheckId::Glare.as_str()],
+        Status::NotApplicable
+    );
     check(
         "black and white",
-        map(img, |_, _, p| {
-            let [r, g, b] = p.map(f32::from);
-            [0.299 * r + 0.587 * g + 0.114 * b; 3]
-        }),
+        grey,
         &[CheckId::ColourPresent],
-        &[],
+        &[CheckId::Glare],
     );
     check(
         "grey background",

@@ -465,6 +465,24 @@ impl Rule for Glare {
             return no_face(self.id());
         };
         let img = &ctx.working.image;
+        // Glare is told from skin by its lack of colour; in a black-and-white photo all skin
+        // lacks it (grey copies of 4 of the 22 shared photos "failed" glare), and
+        // colour.present already says what is wrong.
+        let monochrome = ctx
+            .spec
+            .body
+            .quality
+            .min_coloured_fraction
+            .is_some_and(|min| coloured_fraction(img) < min);
+        if monochrome {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new(
+                    "黑白照片无法区分反光与皮肤（见 colour.present）",
+                    "a black-and-white photo: glare cannot be told from skin (see colour.present)",
+                ),
+            );
+        }
         let (w, h) = img.dimensions();
         let nose = Rect::clipped(
             face.mid_x - 0.2 * face.d,
