@@ -37,12 +37,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "file", "faces", "want", "eyes", "crown", "chin", "width"
     );
     for a in &rows {
+        // One complete annotated face: the photos the landmark figures are about.
+        let is_portrait = a.to_face().is_some();
         // A photo that cannot be read counts as a miss; the others are still measured.
         let photo = match decode::open(&dir.join(&a.file), &decode::Limits::default()) {
             Ok(p) => p,
             Err(e) => {
                 println!("{:<24} error: {e}", a.file);
-                portraits += usize::from(a.to_face().is_some());
+                portraits += usize::from(is_portrait);
                 continue;
             }
         };
@@ -50,24 +52,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let fa = face::analyse(&working, &photo.image)?;
         let ok = a.faces.accepts(fa.faces_found);
         count_ok += usize::from(ok);
-        let e = match (a.to_face(), &fa.face) {
-            (Some(_), Some(f)) if fa.faces_found == 1 => a.errors(f),
+        let single: Option<&Face> = fa.face.as_ref().filter(|_| fa.faces_found == 1);
+        let e = match single {
+            Some(f) if is_portrait => a.errors(f),
             _ => Errors::default(),
         };
-        let single: Option<&Face> = fa.face.as_ref().filter(|_| fa.faces_found == 1);
         if let (Some(yaw), Some(offset)) = (single.and_then(|f| f.yaw_deg), a.eye_offset()) {
             yaws.push((a.file.clone(), yaw, offset));
         }
-        if let (Some(_), Some(o)) = (a.to_face(), single.and_then(|f| f.eye_opening)) {
-            openings.push((o.smaller(), a.file.clone()));
+        if let Some(f) = single.filter(|_| is_portrait) {
+            openings.extend(f.eye_opening.map(|o| (o.smaller(), a.file.clone())));
+            mouths.extend(f.mouth_opening.map(|m| (m, a.file.clone())));
+            brows.extend(f.brow_skin.map(|b| (b.smaller(), a.file.clone())));
         }
-        if let (Some(_), Some(m)) = (a.to_face(), single.and_then(|f| f.mouth_opening)) {
-            mouths.push((m, a.file.clone()));
-        }
-        if let (Some(_), Some(b)) = (a.to_face(), single.and_then(|f| f.brow_skin)) {
-            brows.push((b.smaller(), a.file.clone()));
-        }
-        if a.to_face().is_some() {
+        if is_portrait {
             portraits += 1;
             found += usize::from(fa.faces_found == 1);
             crown_ok += usize::from(e.crown_visibility_agrees && fa.face.is_some());
@@ -86,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             f(e.width),
             if !ok {
                 "  <- wrong count"
-            } else if a.to_face().is_some() && !e.crown_visibility_agrees {
+            } else if is_portrait && !e.crown_visibility_agrees {
                 "  <- crown visibility"
             } else {
                 ""

@@ -107,18 +107,10 @@ fn jpeg(img: &RgbImage, quality: u8) -> RgbImage {
         .to_rgb8()
 }
 
-/// The annotated inter-eye distance, or `fallback` on photos without one face.
-fn eye_distance(a: &Annotation, fallback: f32) -> f32 {
-    a.inter_eye().unwrap_or(fallback)
-}
-
 /// Shrunk until the eyes are 28 px apart (a face about 60 px wide: a phone photo from across
 /// a room); photos without one face to a quarter.
 fn small(img: &RgbImage, a: &Annotation) -> Degraded {
-    let s = match a.inter_eye() {
-        Some(d) => 28.0 / d,
-        None => 0.25,
-    };
+    let s = a.inter_eye().map_or(0.25, |d| 28.0 / d);
     let (w, h) = img.dimensions();
     let (sw, sh) = (
         ((w as f32 * s).round() as u32).max(1),
@@ -150,7 +142,7 @@ fn noisy(img: &RgbImage, sigma: f32) -> RgbImage {
 
 /// Out of focus: a Gaussian blur of 4 % of the inter-eye distance (4 px without a face).
 fn blurred(img: &RgbImage, a: &Annotation) -> Degraded {
-    let sigma = 0.04 * eye_distance(a, 100.0);
+    let sigma = 0.04 * a.inter_eye().unwrap_or(100.0);
     (imageproc::filter::gaussian_blur_f32(img, sigma), a.clone())
 }
 

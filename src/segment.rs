@@ -385,11 +385,7 @@ fn background_stats(
         .filter(|n| n.1 >= min_px.max(1))
         .map(|n| crate::imageops::IMMERKAER_TO_SIGMA * (n.0 / n.1 as f64) as f32 * 100.0)
         .collect();
-    sigmas.sort_by(f32::total_cmp);
-    let noise = sigmas
-        .get(((sigmas.len().max(1) - 1) as f32 * NOISE_QUANTILE).round() as usize)
-        .copied()
-        .unwrap_or(0.0);
+    let noise = crate::checks::regions::quantile(&mut sigmas, NOISE_QUANTILE).unwrap_or(0.0);
     let mut mean = MeanColour::default();
     let mut cells = Vec::new();
     for (i, m) in cell_means.iter().enumerate() {
