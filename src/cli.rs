@@ -73,7 +73,8 @@ pub struct CheckArgs {
         required_unless_present = "files_from",
         long_help = "Photos or folders to check. A file is decoded by its content whatever its \
 name; in a folder, files ending in .jpg .jpeg .png .webp .bmp .tif .tiff (any case) are taken, \
-hidden ones skipped, in name order. Several paths or any folder make a batch: photos are checked \
+hidden ones skipped, in name order (.heic .heif .avif .jxl too, each reported as an error asking \
+for a JPEG: idphoto does not decode them). Several paths or any folder make a batch: photos are checked \
 in parallel and the report ends with a summary."
     )]
     pub paths: Vec<PathBuf>,

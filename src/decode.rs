@@ -219,16 +219,28 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Photo> {
 
 /// Decodes a photo already in memory; `path` is only used in messages and for the extension.
 pub fn decode_bytes(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Photo> {
+    if bytes.is_empty() {
+        return Err(Error::EmptyFile {
+            path: path.to_path_buf(),
+        });
+    }
     let format = image::guess_format(bytes)
         .ok()
         .and_then(Format::from_image)
-        .ok_or_else(|| Error::NotAnImage {
-            path: path.to_path_buf(),
+        .ok_or_else(|| match unsupported_format(bytes) {
+            Some(format) => Error::UnsupportedFormat {
+                path: path.to_path_buf(),
+                format,
+            },
+            None => Error::NotAnImage {
+                path: path.to_path_buf(),
+            },
         })?;
+    // Decoder messages sometimes end in a newline, which a report would show as a stray mark.
     let decode_err = |message: String| Error::Decode {
         path: path.to_path_buf(),
         format: format.name().to_string(),
-        message,
+        message: message.trim_end().to_string(),
     };
     let container = probe_container(format, bytes);
     if container.truncated {
@@ -375,6 +387,32 @@ struct Container {
     truncated: bool,
 }
 
+/// Names the photo formats people are likely to hand over that idphoto does not decode, so the
+/// error can say what the file is and what to do, not just "not an image". HEIC is what iPhones
+/// save by default; AVIF and JPEG XL come from newer phones and web downloads. The ISO base media
+/// file's `ftyp` box carries a major brand (bytes 8–11) and compatible brands after it.
+fn unsupported_format(bytes: &[u8]) -> Option<&'static str> {
+    const HEIF: [&[u8; 4]; 8] = [
+        b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1",
+    ];
+    if bytes.starts_with(&[0xFF, 0x0A]) || bytes.starts_with(b"\0\0\0\x0cJXL \r\n\x87\n") {
+        return Some("JPEG XL");
+    }
+    if bytes.get(4..8)? != b"ftyp" {
+        return None;
+    }
+    let size = be32(bytes, 0).map_or(0, |n| n as usize).clamp(16, 256);
+    let brands = bytes.get(8..size.min(bytes.len()))?;
+    let has = |b: &[u8; 4]| brands.chunks_exact(4).any(|c| c == b);
+    if has(b"avif") || has(b"avis") {
+        Some("AVIF")
+    } else if HEIF.iter().any(|b| has(b)) {
+        Some("HEIC")
+    } else {
+        None
+    }
+}
+
 fn probe_container(format: Format, bytes: &[u8]) -> Container {
     match format {
         Format::Jpeg => probe_jpeg(bytes),
@@ -411,6 +449,11 @@ fn probe_jpeg(b: &[u8]) -> Container {
         };
         let seg = match b.get(i + 4..i + 2 + len) {
             Some(s) if len >= 2 => s,
+            // A header segment running past the end of the file: cut off before the pixels.
+            None if len >= 2 => {
+                c.truncated = true;
+                break;
+            }
             _ => break,
         };
         match marker {
@@ -457,6 +500,11 @@ fn probe_jpeg(b: &[u8]) -> Container {
             _ => {}
         }
         i += 2 + len;
+    }
+    // Every exit above but running out of bytes leaves `i + 4` inside the file: the headers
+    // ended with the file, before any scan.
+    if i + 4 > b.len() {
+        c.truncated = true;
     }
     c
 }
@@ -672,11 +720,77 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_file_is_called_empty() {
+        assert!(matches!(
+            decode_bytes(Path::new("a.jpg"), b"", &Limits::default()),
+            Err(Error::EmptyFile { .. })
+        ));
+    }
+
+    #[test]
     fn text_is_not_an_image() {
         assert!(matches!(
             decode_bytes(Path::new("a.jpg"), b"hello, world", &Limits::default()),
             Err(Error::NotAnImage { .. })
         ));
+    }
+
+    #[test]
+    fn iphone_and_newer_formats_are_named_not_just_refused() {
+        // ftyp boxes as an iPhone (HEIC), a camera app writing AVIF and a JPEG XL container
+        // begin; the rest of the file does not matter to the verdict.
+        let ftyp = |major: &[u8; 4], compatible: &[&[u8; 4]]| {
+            let size = 16 + 4 * compatible.len() as u32;
+            let mut b = size.to_be_bytes().to_vec();
+            b.extend_from_slice(b"ftyp");
+            b.extend_from_slice(major);
+            b.extend_from_slice(&[0, 0, 0, 0]);
+            for c in compatible {
+                b.extend_from_slice(*c);
+            }
+            b.extend_from_slice(&[0; 64]);
+            b
+        };
+        let cases: [(Vec<u8>, &str); 5] = [
+            (ftyp(b"heic", &[b"mif1", b"heic"]), "HEIC"),
+            (ftyp(b"mif1", &[b"heic"]), "HEIC"),
+            (ftyp(b"avif", &[b"mif1", b"avif"]), "AVIF"),
+            (ftyp(b"mif1", &[b"avif"]), "AVIF"),
+            (b"\0\0\0\x0cJXL \r\n\x87\n rest".to_vec(), "JPEG XL"),
+        ];
+        for (bytes, want) in cases {
+            match decode_bytes(Path::new("IMG_0001.jpg"), &bytes, &Limits::default()) {
+                Err(e @ Error::UnsupportedFormat { format, .. }) => {
+                    assert_eq!(format, want);
+                    assert!(e.to_string().contains("JPEG"), "says what to do: {e}");
+                }
+                other => panic!("{want}: expected UnsupportedFormat, got {other:?}"),
+            }
+        }
+        // A video's ftyp box is no photo idphoto knows either: the plain refusal.
+        assert!(matches!(
+            decode_bytes(
+                Path::new("clip.jpg"),
+                &ftyp(b"isom", &[b"mp41"]),
+                &Limits::default()
+            ),
+            Err(Error::NotAnImage { .. })
+        ));
+    }
+
+    #[test]
+    fn a_jpeg_cut_off_in_its_headers_says_it_is_truncated() {
+        // Cut inside the header segments (a large EXIF block is the usual place): the decoder's
+        // own complaint would be about byte counts, not about the file.
+        let bytes = jpeg(64, 48, 70, None);
+        for cut in [20, bytes.len() / 8] {
+            match decode_bytes(Path::new("a.jpg"), &bytes[..cut], &Limits::default()) {
+                Err(Error::Decode { message, .. }) => {
+                    assert!(message.contains("truncated"), "cut at {cut}: {message}")
+                }
+                other => panic!("cut at {cut}: {other:?}"),
+            }
+        }
     }
 
     #[test]

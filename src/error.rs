@@ -44,6 +44,21 @@ pub enum Error {
         /// The file involved.
         path: PathBuf,
     },
+    /// The file holds no bytes at all (an unfinished copy or download).
+    #[error("{path}: the file is empty (0 bytes); the copy or download did not finish")]
+    EmptyFile {
+        /// The file involved.
+        path: PathBuf,
+    },
+    /// The file is a photo in a format idphoto recognises but does not decode (HEIC, AVIF, JPEG
+    /// XL).
+    #[error("{path}: a {format} photo, which idphoto cannot read: export it as JPEG and check that copy (iPhone: Settings > Camera > Formats > Most Compatible)")]
+    UnsupportedFormat {
+        /// The file involved.
+        path: PathBuf,
+        /// The format's name.
+        format: &'static str,
+    },
     /// The file looked like an image but its pixels could not be decoded (corrupt, truncated).
     #[error("{path}: cannot decode {format} image: {message}")]
     Decode {

@@ -57,6 +57,8 @@ fn tree() -> Tree {
     put("corrupt.jpg", &good[1][..good[1].len() / 3], true);
     put("empty.png", b"", true);
     put("text.jpeg", b"not a photo, just text\n", true);
+    // An iPhone photo: taken from the folder so the person hears it was not checked.
+    put("IMG_0001.HEIC", b"\0\0\0\x18ftypheic\0\0\0\0mif1heic", true);
     put("nested/a.jpg", &good[2], false); // same name as the top-level a.jpg
     put("nested/deeper/deep.webp", &good[0], false);
     put("folder.jpg/inside.tif", &good[1], false); // a folder named like a photo is walked
@@ -158,7 +160,9 @@ fn recursive_jsonl_reports_every_photo_once_and_the_batch_completes() {
             "nested/loop" => assert!(error.contains("symbolic link loop"), "{error}"),
             "dangling.jpg" => assert!(error.contains("dangling"), "{error}"),
             "pipe.jpg" => assert!(error.contains("not a regular file"), "{error}"),
-            "text.jpeg" | "empty.png" => assert!(error.contains("not an image"), "{error}"),
+            "text.jpeg" => assert!(error.contains("not an image"), "{error}"),
+            "empty.png" => assert!(error.contains("empty"), "{error}"),
+            "IMG_0001.HEIC" => assert!(error.contains("HEIC") && error.contains("JPEG"), "{error}"),
             "corrupt.jpg" => assert!(error.contains("truncated"), "{error}"),
             _ => assert_eq!(r["error"], serde_json::Value::Null),
         }

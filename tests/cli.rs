@@ -173,7 +173,12 @@ fn bad_inputs_are_clear_errors_with_exit_2() {
         .expect("baseline JPEG");
     bomb[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("empty.jpg", Vec::new(), "not an image"),
+        ("empty.jpg", Vec::new(), "empty"),
+        (
+            "IMG_0002.jpg",
+            b"\0\0\0\x18ftypheic\0\0\0\0mif1heic and the rest".to_vec(),
+            "heic photo",
+        ),
         (
             "text.jpg",
             b"just some text, not a photo".to_vec(),

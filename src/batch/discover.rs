@@ -9,7 +9,12 @@ use std::path::{Path, PathBuf};
 
 /// File extensions picked up when walking a folder, compared case-insensitively. Only the walk
 /// filters by name: a file named explicitly is decoded by its content whatever its name.
-pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff"];
+/// HEIC/HEIF (an iPhone's default), AVIF and JPEG XL are not decoded, but a folder's copies are
+/// taken so each gets an error saying to export it as JPEG, rather than vanishing from a batch
+/// the person believes checked everything.
+pub const IMAGE_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "heic", "heif", "avif", "jxl",
+];
 
 /// One photo to check.
 #[derive(Debug)]
