@@ -269,8 +269,8 @@ pub fn with_preview(mut report: Report, spec: &Spec, out: &Path) -> Report {
         return report;
     }
     if let Err(e) = write_preview(&report, spec, out) {
-        report.verdict = crate::report::Verdict::Error;
-        report.error = Some(e.to_string());
+        let hint = crate::report::error_hint(&e);
+        report.set_error(e.to_string(), hint);
     }
     report
 }

@@ -40,7 +40,7 @@ pub mod spec;
 
 pub use error::{Error, Result, SpecLocation};
 
-use report::{Report, Verdict};
+use report::Report;
 use spec::Spec;
 use std::path::Path;
 
@@ -150,8 +150,12 @@ pub fn check_photo_with(
         };
         report.output = c.path.clone();
         if c.status == correct::CorrectionStatus::Failed {
-            report.verdict = Verdict::Error;
-            report.error = c.message.clone();
+            let hint = if c.recheck_failed.is_empty() {
+                report::output_hint()
+            } else {
+                report::bug_hint()
+            };
+            report.set_error(c.message.clone().unwrap_or_default(), Some(hint));
         }
         report.correction = Some(c);
     }

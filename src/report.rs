@@ -5,7 +5,7 @@
 //! write to any `io::Write` and never decide about terminals or colour themselves: the caller
 //! says whether to colour.
 
-use crate::checks::{Check, Status};
+use crate::checks::{Check, Hint, Status};
 use crate::decode::FileInfo;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -111,6 +111,9 @@ pub struct Report {
     pub correction: Option<crate::correct::Correction>,
     /// Why the photo could not be judged.
     pub error: Option<String>,
+    /// What the person can do about `error`, in both languages (the error itself is the
+    /// library's English message, which scripts may match on).
+    pub error_hint: Option<Hint>,
     /// What the face stage found, when it ran.
     pub face: Option<crate::face::FaceAnalysis>,
 }
@@ -128,6 +131,7 @@ impl Report {
             output: None,
             correction: None,
             error: None,
+            error_hint: None,
             face: None,
         }
     }
@@ -143,14 +147,88 @@ impl Report {
             output: None,
             correction: None,
             error: Some(error.to_string()),
+            error_hint: error_hint(error),
             face: None,
         }
+    }
+
+    /// Marks a judged photo as an error after the fact (its corrected photo or preview could
+    /// not be written); the checks stay.
+    pub fn set_error(&mut self, error: String, hint: Option<Hint>) {
+        self.verdict = Verdict::Error;
+        self.error = Some(error);
+        self.error_hint = hint;
     }
 
     /// Number of checks with a given status.
     pub fn count(&self, status: Status) -> usize {
         self.checks.iter().filter(|c| c.status == status).count()
     }
+}
+
+/// What a person can do about an error that kept a photo from being judged; `None` where the
+/// message already says all there is (spec and usage errors never reach a photo's report).
+pub fn error_hint(error: &crate::Error) -> Option<Hint> {
+    use crate::Error as E;
+    Some(match error {
+        E::Io { source, .. } => match source.kind() {
+            io::ErrorKind::NotFound => Hint::new(
+                "找不到这个文件：检查路径和文件名",
+                "no such file: check the path and the name",
+            ),
+            io::ErrorKind::PermissionDenied => Hint::new(
+                "没有读取这个文件的权限：复制一份到自己的文件夹再检查",
+                "no permission to read the file: copy it into a folder of your own and check that",
+            ),
+            _ => Hint::new(
+                "无法读取这个文件：确认它仍在原处、可以打开",
+                "the file could not be read: make sure it is still there and opens",
+            ),
+        },
+        E::EmptyFile { .. } => Hint::new(
+            "文件是空的：重新拷贝或下载这张照片",
+            "the file is empty: copy or download the photo again",
+        ),
+        E::NotAnImage { .. } => Hint::new(
+            "这不是照片文件：请选择 JPEG 或 PNG 格式的照片",
+            "this is not a photo: pick the JPEG or PNG file of the photo",
+        ),
+        E::UnsupportedFormat { format, .. } => Hint::new(
+            format!("无法读取 {format} 格式：先导出为 JPEG 再检查（iPhone：设置 › 相机 › 格式 › 兼容性最佳）"),
+            format!("{format} cannot be read: export the photo as JPEG and check that copy"),
+        ),
+        E::Decode { .. } | E::DecoderPanic { .. } => Hint::new(
+            "文件已损坏或不完整：重新拷贝、下载或拍摄这张照片",
+            "the file is damaged or incomplete: copy, download or take the photo again",
+        ),
+        E::TooLarge { limit_mp, .. } => Hint::new(
+            format!("照片像素过多：先缩小到 {limit_mp} 百万像素以内"),
+            format!("too many pixels: shrink the photo below {limit_mp} megapixels first"),
+        ),
+        E::FileTooLarge { .. } => Hint::new(
+            "文件过大：先用相册或修图软件导出一份较小的 JPEG",
+            "the file is too large: export a smaller JPEG from your photo app first",
+        ),
+        E::Panic { .. } | E::Model { .. } => bug_hint(),
+        E::Output { .. } => output_hint(),
+        _ => return None,
+    })
+}
+
+/// The hint for a file idphoto could not write (the corrected photo, the preview).
+pub fn output_hint() -> Hint {
+    Hint::new(
+        "输出文件未写出：换一个输出位置（--out-dir），或用 --force 覆盖以前的输出",
+        "the output was not written: choose another place (--out-dir), or --force to replace an earlier output",
+    )
+}
+
+/// The hint for a failure that is idphoto's fault, not the photo's.
+pub fn bug_hint() -> Hint {
+    Hint::new(
+        "这是 idphoto 的内部错误，不是照片的问题：请报告",
+        "an idphoto bug, not a problem with the photo: please report it",
+    )
 }
 
 #[derive(Serialize)]
@@ -174,6 +252,7 @@ struct JsonReport<'a> {
     output: Option<String>,
     correction: &'a Option<crate::correct::Correction>,
     error: &'a Option<String>,
+    error_hint: Option<&'a str>,
     face: Option<serde_json::Value>,
 }
 
@@ -204,6 +283,10 @@ pub fn to_json(report: &Report, lang: Lang) -> serde_json::Value {
         output: report.output.as_ref().map(|p| p.display().to_string()),
         correction: &report.correction,
         error: &report.error,
+        error_hint: report.error_hint.as_ref().map(|h| match lang {
+            Lang::Zh => h.zh.as_str(),
+            Lang::En => h.en.as_str(),
+        }),
         face: report.face.as_ref().and_then(json_face),
     };
     serde_json::to_value(json).unwrap_or(serde_json::Value::Null)
@@ -287,12 +370,18 @@ pub fn render_human(
         report.spec
     )?;
     if let Some(err) = &report.error {
-        writeln!(
-            out,
-            "  {}: {}",
-            paint(style, "1;35", "error"),
-            sanitise(err)
-        )?;
+        let (error, hint) = match style.lang {
+            Lang::Zh => ("错误", "建议"),
+            Lang::En => ("error", "hint"),
+        };
+        writeln!(out, "  {}: {}", paint(style, "1;35", error), sanitise(err))?;
+        if let Some(h) = &report.error_hint {
+            let text = match style.lang {
+                Lang::Zh => &h.zh,
+                Lang::En => &h.en,
+            };
+            writeln!(out, "  {hint}: {text}")?;
+        }
         if report.checks.is_empty() {
             return Ok(());
         }
@@ -520,6 +609,60 @@ mod tests {
     #[test]
     fn sanitise_replaces_terminal_escapes() {
         assert_eq!(sanitise("a\x1b[31mb\n"), "a\u{FFFD}[31mb\u{FFFD}");
+    }
+
+    #[test]
+    fn an_unreadable_photo_says_what_to_do_in_the_chosen_language() {
+        let err = crate::Error::UnsupportedFormat {
+            path: "IMG_0001.HEIC".into(),
+            format: "HEIC",
+        };
+        let report = Report::error("IMG_0001.HEIC".into(), "dongguan/id-card".into(), &err);
+        let render = |lang| {
+            let mut out = Vec::new();
+            let style = Style {
+                colour: false,
+                lang,
+            };
+            render_human(&mut out, &report, &style, "t").unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let zh = render(Lang::Zh);
+        assert!(zh.contains("错误: IMG_0001.HEIC: a HEIC photo"), "{zh}");
+        assert!(
+            zh.contains("建议: 无法读取 HEIC 格式：先导出为 JPEG"),
+            "{zh}"
+        );
+        let en = render(Lang::En);
+        assert!(en.contains("hint: HEIC cannot be read: export"), "{en}");
+        // Scripts get the message unchanged and the hint in the --lang language beside it.
+        let json = to_json(&report, Lang::En);
+        assert_eq!(json["error"], err.to_string());
+        assert_eq!(
+            json["error_hint"],
+            "HEIC cannot be read: export the photo as JPEG and check that copy"
+        );
+        let judged = Report::judged("a.jpg".into(), "t/t".into(), dummy_info(), vec![]);
+        assert_eq!(
+            to_json(&judged, Lang::Zh)["error_hint"],
+            serde_json::Value::Null
+        );
+    }
+
+    fn dummy_info() -> FileInfo {
+        FileInfo {
+            bytes: 1,
+            format: crate::decode::Format::Jpeg,
+            extension_matches: true,
+            width: 1,
+            height: 1,
+            orientation: 1,
+            colour_mode: crate::decode::ColourMode::Rgb24,
+            dpi: None,
+            has_exif: false,
+            has_gps: false,
+            jpeg_quality: None,
+        }
     }
 
     #[test]

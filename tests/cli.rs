@@ -22,6 +22,7 @@ struct JsonReport {
     output: Option<String>,
     correction: Option<serde_json::Value>,
     error: Option<String>,
+    error_hint: Option<String>,
     #[serde(default)]
     face: Option<serde_json::Value>,
 }
@@ -199,6 +200,7 @@ fn bad_inputs_are_clear_errors_with_exit_2() {
         assert_eq!(code, 2, "{name}");
         let err = r.error.unwrap();
         assert!(err.contains(name), "{name}: {err}");
+        assert!(r.error_hint.is_some(), "{name}: a hint on what to do");
         assert!(err.to_lowercase().contains(message), "{name}: {err}");
         // The input is never modified.
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "{name} untouched");

@@ -213,6 +213,7 @@ mod tests {
             output: None,
             correction: None,
             error: None,
+            error_hint: None,
             face: None,
         }
     }
