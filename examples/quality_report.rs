@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let conf = mask.as_ref().map_or(0.0, |m| m.confidence);
             println!("{} conf {conf:.3}", note.file);
             for c in &checks {
-                let m = c.measured.as_ref().map_or("-", |m| m.text.as_str());
+                let m = c.measured.as_ref().map_or("-", |m| m.text.en.as_str());
                 println!("  {:22} {:5} {m}", c.id.as_str(), c.status.word());
             }
             continue;

@@ -390,6 +390,7 @@ pub fn render_human(
         Lang::Zh => ("检查", "实测", "要求", "建议"),
         Lang::En => ("check", "measured", "required", "hint"),
     };
+    let chinese = style.lang == Lang::Zh;
     let rows: Vec<[String; 4]> = report
         .checks
         .iter()
@@ -407,12 +408,12 @@ pub fn render_human(
                 c.id.as_str().to_string(),
                 c.measured
                     .as_ref()
-                    .map(|m| m.text.clone())
-                    .unwrap_or_else(|| "–".into()),
+                    .map_or("–", |m| m.text.get(chinese))
+                    .to_string(),
                 c.required
                     .as_ref()
-                    .map(|r| r.text.clone())
-                    .unwrap_or_else(|| "–".into()),
+                    .map_or("–", |r| r.text.get(chinese))
+                    .to_string(),
                 hint,
             ]
         })

@@ -204,3 +204,43 @@ fn a_turned_photo_gets_the_corrected_photo_of_the_upright_one() {
         );
     }
 }
+
+/// A person reading the Chinese report should meet no English sentence in it: the measured
+/// and required columns, the hints and the official reasons are all Chinese. What is left in
+/// Latin letters is names: check ids, formats, units, hex colours, `idphoto`.
+#[test]
+fn a_chinese_report_has_no_english_words_in_its_rows() {
+    let Some(data) = testdata() else { return };
+    let out = idphoto()
+        .arg("check")
+        .arg(data.join("photos"))
+        .args([
+            "--city", "dongguan", "--no-fix", "--lang", "zh", "--color", "never", "-q",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    const NAMES: [&str; 10] = [
+        "idphoto", "dpi", "jpeg", "png", "webp", "bmp", "tiff", "gif", "rgb", "cmyk",
+    ];
+    let mut rows = 0;
+    for line in text.lines() {
+        let mut fields = line.split_whitespace();
+        let Some("PASS" | "WARN" | "FAIL" | "N/A") = fields.next() else {
+            continue;
+        };
+        rows += 1;
+        let _check_id = fields.next();
+        let rest: Vec<&str> = fields.collect();
+        let english: Vec<String> = rest
+            .join(" ")
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_'))
+            .map(str::to_ascii_lowercase)
+            .filter(|w| w.len() >= 3 && w.chars().all(|c| c.is_ascii_lowercase()))
+            .filter(|w| !NAMES.contains(&w.as_str()))
+            .filter(|w| !w.chars().all(|c| c.is_ascii_hexdigit()))
+            .collect();
+        assert!(english.is_empty(), "English {english:?} in: {line}");
+    }
+    assert!(rows >= 22 * 30, "every photo's rows were read ({rows})");
+}

@@ -96,9 +96,10 @@ impl Rule for BackgroundColour {
         let status = Status::graded(de, warn, max);
         let [r, g, b] = bg.mean_rgb;
         let mut measured = Measure::number(de, Unit::DeltaE, 1);
-        measured.text = format!(
-            "{} from {} (mean #{r:02x}{g:02x}{b:02x})",
-            measured.text, nearest.name
+        let nearest_zh = nearest.name_zh.as_deref().unwrap_or(&nearest.name);
+        measured.text.reword(
+            |t| format!("{t} from {} (mean #{r:02x}{g:02x}{b:02x})", nearest.name),
+            |t| format!("与{nearest_zh}相差 {t}（均值 #{r:02x}{g:02x}{b:02x}）"),
         );
         let names: Vec<String> = allowed.iter().map(|c| c.name.clone()).collect();
         let names_zh: Vec<String> = allowed
@@ -106,7 +107,10 @@ impl Rule for BackgroundColour {
             .map(|c| c.name_zh.clone().unwrap_or_else(|| c.name.clone()))
             .collect();
         let mut required = Requirement::range(None, Some(max), Unit::DeltaE, 1);
-        required.text = format!("{} from {}", required.text, names.join(" or "));
+        required.text.reword(
+            |t| format!("{t} from {}", names.join(" or ")),
+            |t| format!("与{}相差 {t}", names_zh.join("或")),
+        );
         Check::judged(
             self.id(),
             status,
@@ -181,7 +185,11 @@ impl Rule for BackgroundUniformity {
             .map(|c| delta_e2000(c.lab, bg.mean_lab))
             .fold(0f32, f32::max);
         let mut measured = Measure::number(f64::from(worst), Unit::DeltaE, 1);
-        measured.text = format!("{} across {} regions", measured.text, bg.cells.len());
+        let n = bg.cells.len();
+        measured.text.reword(
+            |t| format!("{t} across {n} regions"),
+            |t| format!("{t}（{n} 个区域之间）"),
+        );
         at_most(
             self.id(),
             measured,
@@ -258,7 +266,11 @@ impl Rule for BackgroundShadow {
             );
         };
         let mut measured = Measure::number(darkening, Unit::Lightness, 1);
-        measured.text = format!("{} darker beside the head ({side})", measured.text);
+        let (side_en, side_zh) = side;
+        measured.text.reword(
+            |t| format!("{t} darker beside the head ({side_en})"),
+            |t| format!("头部旁边暗 {t}（{side_zh}）"),
+        );
         at_most(
             self.id(),
             measured,
@@ -282,12 +294,12 @@ const SHADOW_FAR: f32 = 0.9;
 /// Fewest samples per side for a mean worth comparing.
 const SHADOW_MIN_SAMPLES: usize = 50;
 
-/// The largest darkening (far − near mean L*) on either side, and which side.
+/// The largest darkening (far − near mean L*) on either side, and which side (English, Chinese).
 fn shadow(
     img: &image::RgbImage,
     mask: &PersonMask,
     face: &FaceGeom,
-) -> Option<(f64, &'static str)> {
+) -> Option<(f64, (&'static str, &'static str))> {
     let (w, h) = img.dimensions();
     let alpha = &mask.alpha;
     let top = (face.eye_y - 1.6 * face.d).max(0.0) as u32;
@@ -326,11 +338,14 @@ fn shadow(
             sample(far0, far0 + dir * band, 2);
         }
     }
-    [("image left", acc[0]), ("image right", acc[1])]
-        .into_iter()
-        .filter(|(_, a)| a[1] as usize >= SHADOW_MIN_SAMPLES && a[3] as usize >= SHADOW_MIN_SAMPLES)
-        .map(|(side, a)| ((a[2] / a[3] - a[0] / a[1]).max(0.0), side))
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+    [
+        (("image left", "画面左侧"), acc[0]),
+        (("image right", "画面右侧"), acc[1]),
+    ]
+    .into_iter()
+    .filter(|(_, a)| a[1] as usize >= SHADOW_MIN_SAMPLES && a[3] as usize >= SHADOW_MIN_SAMPLES)
+    .map(|(side, a)| ((a[2] / a[3] - a[0] / a[1]).max(0.0), side))
+    .max_by(|a, b| a.0.total_cmp(&b.0))
 }
 
 /// Straight edges across the photo near its border: the frame of a photographed print or
@@ -359,7 +374,9 @@ impl Rule for BackgroundFrame {
         };
         let v = f64::from(frame_line(&ctx.working.image, ctx.mask));
         let mut measured = Measure::number(v, Unit::Ratio, 2);
-        measured.text = format!("{} of a side", measured.text);
+        measured
+            .text
+            .reword(|t| format!("{t} of a side"), |t| format!("占边长 {t}"));
         at_most(
             self.id(),
             measured,
@@ -508,11 +525,11 @@ impl Rule for ClothingContrast {
         };
         let de = f64::from(delta_e2000(lab, srgb_to_lab(colour.rgb)));
         let mut measured = Measure::number(de, Unit::DeltaE, 1);
-        measured.text = format!("{} from {}", measured.text, colour.name);
-        let zh = colour
-            .name_zh
-            .clone()
-            .unwrap_or_else(|| colour.name.clone());
+        let zh = colour.name_zh.as_deref().unwrap_or(&colour.name);
+        measured.text.reword(
+            |t| format!("{t} from {}", colour.name),
+            |t| format!("与{zh}相差 {t}"),
+        );
         at_least(
             self.id(),
             measured,

@@ -112,7 +112,10 @@ impl Rule for ExposureClipping {
         let (fh, fl) = (high as f64 / n as f64, low as f64 / n as f64);
         let v = fh.max(fl);
         let mut measured = Measure::number(v, Unit::Ratio, 3);
-        measured.text = format!("{} (white {:.3}, black {:.3})", measured.text, fh, fl);
+        measured.text.reword(
+            |t| format!("{t} (white {fh:.3}, black {fl:.3})"),
+            |t| format!("{t}（过白 {fh:.3}，过黑 {fl:.3}）"),
+        );
         let over = fh >= fl;
         at_most(
             self.id(),
@@ -164,7 +167,10 @@ impl Rule for ExposureBalance {
         };
         let v = f64::from((l - r).abs());
         let mut measured = Measure::number(v, Unit::Lightness, 1);
-        measured.text = format!("{} (image left {:.0}, right {:.0})", measured.text, l, r);
+        measured.text.reword(
+            |t| format!("{t} (image left {l:.0}, right {r:.0})"),
+            |t| format!("{t}（画面左 {l:.0}，右 {r:.0}）"),
+        );
         at_most(
             self.id(),
             measured,
@@ -208,8 +214,9 @@ fn cheek_ab(ctx: &Context<'_>) -> Option<[f32; 2]> {
 
 /// What the background says about a colour cast.
 enum Evidence {
-    /// Its a*b* offset from the spec's neutral colour counts, with the label the report shows.
-    Counts(&'static str, [f32; 2]),
+    /// Its a*b* offset from the spec's neutral colour counts, with the label the report shows
+    /// (English, Chinese).
+    Counts((&'static str, &'static str), [f32; 2]),
     /// It fails `background.colour` and the skin does not confirm a cast: a coloured wall.
     WrongWall,
     /// No plain, confidently segmented background, or the spec's colour is not neutral.
@@ -251,9 +258,9 @@ fn background_evidence(ctx: &Context<'_>, skin: Option<[f32; 2]>) -> Evidence {
     // under a cast the skin leaves its natural hue in the direction of the wall.
     let hues = ctx.spec.body.quality.skin_hue_deg;
     if !super::background::colour_fails(ctx) {
-        Evidence::Counts("background", v)
+        Evidence::Counts(("background", "背景"), v)
     } else if skin.zip(hues).is_some_and(|(s, h)| skin_confirms(s, v, h)) {
-        Evidence::Counts("background, skin hue agrees", v)
+        Evidence::Counts(("background, skin hue agrees", "背景，肤色色相一致"), v)
     } else {
         Evidence::WrongWall
     }
@@ -283,19 +290,24 @@ impl Rule for ColourCast {
         let Some(max) = ctx.spec.body.quality.max_cast_chroma else {
             return no_rule(self.id(), "quality.max_cast_chroma");
         };
-        let mut vectors: Vec<(&str, [f32; 2])> = Vec::new();
+        let mut vectors: Vec<((&str, &str), [f32; 2])> = Vec::new();
         let skin = cheek_ab(ctx);
         if let Some([a, b]) = skin {
             let off = |v: f32, [lo, hi]: [f32; 2]| v - v.clamp(lo, hi);
-            vectors.push(("skin", [off(a, SKIN_A), off(b, SKIN_B)]));
+            vectors.push((("skin", "皮肤"), [off(a, SKIN_A), off(b, SKIN_B)]));
         }
-        let mut wall_note = "";
+        let mut wall_note = ("", "");
         match background_evidence(ctx, skin) {
             Evidence::Counts(label, v) => vectors.push((label, v)),
-            Evidence::WrongWall => wall_note = "; the background fails background.colour",
+            Evidence::WrongWall => {
+                wall_note = (
+                    "; the background fails background.colour",
+                    "；背景未通过 background.colour",
+                )
+            }
             Evidence::None => {}
         }
-        let Some((source, [da, db])) = vectors
+        let Some(((source, source_zh), [da, db])) = vectors
             .into_iter()
             .max_by(|a, b| a.1[0].hypot(a.1[1]).total_cmp(&b.1[0].hypot(b.1[1])))
         else {
@@ -310,12 +322,18 @@ impl Rule for ColourCast {
         let v = f64::from(da.hypot(db));
         let cast = Cast::of(da, db);
         let mut measured = Measure::number(v, Unit::DeltaE, 1);
-        let source = format!("{source}{wall_note}");
-        measured.text = if v > 0.05 {
-            format!("{} toward {} ({source})", measured.text, cast.en())
+        let (note, note_zh) = wall_note;
+        if v > 0.05 {
+            measured.text.reword(
+                |t| format!("{t} toward {} ({source}{note})", cast.en()),
+                |t| format!("偏{} {t}（{source_zh}{note_zh}）", cast.zh()),
+            );
         } else {
-            format!("{} ({source})", measured.text)
-        };
+            measured.text.reword(
+                |t| format!("{t} ({source}{note})"),
+                |t| format!("{t}（{source_zh}{note_zh}）"),
+            );
+        }
         at_most(
             self.id(),
             measured,
@@ -368,7 +386,10 @@ impl Rule for Contrast {
         let (p5, p95) = (lightness_of_luminance(p5), lightness_of_luminance(p95));
         let v = f64::from(p95 - p5);
         let mut measured = Measure::number(v, Unit::Lightness, 1);
-        measured.text = format!("{} (p5 {:.0} – p95 {:.0})", measured.text, p5, p95);
+        let range = format!("p5 {p5:.0} – p95 {p95:.0}");
+        measured
+            .text
+            .reword(|t| format!("{t} ({range})"), |t| format!("{t}（{range}）"));
         at_least(
             self.id(),
             measured,
@@ -416,7 +437,10 @@ impl Rule for ColourPresent {
         };
         let v = coloured_fraction(&ctx.working.image);
         let mut measured = Measure::number(v, Unit::Ratio, 3);
-        measured.text = format!("{} of pixels coloured", measured.text);
+        measured.text.reword(
+            |t| format!("{t} of pixels coloured"),
+            |t| format!("彩色像素占 {t}"),
+        );
         at_least(
             self.id(),
             measured,

@@ -40,13 +40,13 @@ fn face_measure<'a, T>(
 }
 
 /// Judges a measure of both sides of the face that the less clear side must keep at least
-/// `warn` of to pass and `min` of not to fail (eyes open, brows clear); `what` names it in the
-/// measured text, which shows both sides.
+/// `warn` of to pass and `min` of not to fail (eyes open, brows clear); `what` (English,
+/// Chinese) names it in the measured text, which shows both sides.
 fn at_least_on_both_sides(
     id: CheckId,
     sides: Sides,
     (min, warn): (f64, f64),
-    what: &str,
+    (what, what_zh): (&str, &str),
     hint: Hint,
     official_reason: &'static str,
 ) -> Check {
@@ -58,9 +58,10 @@ fn at_least_on_both_sides(
         required = required.accepting(&format!("≥ {}", super::fmt_num(min, 2)));
     }
     let mut measured = Measure::number(smaller, Unit::Ratio, 2);
-    measured.text = format!(
-        "{} {what} (right {:.2}, left {:.2})",
-        measured.text, sides.right, sides.left
+    let (right, left) = (sides.right, sides.left);
+    measured.text.reword(
+        |t| format!("{t} {what} (right {right:.2}, left {left:.2})"),
+        |t| format!("{what_zh} {t}（右 {right:.2}，左 {left:.2}）"),
     );
     Check::judged(id, status, measured, required, hint, Some(official_reason))
 }
@@ -135,7 +136,7 @@ impl Rule for EyesOpen {
             self.id(),
             opening,
             (min, warn),
-            "open",
+            ("open", "睁开"),
             Hint::new(
                 "眼睛闭上或眯得太小：自然睁大双眼，平视镜头后重拍",
                 "the eyes are closed or nearly so: open both eyes naturally, look into the camera and retake",
@@ -209,7 +210,7 @@ impl Rule for EyebrowsVisible {
             self.id(),
             skin,
             (min, warn),
-            "skin above the brows",
+            ("skin above the brows", "眉上皮肤"),
             Hint::new(
                 "头发（刘海）或帽子遮住了眉毛：把刘海梳到眉毛以上或两侧，露出眉毛后重拍",
                 "hair (a fringe) or a hat covers the eyebrows: comb the fringe up or aside so both brows show, and retake",
@@ -223,6 +224,7 @@ impl Rule for EyebrowsVisible {
 mod tests {
     use super::*;
     use crate::checks::geometry::tests::{compliant_face, judge, photo};
+    use crate::checks::Words;
 
     #[test]
     fn yaw_passes_warns_and_fails_by_the_spec_and_says_which_way_to_turn() {
@@ -277,9 +279,15 @@ mod tests {
         );
         assert_eq!(
             closed.measured.unwrap().text,
-            "0.06 open (right 0.06, left 0.30)"
+            Words::new(
+                "睁开 0.06（右 0.06，左 0.30）",
+                "0.06 open (right 0.06, left 0.30)"
+            )
         );
-        assert_eq!(closed.required.unwrap().text, "≥ 0.15 (accepted ≥ 0.12)");
+        assert_eq!(
+            closed.required.unwrap().text,
+            Words::new("≥ 0.15（可接受 ≥ 0.12）", "≥ 0.15 (accepted ≥ 0.12)")
+        );
         let unmeasured = judge(&EyesOpen, &p, Some(compliant_face(0.0, 0.0)), 1);
         assert_eq!(unmeasured.status, Status::NotApplicable);
     }
@@ -302,7 +310,7 @@ mod tests {
             (smile.status, smile.official_reason),
             (Status::Fail, Some("不能露齿"))
         );
-        assert_eq!(smile.required.unwrap().text, "≤ 0.08 (accepted ≤ 0.14)");
+        assert_eq!(smile.required.unwrap().text.en, "≤ 0.08 (accepted ≤ 0.14)");
         assert_eq!(at(None).status, Status::NotApplicable);
     }
 
@@ -325,7 +333,7 @@ mod tests {
             (Status::Fail, Some("头发不能遮住眉毛"))
         );
         assert_eq!(
-            fringe.measured.unwrap().text,
+            fringe.measured.unwrap().text.en,
             "0 skin above the brows (right 0.30, left 0.00)"
         );
         let unmeasured = judge(&EyebrowsVisible, &p, Some(compliant_face(0.0, 0.0)), 1);

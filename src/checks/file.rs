@@ -25,7 +25,10 @@ impl Rule for FileFormat {
         let ok = formats.iter().any(|f| f == info.format.name());
         let mut measured = Measure::name(info.format.name());
         if !info.extension_matches {
-            measured.text.push_str(" (extension says otherwise)");
+            measured.text.reword(
+                |t| format!("{t} (extension says otherwise)"),
+                |t| format!("{t}（与扩展名不符）"),
+            );
         }
         let wanted = formats.join("/").to_uppercase();
         Check::judged(
@@ -103,7 +106,9 @@ impl Rule for FileAspect {
             Status::Fail
         };
         let mut m = Measure::number(measured, Unit::Ratio, 3);
-        m.text = format!("{} ({}×{})", m.text, info.width, info.height);
+        let size = format!("{}×{}", info.width, info.height);
+        m.text
+            .reword(|t| format!("{t} ({size})"), |t| format!("{t}（{size}）"));
         Check::judged(
             self.id(),
             status,
@@ -158,7 +163,7 @@ impl Rule for FileDpi {
             return Check::judged(
                 self.id(),
                 Status::Fail,
-                Measure::note("not recorded"),
+                Measure::note("未记录", "not recorded"),
                 required,
                 hint,
                 None,
@@ -328,7 +333,7 @@ mod tests {
         let p = photo(400, 441, Some(350));
         let c = judge(&FilePixels, &p);
         assert_eq!(c.status, Status::Fail);
-        assert_eq!(c.measured.unwrap().text, "400×441 px");
+        assert_eq!(c.measured.unwrap().text.en, "400×441 px");
         assert_eq!(judge(&FileAspect, &p).status, Status::Fail);
     }
 
@@ -343,7 +348,7 @@ mod tests {
     fn missing_or_wrong_dpi_fails() {
         let none = judge(&FileDpi, &photo(358, 441, None));
         assert_eq!(
-            (none.status, none.measured.unwrap().text.as_str()),
+            (none.status, none.measured.unwrap().text.en.as_str()),
             (Status::Fail, "not recorded")
         );
         assert_eq!(

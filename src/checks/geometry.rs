@@ -10,6 +10,11 @@ use super::{Check, CheckId, Context, Hint, Measure, Requirement, Rule, Status, U
 use crate::crop::{self, PlanOptions};
 use crate::face::{Face, Orientation};
 
+/// What `head.inside_frame` wants to see (Chinese, English); the English is its accepted name.
+const WHOLE_HEAD: (&str, &str) = ("头部完整", "whole head visible");
+/// What `crop.possible` wants to see.
+const CROP_EXISTS: (&str, &str) = ("能裁出合格照片", "compliant crop exists");
+
 /// Exactly one face.
 pub struct FaceCount;
 /// Face width in canvas pixels.
@@ -213,7 +218,7 @@ impl Rule for TopMargin {
             return Check::judged(
                 self.id(),
                 Status::Fail,
-                Measure::note("crown cut off by the top edge"),
+                Measure::note("头顶被上边缘截掉", "crown cut off by the top edge"),
                 required,
                 Hint::new(
                     "头顶被截掉：头顶上方须留出空间",
@@ -312,7 +317,9 @@ impl Rule for Centring {
         let offset = ((centre - f64::from(ctx.spec.width_px) / 2.0) * 10.0).round() / 10.0 + 0.0;
         let required = Requirement::range(Some(-tol), Some(tol), Unit::Px, 0);
         let mut measured = Measure::number(offset, Unit::Px, 0);
-        measured.text = format!("{} from centre", measured.text);
+        measured
+            .text
+            .reword(|t| format!("{t} from centre"), |t| format!("偏离中线 {t}"));
         sided(
             self.id(),
             required.contains(offset),
@@ -398,27 +405,32 @@ impl Rule for InsideFrame {
         let (w, h) = (ctx.photo.info.width as f32, ctx.photo.info.height as f32);
         let mut cut = Vec::new();
         if face.crown.is_none() {
-            cut.push("top");
+            cut.push(("top", "上"));
         }
         if face.chin[1] >= h - 1.0 {
-            cut.push("bottom");
+            cut.push(("bottom", "下"));
         }
         if face.face_left_x <= 0.0 {
-            cut.push("left");
+            cut.push(("left", "左"));
         }
         if face.face_right_x >= w - 1.0 {
-            cut.push("right");
+            cut.push(("right", "右"));
         }
-        let measured = if cut.is_empty() {
-            Measure::note("whole head visible")
+        let whole = cut.is_empty();
+        let measured = if whole {
+            Measure::note(WHOLE_HEAD.0, WHOLE_HEAD.1)
         } else {
-            Measure::note(format!("cut off at the {}", cut.join(", ")))
+            let (en, zh): (Vec<&str>, Vec<&str>) = cut.into_iter().unzip();
+            Measure::note(
+                format!("在{}边缘被截掉", zh.join("、")),
+                format!("cut off at the {}", en.join(", ")),
+            )
         };
         Check::judged(
             self.id(),
-            status(cut.is_empty()),
+            status(whole),
             measured,
-            Requirement::one_of(&["whole head visible".to_string()]),
+            Requirement::state(WHOLE_HEAD.0, WHOLE_HEAD.1),
             Hint::new(
                 "头部被画面边缘截掉：后退一些，让整个头部和肩膀入镜",
                 "the head is cut off by the edge: step back so the whole head and shoulders fit",
@@ -447,7 +459,7 @@ impl Rule for HeadHeight {
             return Check::judged(
                 self.id(),
                 Status::Fail,
-                Measure::note("crown cut off by the top edge"),
+                Measure::note("头顶被上边缘截掉", "crown cut off by the top edge"),
                 required,
                 Hint::new(
                     "头顶被截掉，无法量头高",
@@ -459,7 +471,10 @@ impl Rule for HeadHeight {
         let height = f64::from((face.chin[1] - crown[1]) * s);
         let ratio = height / canvas_h;
         let mut measured = Measure::number(ratio, Unit::Ratio, 3);
-        measured.text = format!("{} ({} px)", measured.text, super::fmt_num(height, 0));
+        let px = super::fmt_num(height, 0);
+        measured
+            .text
+            .reword(|t| format!("{t} ({px} px)"), |t| format!("{t}（{px} px）"));
         sided(
             self.id(),
             required.contains(ratio),
@@ -500,8 +515,11 @@ impl Rule for CropPossible {
             return Check::judged(
                 self.id(),
                 Status::Pass,
-                Measure::note("yes: the photo already meets the crop rules"),
-                Requirement::one_of(&["compliant crop exists".to_string()]),
+                Measure::note(
+                    "可以：照片已符合裁剪规则",
+                    "yes: the photo already meets the crop rules",
+                ),
+                Requirement::state(CROP_EXISTS.0, CROP_EXISTS.1),
                 Hint::new("", ""),
                 None,
             );
@@ -519,33 +537,39 @@ impl Rule for CropPossible {
                 ..Default::default()
             },
         );
-        let required = Requirement::one_of(&["compliant crop exists".to_string()]);
+        let required = Requirement::state(CROP_EXISTS.0, CROP_EXISTS.1);
         match plan.problems.first() {
             None => {
                 let mut text = format!("yes: scale ×{:.2}", plan.scale);
+                let mut zh = format!("可以：缩放 ×{:.2}", plan.scale);
                 if plan.rotate_deg.abs() >= 0.05 {
                     text.push_str(&format!(", straighten {:.1}°", plan.rotate_deg));
+                    zh.push_str(&format!("，转正 {:.1}°", plan.rotate_deg));
                 }
                 Check::judged(
                     self.id(),
                     Status::Pass,
-                    Measure::note(text),
+                    Measure::note(zh, text),
                     required,
                     Hint::new("", ""),
                     None,
                 )
             }
             Some(first) => {
-                let names: Vec<&str> = plan
-                    .problems
-                    .iter()
-                    .map(|p| p.explain().1.split(':').next().unwrap_or(""))
-                    .collect();
+                // Each problem's name is its explanation up to the colon, in either language.
+                let names = |pick: fn((&'static str, &'static str)) -> &'static str, colon| {
+                    let each = plan.problems.iter().map(|p| pick(p.explain()));
+                    each.map(|e| e.split(colon).next().unwrap_or(""))
+                        .collect::<Vec<_>>()
+                };
                 let (zh, en) = first.explain();
                 Check::judged(
                     self.id(),
                     Status::Fail,
-                    Measure::note(format!("no: {}", names.join("; "))),
+                    Measure::note(
+                        format!("不可以：{}", names(|e| e.0, '：').join("；")),
+                        format!("no: {}", names(|e| e.1, ':').join("; ")),
+                    ),
                     required,
                     Hint::new(zh, en),
                     Some(first.official_reason()),

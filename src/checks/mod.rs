@@ -198,6 +198,55 @@ pub enum Value {
     Text(String),
 }
 
+/// A short text in both report languages, for the measured and required columns. Numbers and
+/// units read the same in both; only the words around them differ. Serialised as the English
+/// text: the JSON `text` fields were English before the Chinese existed, and scripts read them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Words {
+    /// English.
+    pub en: String,
+    /// Chinese.
+    pub zh: String,
+}
+
+impl Words {
+    /// A text that reads the same in both languages (`576×768 px`).
+    pub fn same(text: impl Into<String>) -> Self {
+        let en = text.into();
+        Words { zh: en.clone(), en }
+    }
+
+    /// A text in its two wordings.
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Words {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    /// Puts words around the text, each language around its own current wording
+    /// (`"0.31"` → `"0.31 open"` / `"睁开 0.31"`).
+    pub fn reword(&mut self, en: impl FnOnce(&str) -> String, zh: impl FnOnce(&str) -> String) {
+        self.en = en(&self.en);
+        self.zh = zh(&self.zh);
+    }
+
+    /// The text in Chinese (`true`) or English.
+    pub fn get(&self, chinese: bool) -> &str {
+        if chinese {
+            &self.zh
+        } else {
+            &self.en
+        }
+    }
+}
+
+impl Serialize for Words {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.en)
+    }
+}
+
 /// What a check measured on the photo.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Measure {
@@ -206,7 +255,7 @@ pub struct Measure {
     /// Its unit.
     pub unit: Unit,
     /// The value as people read it, e.g. `576×768 px`.
-    pub text: String,
+    pub text: Words,
 }
 
 impl Measure {
@@ -215,7 +264,7 @@ impl Measure {
         Measure {
             value: Value::Number(round_to(value, 4)),
             unit,
-            text: format!("{}{}", fmt_num(value, decimals), unit.suffix()),
+            text: Words::same(format!("{}{}", fmt_num(value, decimals), unit.suffix())),
         }
     }
 
@@ -224,7 +273,12 @@ impl Measure {
         Measure {
             value: Value::Pair([round_to(w, 4), round_to(h, 4)]),
             unit,
-            text: format!("{}×{}{}", fmt_num(w, 0), fmt_num(h, 0), unit.suffix()),
+            text: Words::same(format!(
+                "{}×{}{}",
+                fmt_num(w, 0),
+                fmt_num(h, 0),
+                unit.suffix()
+            )),
         }
     }
 
@@ -232,15 +286,17 @@ impl Measure {
     pub fn name(name: impl Into<String>) -> Self {
         let name = name.into();
         Measure {
-            text: name.clone(),
+            text: Words::same(name.clone()),
             value: Value::Text(name),
             unit: Unit::Name,
         }
     }
 
-    /// A free-form observation with no numeric value.
-    pub fn note(text: impl Into<String>) -> Self {
-        Self::name(text)
+    /// A free-form observation with no numeric value; its value is the English text.
+    pub fn note(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        let mut m = Self::name(en);
+        m.text.zh = zh.into();
+        m
     }
 }
 
@@ -257,19 +313,26 @@ pub struct Requirement {
     /// Unit of `min` / `max`.
     pub unit: Unit,
     /// The requirement as people read it, e.g. `193–221 px`.
-    pub text: String,
+    pub text: Words,
 }
 
 impl Requirement {
     /// A closed range; either end may be open.
     pub fn range(min: Option<f64>, max: Option<f64>, unit: Unit, decimals: usize) -> Self {
         let s = unit.suffix();
+        let same = Words::same;
         let text = match (min, max) {
-            (Some(a), Some(b)) if (a - b).abs() < 1e-9 => format!("{}{s}", fmt_num(a, decimals)),
-            (Some(a), Some(b)) => format!("{}–{}{s}", fmt_num(a, decimals), fmt_num(b, decimals)),
-            (Some(a), None) => format!("≥ {}{s}", fmt_num(a, decimals)),
-            (None, Some(b)) => format!("≤ {}{s}", fmt_num(b, decimals)),
-            (None, None) => "any".to_string(),
+            (Some(a), Some(b)) if (a - b).abs() < 1e-9 => {
+                same(format!("{}{s}", fmt_num(a, decimals)))
+            }
+            (Some(a), Some(b)) => same(format!(
+                "{}–{}{s}",
+                fmt_num(a, decimals),
+                fmt_num(b, decimals)
+            )),
+            (Some(a), None) => same(format!("≥ {}{s}", fmt_num(a, decimals))),
+            (None, Some(b)) => same(format!("≤ {}{s}", fmt_num(b, decimals))),
+            (None, None) => Words::new("不限", "any"),
         };
         Requirement {
             min: min.map(Value::Number),
@@ -283,7 +346,10 @@ impl Requirement {
     /// The same requirement, its text followed by the wider range a reviewer still accepts
     /// (`"≥ 0.15 (accepted ≥ 0.12)"`); the bounds stay those asked for.
     pub fn accepting(mut self, wider: &str) -> Self {
-        self.text = format!("{} (accepted {wider})", self.text);
+        self.text.reword(
+            |t| format!("{t} (accepted {wider})"),
+            |t| format!("{t}（可接受 {wider}）"),
+        );
         self
     }
 
@@ -311,7 +377,7 @@ impl Requirement {
             max: Some(Value::Pair(max)),
             one_of: None,
             unit,
-            text,
+            text: Words::same(text),
         }
     }
 
@@ -322,8 +388,16 @@ impl Requirement {
             max: None,
             one_of: Some(names.to_vec()),
             unit: Unit::Name,
-            text: names.join(" or "),
+            text: Words::new(names.join(" 或 "), names.join(" or ")),
         }
+    }
+
+    /// One state the check wants to see, named in both languages (`whole head visible`); its
+    /// English name is the one accepted name.
+    pub fn state(zh: &str, en: &str) -> Self {
+        let mut r = Self::one_of(&[en.to_string()]);
+        r.text.zh = zh.to_string();
+        r
     }
 
     /// Whether a number lies within `[min, max]` (numeric requirements only).
@@ -511,12 +585,12 @@ mod tests {
     #[test]
     fn range_requirement_text_and_bounds() {
         let r = Requirement::range(Some(193.0), Some(221.0), Unit::Px, 0);
-        assert_eq!(r.text, "193–221 px");
+        assert_eq!(r.text, Words::same("193–221 px"));
         assert!(r.contains(193.0) && r.contains(221.0));
         assert!(!r.contains(192.5) && !r.contains(f64::NAN));
         assert_eq!(
             Requirement::range(Some(207.0), None, Unit::Px, 0).text,
-            "≥ 207 px"
+            Words::same("≥ 207 px")
         );
     }
 

@@ -142,7 +142,10 @@ impl Rule for Compression {
         };
         let mut measured = Measure::number(v, Unit::Ratio, 2);
         if let Some(q) = ctx.photo.info.jpeg_quality {
-            measured.text = format!("{} (JPEG quality ≈ {q})", measured.text);
+            measured.text.reword(
+                |t| format!("{t} (JPEG quality ≈ {q})"),
+                |t| format!("{t}（JPEG 质量 ≈ {q}）"),
+            );
         }
         at_most(
             self.id(),
@@ -248,7 +251,9 @@ impl Rule for Noise {
             );
         };
         let mut measured = Measure::number(v, Unit::Lightness, 2);
-        measured.text = format!("σ {}", measured.text);
+        measured
+            .text
+            .reword(|t| format!("σ {t}"), |t| format!("σ {t}"));
         at_most(
             self.id(),
             measured,
