@@ -134,7 +134,7 @@ pub fn check_photo_with(
             (None, Some(o)) => o.clockwise_turn_deg(),
             _ => None,
         };
-        let c = match turn.and_then(|t| correct_turned(path, photo, spec, &fix, t)) {
+        let mut c = match turn.and_then(|t| correct_turned(path, photo, spec, &fix, t)) {
             Some(c) => c,
             None => {
                 let matte = match inputs.matte {
@@ -148,6 +148,16 @@ pub fn check_photo_with(
                 correct::run(path, photo, spec, inputs, &fix)
             }
         };
+        let busy = report.checks.iter().any(|k| {
+            k.id == checks::CheckId::BackgroundClutter && k.status == checks::Status::Fail
+        });
+        let replaced = matches!(
+            c.background,
+            Some(correct::BackgroundOutcome::Replaced { .. })
+        );
+        if c.status == correct::CorrectionStatus::Written && replaced && busy {
+            c.cautions.push(correct::Caution::BUSY_BACKGROUND);
+        }
         report.output = c.path.clone();
         if c.status == correct::CorrectionStatus::Failed {
             let hint = if c.recheck_failed.is_empty() {

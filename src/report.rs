@@ -546,6 +546,14 @@ fn render_correction(
                     )?;
                 }
             }
+            for caution in &c.cautions {
+                let (label, text) = if zh {
+                    ("注意", caution.zh)
+                } else {
+                    ("look closely", caution.en)
+                };
+                writeln!(out, "  {label}: {text}")?;
+            }
             if let Some(BackgroundOutcome::Kept { reason }) = &c.background {
                 let why = match (reason, zh) {
                     (KeptReason::NoMatte, true) => "未做人像分割",

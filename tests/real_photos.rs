@@ -244,3 +244,42 @@ fn a_chinese_report_has_no_english_words_in_its_rows() {
     }
     assert!(rows >= 22 * 30, "every photo's rows were read ({rows})");
 }
+
+/// A corrected photo made from a busy backdrop says to look at its hair edges (a letter of
+/// siegel_1's logo wall stays beside her head, the matte takes it for hair); one made from a
+/// plain wall says nothing of the kind.
+#[test]
+fn a_busy_backdrop_cautions_the_corrected_photo_and_a_plain_wall_does_not() {
+    let Some(data) = testdata() else { return };
+    let out_dir = tempfile::tempdir().unwrap();
+    let photos = data.join("photos");
+    let out = idphoto()
+        .arg("check")
+        .args([photos.join("siegel_1.jpg"), photos.join("pichai_1.jpg")])
+        .args(["--city", "dongguan", "--format", "json", "--lang", "en"])
+        .arg("--out-dir")
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    let reports: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let cautions = |i: usize| -> Vec<String> {
+        let c = &reports[i]["correction"];
+        assert_eq!(c["status"], "written", "{}", reports[i]["file"]);
+        c["cautions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        check_of(&reports[0], "background.clutter")["status"],
+        "fail"
+    );
+    assert_eq!(cautions(0), ["busy_background"]);
+    assert_eq!(
+        check_of(&reports[1], "background.clutter")["status"],
+        "pass"
+    );
+    assert!(cautions(1).is_empty());
+}

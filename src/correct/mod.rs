@@ -325,8 +325,35 @@ pub struct Correction {
     /// promise to (status `written`): lighting from one side, the expression, the quality of a
     /// hopeless input, a background that was kept. The photo needs a retake for them.
     pub still_failing: Vec<String>,
+    /// What to look at in the written photo before submitting it, which no check measures.
+    pub cautions: Vec<Caution>,
     /// Why the correction failed (status `failed`).
     pub message: Option<String>,
+}
+
+/// Something to look at in a written photo before submitting it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Caution {
+    /// Machine id: `busy_background`.
+    pub id: &'static str,
+    /// Chinese.
+    pub zh: &'static str,
+    /// English.
+    pub en: &'static str,
+}
+
+impl Caution {
+    /// The background was replaced behind a person photographed in front of a busy one (the
+    /// input fails `background.clutter`). Next to the hair the person mask cannot always tell a
+    /// dark letter or a painted branch from hair, and such a piece stays in the photo as if it
+    /// were the person, where the checks on the written photo cannot see it either: on the
+    /// shared photos, a letter of a logo wall beside siegel_1's head and streaks of a painting
+    /// in biden_1's white hair. A reviewer rejects what they see.
+    pub const BUSY_BACKGROUND: Caution = Caution {
+        id: "busy_background",
+        zh: "原背景杂乱：请放大检查修正照片的头发边缘有无残留的原背景（在纯色墙前重拍最稳妥）",
+        en: "the original background is busy: zoom in on the corrected photo's hair edges for leftovers of it (a retake against a plain wall is safest)",
+    };
 }
 
 /// The outcome of correcting one photo.
@@ -387,6 +414,7 @@ impl Correction {
             problems: Vec::new(),
             recheck_failed: Vec::new(),
             still_failing: Vec::new(),
+            cautions: Vec::new(),
             message: None,
         }
     }
