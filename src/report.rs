@@ -532,6 +532,13 @@ fn render_correction(
                 }
                 (None, _) => {}
             }
+            if c.red_eye_fixed {
+                if zh {
+                    writeln!(out, "  已修正红眼：瞳孔已调暗")?;
+                } else {
+                    writeln!(out, "  red eye fixed: the pupils were darkened")?;
+                }
+            }
             if !c.still_failing.is_empty() {
                 let list = c.still_failing.join(", ");
                 if zh {

@@ -382,3 +382,68 @@ fn white_balance_comes_only_from_a_background_colour_cast_trusts() {
         }
     }
 }
+
+/// Red eye, made the way a flash makes it: the pupils of a real portrait (where the
+/// annotations put them) painted a glowing red with a catchlight. The input fails `eyes.red`;
+/// the corrected photo is written with `red_eye_fixed`, its pupils are no longer red, and its
+/// re-check passes `eyes.red` (the invariant, else nothing would be written). The unpainted
+/// photo's corrected photo is left as it was.
+#[test]
+fn red_pupils_fail_eyes_red_and_the_corrected_photo_darkens_them() {
+    let Some(data) = testdata() else { return };
+    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
+    let row = rows.iter().find(|r| r.file == "zuckerberg_1.jpg").unwrap();
+    let face = row.to_face().unwrap();
+    let input = data.join("photos").join(&row.file);
+    let plain = decode::open(&input, &Limits::default()).unwrap();
+    let mut red = plain.clone();
+    let radius = 0.055 * face.inter_eye();
+    for [cx, cy] in [face.right_eye, face.left_eye] {
+        for (x, y, p) in red.image.enumerate_pixels_mut() {
+            let d = (x as f32 + 0.5 - cx).hypot(y as f32 + 0.5 - cy) / radius;
+            if d <= 1.0 {
+                // Brightest in the middle, a white catchlight up and to the side.
+                let glow = (230.0 - 60.0 * d) as u8;
+                let catchlight =
+                    (x as f32 - (cx + 0.3 * radius)).hypot(y as f32 - (cy - 0.3 * radius));
+                p.0 = if catchlight < 0.15 * radius {
+                    [250, 245, 245]
+                } else {
+                    [glow, 30, 35]
+                };
+            }
+        }
+    }
+    let spec = spec();
+    let run = |photo: &decode::Photo| {
+        let out = tempfile::tempdir().unwrap();
+        let options = idphoto::Options {
+            fix: Some(Fix {
+                output: OutputOptions {
+                    out_dir: Some(out.path().to_path_buf()),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let r = idphoto::check_photo_with(&input, photo, &spec, &options, Inputs::default());
+        let status = |r: &idphoto::report::Report| {
+            let c = r
+                .checks
+                .iter()
+                .find(|c| c.id.as_str() == "eyes.red")
+                .unwrap();
+            c.status
+        };
+        let c = r.correction.clone().unwrap();
+        assert_eq!(c.status, CorrectionStatus::Written, "{:?}", c.message);
+        let written = idphoto::check_file(c.path.as_ref().unwrap(), &spec, &Default::default());
+        (status(&r), c.red_eye_fixed, status(&written), out)
+    };
+    use idphoto::checks::Status;
+    let (before, fixed, after, _out) = run(&red);
+    assert_eq!((before, fixed, after), (Status::Fail, true, Status::Pass));
+    let (before, fixed, after, _out) = run(&plain);
+    assert_eq!((before, fixed, after), (Status::Pass, false, Status::Pass));
+}

@@ -1,14 +1,17 @@
 //! Checks of the face itself rather than of where it sits: turned away from the camera, eyes
-//! closed, teeth showing, a fringe over the eyebrows. No crop, scale or tone change fixes these,
-//! so a corrected photo that still fails one of them says "retake" (`correction.still_failing`),
-//! and closed eyes or a turned head refuse the corrected photo altogether.
+//! closed, red eye, teeth showing, a fringe over the eyebrows. No crop, scale or tone change
+//! fixes these, so a corrected photo that still fails one of them says "retake"
+//! (`correction.still_failing`), and closed eyes or a turned head refuse the corrected photo
+//! altogether. Red eye is the exception: the corrected photo darkens the red pupils
+//! ([`crate::correct`]), as photo software has long done.
 //!
 //! The measures come from the face stage ([`crate::face::Face`]); the limits from the spec's
 //! `[head]` table (`specs/base/common.toml`).
 
 use super::geometry::{single_face, unset};
 use super::{Check, CheckId, Context, Hint, Measure, Requirement, Rule, Status, Unit};
-use crate::face::{Face, Sides};
+use crate::face::{Face, Point, Sides};
+use image::RgbImage;
 
 /// Head turn away from the camera.
 pub struct Yaw;
@@ -18,6 +21,48 @@ pub struct EyesOpen;
 pub struct MouthClosed;
 /// No fringe over the eyebrows.
 pub struct EyebrowsVisible;
+/// No red eye (the flash lighting up the retina through a wide pupil).
+pub struct EyesRed;
+
+/// Radius of the disc sampled around each eye centre, in inter-eye distances. An iris spans
+/// about 0.19 of the eye distance (11.7 of 63 mm); a pupil wide enough to glow red, in the dim
+/// light a flash is used in, half of that and more. The disc keeps inside the iris, so a narrowed
+/// eye's lids and lashes stay mostly out.
+pub const PUPIL_RADIUS: f32 = 0.05;
+
+/// A pixel is flash-red when its red channel is at least this multiple of the larger of green
+/// and blue (and bright enough to tell: `RED_MIN_LEVEL`). A red pupil reads 3–10; skin 1.2–1.6,
+/// lips up to 2, brown and amber irises up to about 1.8.
+pub const RED_OVER_OTHERS: f32 = 2.0;
+/// Darkest red channel that can count as flash-red: below it a dark pupil's ratio is noise.
+pub const RED_MIN_LEVEL: u8 = 50;
+
+/// Whether a pixel is flash-red (see [`RED_OVER_OTHERS`]).
+pub fn is_flash_red([r, g, b]: [u8; 3]) -> bool {
+    r >= RED_MIN_LEVEL && f32::from(r) >= RED_OVER_OTHERS * f32::from(g.max(b)).max(1.0)
+}
+
+/// The share of flash-red pixels in the disc of radius `radius` around `centre` (photo pixels);
+/// `None` when the disc holds under 4 pixels of the photo.
+pub fn red_pupil_share(img: &RgbImage, centre: Point, radius: f32) -> Option<f32> {
+    let (w, h) = img.dimensions();
+    let [cx, cy] = centre;
+    let x0 = (cx - radius).floor().max(0.0) as u32;
+    let y0 = (cy - radius).floor().max(0.0) as u32;
+    let x1 = ((cx + radius).ceil().max(0.0) as u32).min(w);
+    let y1 = ((cy + radius).ceil().max(0.0) as u32).min(h);
+    let (mut red, mut all) = (0u32, 0u32);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
+            if dx * dx + dy * dy <= radius * radius {
+                all += 1;
+                red += u32::from(is_flash_red(img.get_pixel(x, y).0));
+            }
+        }
+    }
+    (all >= 4).then(|| red as f32 / all as f32)
+}
 
 /// A measure of the one face with the spec's limit and warning limit (the warning limit
 /// defaults to the limit), or the check that says why there is nothing to judge: the spec sets
@@ -146,6 +191,54 @@ impl Rule for EyesOpen {
     }
 }
 
+impl Rule for EyesRed {
+    fn id(&self) -> CheckId {
+        CheckId::EyesRed
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let head = &ctx.spec.body.head;
+        let img = &ctx.photo.image;
+        let (share, max, _) = match face_measure(
+            ctx,
+            self.id(),
+            (head.max_red_eye, None),
+            ("红眼", "red-eye limit"),
+            |f| {
+                let r = PUPIL_RADIUS * f.inter_eye();
+                let right = red_pupil_share(img, f.right_eye, r)?;
+                let left = red_pupil_share(img, f.left_eye, r)?;
+                Some(Sides { right, left })
+            },
+            Hint::new(
+                "眼睛太小，无法判断红眼",
+                "the eyes are too small to judge red eye",
+            ),
+        ) {
+            Ok(m) => m,
+            Err(c) => return *c,
+        };
+        let worse = f64::from(share.right.max(share.left));
+        let mut measured = Measure::number(worse, Unit::Ratio, 2);
+        let (right, left) = (share.right, share.left);
+        measured.text.reword(
+            |t| format!("{t} of the pupil red (right {right:.2}, left {left:.2})"),
+            |t| format!("瞳孔红色占 {t}（右 {right:.2}，左 {left:.2}）"),
+        );
+        Check::judged(
+            self.id(),
+            Status::graded(worse, max, max),
+            measured,
+            Requirement::range(None, Some(max), Unit::Ratio, 2),
+            Hint::new(
+                "红眼（闪光灯照亮了眼底）：关闭闪光灯，在明亮处重拍；修正照片已将瞳孔调暗",
+                "red eye (the flash lit up the retina): retake without flash in good light; the corrected photo darkens the pupils",
+            ),
+            Some("红眼"),
+        )
+    }
+}
+
 impl Rule for MouthClosed {
     fn id(&self) -> CheckId {
         CheckId::MouthClosed
@@ -225,6 +318,25 @@ mod tests {
     use super::*;
     use crate::checks::geometry::tests::{compliant_face, judge, photo};
     use crate::checks::Words;
+
+    #[test]
+    fn only_a_flash_lit_pupil_is_flash_red() {
+        // Sampled from real photos: red pupils of flash portraits, then skin, lips, a brown and
+        // an amber iris, a dark pupil (whose ratio is noise) and white.
+        for red in [[200, 35, 40], [120, 20, 28], [230, 90, 100]] {
+            assert!(is_flash_red(red), "{red:?}");
+        }
+        for not in [
+            [205, 160, 135],
+            [190, 95, 100],
+            [110, 70, 45],
+            [150, 95, 40],
+            [40, 12, 15],
+            [250, 250, 250],
+        ] {
+            assert!(!is_flash_red(not), "{not:?}");
+        }
+    }
 
     #[test]
     fn yaw_passes_warns_and_fails_by_the_spec_and_says_which_way_to_turn() {

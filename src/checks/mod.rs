@@ -21,7 +21,10 @@ pub use exposure::{
     background_is_colour_reference, ColourCast, ColourPresent, Contrast, ExposureBalance,
     ExposureBrightness, ExposureClipping, Glare,
 };
-pub use features::{EyebrowsVisible, EyesOpen, MouthClosed, Yaw};
+pub use features::{
+    is_flash_red, red_pupil_share, EyebrowsVisible, EyesOpen, EyesRed, MouthClosed, Yaw,
+    PUPIL_RADIUS, RED_OVER_OTHERS,
+};
 pub use file::{FileAspect, FileColourMode, FileDpi, FileFormat, FileKb, FilePixels};
 pub use geometry::{
     Centring, CropPossible, EyesToBottom, FaceCount, FaceWidth, HeadHeight, InsideFrame, Roll,
@@ -111,6 +114,7 @@ check_ids! {
     Roll => "head.roll", "Eye-line tilt in degrees.";
     Yaw => "head.yaw", "Head turn away from the camera in degrees.";
     EyesOpen => "eyes.open", "Lid gap over eye width of the less open eye (closed eyes).";
+    EyesRed => "eyes.red", "Share of flash-red pixels in the pupil of the redder eye (red eye).";
     MouthClosed => "mouth.closed", "Gap between the lips over the mouth width (teeth showing).";
     EyebrowsVisible => "eyebrows.visible", "Skin in the band above each eyebrow (a fringe over the brows).";
     InsideFrame => "head.inside_frame", "The head is not cut off at any edge.";
@@ -523,6 +527,7 @@ pub static ALL: &[&dyn Rule] = &[
     &Roll,
     &Yaw,
     &EyesOpen,
+    &EyesRed,
     &MouthClosed,
     &EyebrowsVisible,
     &InsideFrame,

@@ -3,7 +3,7 @@
 //! and re-checked before it is published.
 //!
 //! Stages, each in its own file: [`render`] (rotate, crop, resample), [`tone`] (exposure, white
-//! balance), [`background`] (matte compositing), [`encode`] (JPEG, size search, dpi), [`write`](mod@write)
+//! balance), [`eyes`] (red eye), [`background`] (matte compositing), [`encode`] (JPEG, size search, dpi), [`write`](mod@write)
 //! (destination, atomic write). [`correct`] runs the image stages in memory; [`run`] adds
 //! encoding, writing and the re-check and returns what the report shows.
 //!
@@ -13,6 +13,7 @@
 
 pub mod background;
 pub mod encode;
+pub mod eyes;
 pub mod render;
 pub mod tone;
 pub mod write;
@@ -100,6 +101,8 @@ pub struct Corrected {
     pub background: BackgroundOutcome,
     /// What exposure and white balance did.
     pub tone: tone::ToneReport,
+    /// Whether red pupils were darkened ([`eyes`]).
+    pub red_eye_fixed: bool,
 }
 
 /// Maps a face through a plan onto the canvas (eyes level, canvas pixels).
@@ -195,6 +198,11 @@ pub fn correct(
         },
         &spec.body.quality,
     );
+    let red_eye_fixed = spec
+        .body
+        .head
+        .max_red_eye
+        .is_some_and(|max| eyes::fix_red_eye(&mut image, &canvas_face, max as f32));
 
     let background = match (replace, alpha.as_ref()) {
         (Some((c, _)), Some(a)) => {
@@ -217,6 +225,7 @@ pub fn correct(
         canvas_face,
         background,
         tone,
+        red_eye_fixed,
     })
 }
 
@@ -312,6 +321,8 @@ pub struct Correction {
     pub scale: Option<f32>,
     /// Whether over-tall hair was cropped to keep the eye line (GA 461 allows it).
     pub hair_cropped: bool,
+    /// Whether red pupils (red eye from a flash) were darkened.
+    pub red_eye_fixed: bool,
     /// The corrected photo's geometry, measured on the canvas.
     pub geometry: Vec<GeometryMeasure>,
     /// The face in the spec's output coordinates (pixels of the corrected photo): the analysed
@@ -409,6 +420,7 @@ impl Correction {
             rotate_deg: None,
             scale: None,
             hair_cropped: false,
+            red_eye_fixed: false,
             geometry: Vec::new(),
             face: None,
             problems: Vec::new(),
@@ -449,6 +461,7 @@ pub fn run(input: &Path, photo: &Photo, spec: &Spec, inputs: Inputs<'_>, fix: &F
     c.rotate_deg = Some(corrected.plan.rotate_deg);
     c.scale = Some(corrected.plan.scale);
     c.hair_cropped = corrected.plan.hair_cropped;
+    c.red_eye_fixed = corrected.red_eye_fixed;
     c.background = Some(corrected.background.clone());
     c.tone = Some(corrected.tone.clone());
     c.geometry = geometry(&corrected.canvas_face, spec, corrected.plan.hair_cropped);

@@ -163,6 +163,9 @@ pub struct HeadRules {
     pub min_eye_opening: Option<f64>,
     /// Eye opening below which the check warns (at least `min_eye_opening`).
     pub warn_eye_opening: Option<f64>,
+    /// Largest share of flash-red pixels in the pupil of either eye; above it the photo has
+    /// red eye.
+    pub max_red_eye: Option<f64>,
     /// Largest gap between the lips over the mouth width; above it teeth show or the mouth is
     /// open.
     pub max_mouth_opening: Option<f64>,

@@ -242,6 +242,7 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
     for (key, v) in [
         ("head.min_eye_opening", hd.min_eye_opening),
         ("head.warn_eye_opening", hd.warn_eye_opening),
+        ("head.max_red_eye", hd.max_red_eye),
         ("head.max_mouth_opening", hd.max_mouth_opening),
         ("head.warn_mouth_opening", hd.warn_mouth_opening),
         ("head.min_brow_skin", hd.min_brow_skin),
