@@ -91,6 +91,15 @@ fn every_shared_photo_is_checked_without_error() {
             }
             _ => {}
         }
+        // No shared photo has red eye (dark pupils, brown and blue irises, a child's too): the
+        // portraits pass eyes.red, the others have no single face to judge.
+        let red = check("eyes.red");
+        let want = if name.starts_with("neg_") {
+            "na"
+        } else {
+            "pass"
+        };
+        assert_eq!(red["status"], want, "{name}: {red}");
         // head.yaw: dorsey_1 looks past the camera (turned ~14° to his right, his eyes 0.18
         // half-widths off the face's middle); hv_test4 and rudd_1 face it squarely.
         let yaw = check("head.yaw");
