@@ -20,6 +20,11 @@ const INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Only `check` speaks a language; the other commands' errors give their hint in English.
+    let lang = match &cli.command {
+        Command::Check(args) => cli::lang(args.lang),
+        Command::Specs(_) => idphoto::report::Lang::En,
+    };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
@@ -31,6 +36,15 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("idphoto: {err:#}");
+            let hint = err
+                .downcast_ref::<idphoto::Error>()
+                .and_then(idphoto::report::error_hint);
+            if let Some(h) = hint {
+                match lang {
+                    idphoto::report::Lang::Zh => eprintln!("idphoto: 建议: {}", h.zh),
+                    idphoto::report::Lang::En => eprintln!("idphoto: hint: {}", h.en),
+                }
+            }
             ExitCode::from(Exit::Error.code())
         }
     }

@@ -166,8 +166,9 @@ impl Report {
     }
 }
 
-/// What a person can do about an error that kept a photo from being judged; `None` where the
-/// message already says all there is (spec and usage errors never reach a photo's report).
+/// What a person can do about an error: one that kept a photo from being judged, or a usage
+/// or spec error that stopped the run (the binary prints those). Every error has one today;
+/// the `Option` leaves room for an error whose message says all there is.
 pub fn error_hint(error: &crate::Error) -> Option<Hint> {
     use crate::Error as E;
     Some(match error {
@@ -211,7 +212,24 @@ pub fn error_hint(error: &crate::Error) -> Option<Hint> {
         ),
         E::Panic { .. } | E::Model { .. } => bug_hint(),
         E::Output { .. } => output_hint(),
-        _ => return None,
+        E::UnknownCity { .. } => Hint::new(
+            "idphoto specs list 列出全部城市；不在列表中的地方，全国通用的规格见 --city china",
+            "idphoto specs list shows every city; for a place not listed, --city china has the national rules",
+        ),
+        E::UnknownDocument { .. } => Hint::new(
+            "idphoto specs list 列出每个城市可选的证件（如 id-card 身份证、passport 护照）",
+            "idphoto specs list shows each city's documents (e.g. id-card, passport)",
+        ),
+        E::InvalidName { .. } => Hint::new(
+            "城市和证件请用名称（如 dongguan 或 东莞），不要用路径",
+            "give a name such as dongguan or 东莞, not a path",
+        ),
+        E::SpecParse { .. } | E::SpecInvalid { .. } | E::SpecCycle { .. } | E::UnknownBase { .. } => {
+            Hint::new(
+                "规格文件有误：按上面指出的位置修改（各字段的含义见 specs/README.md）",
+                "fix the spec file where the message points (every field is described in specs/README.md)",
+            )
+        }
     })
 }
 

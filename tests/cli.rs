@@ -235,6 +235,24 @@ fn unknown_city_lists_known_and_nearest() {
         .stderr(predicate::str::contains("did you mean \"dongguan\""));
 }
 
+/// Someone outside Guangdong asks for their own city: no far-fetched "did you mean", and a
+/// hint, in their language, that the national spec applies anywhere.
+#[test]
+fn a_city_outside_the_library_points_to_the_national_spec() {
+    idphoto()
+        .args(["check", "x.jpg", "--city", "北京", "--lang", "zh"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown city \"北京\""))
+        .stderr(predicate::str::contains("did you mean").not())
+        .stderr(predicate::str::contains("建议:").and(predicate::str::contains("--city china")));
+    idphoto()
+        .args(["check", "x.jpg", "--city", "beijing", "--lang", "en"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("hint:").and(predicate::str::contains("--city china")));
+}
+
 #[test]
 fn path_like_city_is_rejected() {
     idphoto()

@@ -627,8 +627,11 @@ fn nearest<'a>(
     let (distance, id) = candidates
         .map(|(name, id)| (strsim::levenshtein(wanted, &normalise(name)), id))
         .min()?;
-    let allowed = (wanted.chars().count() / 3).max(2);
-    (distance <= allowed).then(|| id.to_string())
+    // A third of the name may differ, at least one character, never all of them: "北京" is no
+    // typo of "潮州", "东关" is one of "东莞".
+    let len = wanted.chars().count();
+    let allowed = (len / 3).max(1);
+    (distance <= allowed && distance < len).then(|| id.to_string())
 }
 
 /// The built-in spec most tests judge against: Dongguan's resident ID card.
@@ -681,6 +684,20 @@ mod tests {
             }
             other => panic!("expected UnknownCity, got {other:?}"),
         }
+        let nearest = |name: &str| match lib.resolve(name, None) {
+            Err(Error::UnknownCity { nearest, .. }) => nearest,
+            other => panic!("{name}: expected UnknownCity, got {other:?}"),
+        };
+        assert_eq!(
+            nearest("东关").as_deref(),
+            Some("dongguan"),
+            "one character off"
+        );
+        assert_eq!(
+            nearest("北京"),
+            None,
+            "a city not in the library is no typo"
+        );
     }
 
     #[test]
