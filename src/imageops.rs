@@ -25,6 +25,27 @@ impl Scaled {
     }
 }
 
+/// The pixels of a `(w, h)` image whose centres lie within `radius` of `centre` (a disc, as an
+/// eye's pupil or iris is sampled), row by row.
+pub fn disc(
+    (w, h): (u32, u32),
+    [cx, cy]: [f32; 2],
+    radius: f32,
+) -> impl Iterator<Item = (u32, u32)> {
+    let span = |c: f32, n: u32| {
+        let lo = (c - radius).floor().max(0.0) as u32;
+        let hi = ((c + radius).ceil().max(0.0) as u32).min(n);
+        lo..hi
+    };
+    let xs = span(cx, w);
+    span(cy, h).flat_map(move |y| {
+        xs.clone().filter_map(move |x| {
+            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
+            (dx * dx + dy * dy <= radius * radius).then_some((x, y))
+        })
+    })
+}
+
 /// Bilinear sample at continuous coordinates `q` (pixel centres at `k + 0.5`), the edge pixels
 /// repeated outside the image (as MediaPipe samples its crops). The one sampler of the face
 /// crops and the corrected photo.
@@ -121,6 +142,17 @@ pub(crate) const IMMERKAER_TO_SIGMA: f32 = 0.208_885_8;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_disc_holds_the_pixels_whose_centres_are_inside_and_stays_in_the_image() {
+        // Radius 1 around a pixel centre: that pixel and its four neighbours.
+        let d: Vec<_> = disc((10, 10), [5.5, 5.5], 1.0).collect();
+        assert_eq!(d, [(5, 4), (4, 5), (5, 5), (6, 5), (5, 6)]);
+        // Hanging over the corner: only the pixels in the image.
+        let c: Vec<_> = disc((10, 10), [0.0, 0.0], 1.5).collect();
+        assert_eq!(c, [(0, 0)]);
+        assert_eq!(disc((10, 10), [50.0, 50.0], 3.0).count(), 0);
+    }
 
     #[test]
     fn bilinear_hits_centres_blends_between_and_repeats_the_edge() {

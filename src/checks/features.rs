@@ -45,21 +45,10 @@ pub fn is_flash_red([r, g, b]: [u8; 3]) -> bool {
 /// The share of flash-red pixels in the disc of radius `radius` around `centre` (photo pixels);
 /// `None` when the disc holds under 4 pixels of the photo.
 pub fn red_pupil_share(img: &RgbImage, centre: Point, radius: f32) -> Option<f32> {
-    let (w, h) = img.dimensions();
-    let [cx, cy] = centre;
-    let x0 = (cx - radius).floor().max(0.0) as u32;
-    let y0 = (cy - radius).floor().max(0.0) as u32;
-    let x1 = ((cx + radius).ceil().max(0.0) as u32).min(w);
-    let y1 = ((cy + radius).ceil().max(0.0) as u32).min(h);
     let (mut red, mut all) = (0u32, 0u32);
-    for y in y0..y1 {
-        for x in x0..x1 {
-            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
-            if dx * dx + dy * dy <= radius * radius {
-                all += 1;
-                red += u32::from(is_flash_red(img.get_pixel(x, y).0));
-            }
-        }
+    for (x, y) in crate::imageops::disc(img.dimensions(), centre, radius) {
+        all += 1;
+        red += u32::from(is_flash_red(img.get_pixel(x, y).0));
     }
     (all >= 4).then(|| red as f32 / all as f32)
 }

@@ -36,26 +36,15 @@ pub fn fix_red_eye(image: &mut RgbImage, face: &Face, max_share: f32) -> bool {
 }
 
 /// Pulls red toward the mean of green and blue within `radius` of `centre`, by how red.
-fn darken_red(image: &mut RgbImage, [cx, cy]: Point, radius: f32) {
-    let (w, h) = image.dimensions();
-    let x0 = (cx - radius).floor().max(0.0) as u32;
-    let y0 = (cy - radius).floor().max(0.0) as u32;
-    let x1 = ((cx + radius).ceil().max(0.0) as u32).min(w);
-    let y1 = ((cy + radius).ceil().max(0.0) as u32).min(h);
-    for y in y0..y1 {
-        for x in x0..x1 {
-            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
-            if dx * dx + dy * dy > radius * radius {
-                continue;
-            }
-            let p = image.get_pixel_mut(x, y);
-            let [r, g, b] = p.0.map(f32::from);
-            let ratio = r / g.max(b).max(1.0);
-            let t = ((ratio - FADE_FROM) / (RED_OVER_OTHERS - FADE_FROM)).clamp(0.0, 1.0);
-            if t > 0.0 {
-                let grey = (g + b) / 2.0;
-                p.0[0] = (r + t * (grey - r)).round() as u8;
-            }
+fn darken_red(image: &mut RgbImage, centre: Point, radius: f32) {
+    for (x, y) in crate::imageops::disc(image.dimensions(), centre, radius) {
+        let p = image.get_pixel_mut(x, y);
+        let [r, g, b] = p.0.map(f32::from);
+        let ratio = r / g.max(b).max(1.0);
+        let t = ((ratio - FADE_FROM) / (RED_OVER_OTHERS - FADE_FROM)).clamp(0.0, 1.0);
+        if t > 0.0 {
+            let grey = (g + b) / 2.0;
+            p.0[0] = (r + t * (grey - r)).round() as u8;
         }
     }
 }
