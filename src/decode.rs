@@ -794,6 +794,39 @@ mod tests {
     }
 
     #[test]
+    fn grey_and_16_bit_files_are_named_as_stored_and_decoded_to_8_bit_rgb() {
+        // A scanner's grey JPEG: stored with one component, decoded with r = g = b.
+        let grey = image::GrayImage::from_fn(16, 8, |x, _| image::Luma([(x * 16) as u8]));
+        let mut bytes = Vec::new();
+        JpegEncoder::new_with_quality(&mut bytes, 90)
+            .encode_image(&grey)
+            .unwrap();
+        let photo = decode_bytes(Path::new("scan.jpg"), &bytes, &Limits::default()).unwrap();
+        assert_eq!(photo.info.colour_mode, ColourMode::Gray8);
+        assert!(photo.image.pixels().all(|p| p[0] == p[1] && p[1] == p[2]));
+        // A camera app's 16-bit PNG: each level scaled by 255 / 65535 and rounded.
+        let deep = image::ImageBuffer::<image::Rgb<u16>, _>::from_fn(4, 4, |x, _| {
+            image::Rgb([(x as u16) << 14, 0x8000, 0xFFFF])
+        });
+        let mut png = Vec::new();
+        deep.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        let photo = decode_bytes(Path::new("deep.png"), &png, &Limits::default()).unwrap();
+        assert_eq!(photo.info.colour_mode, ColourMode::Deep16);
+        assert_eq!(photo.image.get_pixel(3, 0).0, [191, 128, 255]);
+    }
+
+    #[test]
+    fn a_cmyk_jpeg_is_named_from_its_frame_header() {
+        // The frame header (SOF0) of a 4-component JPEG, as print software writes it; the
+        // probe reads it before any decoder does.
+        let mut b = vec![0xFF, 0xD8];
+        b.extend([0xFF, 0xC0, 0, 17, 8, 0, 16, 0, 16, 4]);
+        b.extend([1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0]);
+        assert_eq!(probe_jpeg(&b).colour_mode, Some(ColourMode::Cmyk));
+    }
+
+    #[test]
     fn alpha_is_flattened_on_white() {
         let img = image::RgbaImage::from_pixel(4, 4, image::Rgba([0, 0, 0, 0]));
         let mut png = Vec::new();
