@@ -3,7 +3,7 @@
 //! Only a photo whose pupils fail `eyes.red` (the spec's `head.max_red_eye`, measured on the
 //! canvas as the check measures it) is touched, and only within each iris. There a pixel's red
 //! channel is pulled toward the mean of its green and blue by how flash-red it is: not at all at
-//! a red-to-other ratio of [`FADE_FROM`], fully at the check's own [`RED_OVER_OTHERS`]. A red
+//! a red-to-other ratio of 1.5 (`FADE_FROM`), fully at the check's own [`RED_OVER_OTHERS`]. A red
 //! pupil (200, 40, 40) becomes (40, 40, 40) and its catchlight stays; the edge of the glow fades
 //! into the iris instead of leaving a ring. This is the classic desaturation of red-eye removal
 //! (e.g. GIMP's red-eye filter), limited to where the face stage puts the irises.
