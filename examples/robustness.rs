@@ -8,7 +8,7 @@
 //! The shared photos are mostly well lit, sharp and in colour; people's are not always. Each
 //! variant degrades every annotated photo the same way — grey, under- and over-exposed, under
 //! warm tungsten-like light, saved as a JPEG of quality 10, shrunk until the eyes are 28 px apart, sensor-like noise, out of
-//! focus, cropped tight around the face — moves the annotation with it where the geometry
+//! focus, cropped tight around the face, pupils glowing red from a flash — moves the annotation with it where the geometry
 //! changes, and runs the face stage. One line per variant: face count right, one face found
 //! on the portraits, crown visible/cut off agreeing with the annotation, and the error figures
 //! of `examples/accuracy.rs` (eyes / inter-eye distance; chin, width, crown / face height).
@@ -36,7 +36,7 @@ struct Variant {
     apply: fn(&RgbImage, &Annotation) -> Degraded,
 }
 
-const VARIANTS: [Variant; 10] = [
+const VARIANTS: [Variant; 11] = [
     Variant {
         name: "as given",
         apply: |img, a| (img.clone(), a.clone()),
@@ -82,6 +82,10 @@ const VARIANTS: [Variant; 10] = [
         name: "tight crop",
         apply: tight,
     },
+    Variant {
+        name: "red pupils",
+        apply: |img, a| (red_pupils(img, a), a.clone()),
+    },
 ];
 
 fn per_pixel(img: &RgbImage, f: fn([f32; 3]) -> [f32; 3]) -> RgbImage {
@@ -118,6 +122,33 @@ fn small(img: &RgbImage, a: &Annotation) -> Degraded {
     );
     let out = imageops::resize(img, sw, sh, Quality::Best);
     (out, a.moved([0.0, 0.0], sw as f32 / w as f32))
+}
+
+/// Red eye as a flash makes it: a disc of 0.055 eye distances at each annotated pupil, glowing
+/// red (brightest in the middle) with a white catchlight. The eyes' positions must not move:
+/// `eyes.red` and the red-eye correction sample where the face stage puts them.
+fn red_pupils(img: &RgbImage, a: &Annotation) -> RgbImage {
+    let mut out = img.clone();
+    let (Some(d), Some(right), Some(left)) = (a.inter_eye(), a.right_eye, a.left_eye) else {
+        return out;
+    };
+    let r = 0.055 * d;
+    for [cx, cy] in [right, left] {
+        for (x, y) in imageops::disc(out.dimensions(), [cx, cy], r) {
+            let t = (x as f32 + 0.5 - cx).hypot(y as f32 + 0.5 - cy) / r;
+            let light = (x as f32 + 0.5 - (cx + 0.3 * r)).hypot(y as f32 + 0.5 - (cy - 0.3 * r));
+            out.put_pixel(
+                x,
+                y,
+                image::Rgb(if light < 0.15 * r {
+                    [250, 245, 245]
+                } else {
+                    [(230.0 - 60.0 * t) as u8, 30, 35]
+                }),
+            );
+        }
+    }
+    out
 }
 
 /// Luma noise of standard deviation `sigma` (levels), the same on all three channels, from a

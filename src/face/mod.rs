@@ -21,7 +21,8 @@
 //!    replaced (darkest iris-sized disc near the middle of the opening) missed irises half
 //!    hidden by the upper lid and lost light irises to dark make-up: p95 0.063, worst 0.155.
 //!    The same model's eye contour gives how open each eye is ([`Face::eye_opening`]); FaceMesh's own
-//!    lid points read a closed eye as open.
+//!    lid points read a closed eye as open. A pupil lit red by a flash pulls the model off the
+//!    iris; where the pupil it found is red, it looks again with the red turned grey.
 //! 4. Chin: FaceMesh 152; width: cheek points 234/454; lips apart: the inner lip contour
 //!    ([`Face::mouth_opening`]); head turn (yaw): FaceMesh's depth of
 //!    those two cheek points (a rigid fit of the whole mesh would need MediaPipe's canonical
