@@ -252,6 +252,24 @@ fn a_chinese_report_has_no_english_words_in_its_rows() {
         assert!(english.is_empty(), "English {english:?} in: {line}");
     }
     assert!(rows >= 22 * 30, "every photo's rows were read ({rows})");
+    // Scripts keep the English `text` whatever --lang says; the hint follows --lang.
+    let out = idphoto()
+        .arg("check")
+        .arg(data.join("photos/hv_test0.jpg"))
+        .args([
+            "--city", "dongguan", "--no-fix", "--lang", "zh", "--format", "json",
+        ])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let eyes = check_of(&r, "eyes.open");
+    let text = eyes["measured"]["text"].as_str().unwrap();
+    assert!(text.contains(" open (right "), "{text}");
+    let roll = check_of(&r, "head.roll");
+    assert!(
+        roll["hint"].as_str().unwrap().contains("头部歪了"),
+        "{roll}"
+    );
 }
 
 /// A corrected photo made from a busy backdrop says to look at its hair edges (a letter of
