@@ -73,7 +73,9 @@ fn shared_results() -> Option<&'static Vec<(Annotation, FaceAnalysis)>> {
         .get_or_init(|| {
             let data = testdata()?;
             let rows = annotations::load(&data.join("photos/annotations.csv")).unwrap();
-            assert_eq!(rows.len(), 22, "the 22 shared photos are annotated");
+            // 22 in the shared set; any other annotated set (IDPHOTO_TESTDATA) is measured
+            // the same way, by its own annotations.
+            assert!(!rows.is_empty(), "annotations.csv holds no photo");
             Some(
                 rows.into_iter()
                     .map(|a| {
@@ -116,14 +118,12 @@ fn face_count_is_right_on_all_22_shared_photos() {
     };
     let mut wrong = Vec::new();
     for (a, fa) in results {
-        let want = match a.file.as_str() {
-            "neg_dogs.jpg" => 0,
-            f if f.starts_with("neg_two_people") => 2,
-            _ => 1,
-        };
-        assert!(a.faces.accepts(want), "{}: annotation agrees", a.file);
-        if fa.faces_found != want || fa.face.is_some() != (want > 0) {
-            wrong.push(format!("{} found {} want {want}", a.file, fa.faces_found));
+        // The annotation's own count (0 for the dogs, 2 for the pairs, 1 for the portraits).
+        if !a.faces.accepts(fa.faces_found) || fa.face.is_some() != (fa.faces_found > 0) {
+            wrong.push(format!(
+                "{} found {} want {:?}",
+                a.file, fa.faces_found, a.faces
+            ));
         }
     }
     assert!(wrong.is_empty(), "wrong face counts: {wrong:?}");
@@ -449,7 +449,11 @@ fn yaw_follows_the_annotated_eye_offset() {
         .filter(|(_, fa)| fa.faces_found == 1)
         .filter_map(|(a, fa)| Some((fa.face.as_ref()?.yaw_deg?, a.eye_offset()?)))
         .collect();
-    assert_eq!(pairs.len(), 19, "a yaw on every portrait");
+    let portraits = results
+        .iter()
+        .filter(|(a, _)| a.faces == annotations::FaceCount::Exactly(1))
+        .count();
+    assert_eq!(pairs.len(), portraits, "a yaw on every portrait");
     let g = annotations::yaw_agreement(&pairs).unwrap();
     eprintln!("yaw vs eye offset: {g:?}");
     assert!(g.r >= 0.9, "correlation {:.3}", g.r);
