@@ -91,13 +91,20 @@ fn at_least_on_both_sides(
     if warn > min {
         required = required.accepting(&format!("≥ {}", super::fmt_num(min, 2)));
     }
-    let mut measured = Measure::number(smaller, Unit::Ratio, 2);
+    let measured = per_side(smaller, sides, (what, what_zh));
+    Check::judged(id, status, measured, required, hint, Some(official_reason))
+}
+
+/// The judged `value` of a two-sided measure, its text naming it (`what`: English, Chinese)
+/// and showing both sides: `0.31 open (right 0.33, left 0.31)`, `睁开 0.31（右 0.33，左 0.31）`.
+fn per_side(value: f64, sides: Sides, (what, what_zh): (&str, &str)) -> Measure {
+    let mut measured = Measure::number(value, Unit::Ratio, 2);
     let (right, left) = (sides.right, sides.left);
     measured.text.reword(
         |t| format!("{t} {what} (right {right:.2}, left {left:.2})"),
         |t| format!("{what_zh} {t}（右 {right:.2}，左 {left:.2}）"),
     );
-    Check::judged(id, status, measured, required, hint, Some(official_reason))
+    measured
 }
 
 impl Rule for Yaw {
@@ -208,16 +215,10 @@ impl Rule for EyesRed {
             Err(c) => return *c,
         };
         let worse = f64::from(share.right.max(share.left));
-        let mut measured = Measure::number(worse, Unit::Ratio, 2);
-        let (right, left) = (share.right, share.left);
-        measured.text.reword(
-            |t| format!("{t} of the pupil red (right {right:.2}, left {left:.2})"),
-            |t| format!("瞳孔红色占 {t}（右 {right:.2}，左 {left:.2}）"),
-        );
         Check::judged(
             self.id(),
             Status::graded(worse, max, max),
-            measured,
+            per_side(worse, share, ("of the pupil red", "瞳孔红色占")),
             Requirement::range(None, Some(max), Unit::Ratio, 2),
             Hint::new(
                 "红眼（闪光灯照亮了眼底）：关闭闪光灯，在明亮处重拍；修正照片已将瞳孔调暗",
