@@ -40,10 +40,7 @@ fn main() -> ExitCode {
                 .downcast_ref::<idphoto::Error>()
                 .and_then(idphoto::report::error_hint);
             if let Some(h) = hint {
-                match lang {
-                    idphoto::report::Lang::Zh => eprintln!("idphoto: 建议: {}", h.zh),
-                    idphoto::report::Lang::En => eprintln!("idphoto: hint: {}", h.en),
-                }
+                eprintln!("idphoto: {}: {}", lang.pick("建议", "hint"), h.get(lang));
             }
             ExitCode::from(Exit::Error.code())
         }

@@ -26,6 +26,16 @@ pub enum Lang {
     En,
 }
 
+impl Lang {
+    /// Of a Chinese and an English text, the one in this language.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
 /// The overall judgement of one photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -284,10 +294,7 @@ pub fn to_json(report: &Report, lang: Lang) -> serde_json::Value {
             status: c.status,
             measured: &c.measured,
             required: &c.required,
-            hint: c.hint.as_ref().map(|h| match lang {
-                Lang::Zh => h.zh.as_str(),
-                Lang::En => h.en.as_str(),
-            }),
+            hint: c.hint.as_ref().map(|h| h.get(lang)),
             official_reason: c.official_reason,
         })
         .collect();
@@ -301,10 +308,7 @@ pub fn to_json(report: &Report, lang: Lang) -> serde_json::Value {
         output: report.output.as_ref().map(|p| p.display().to_string()),
         correction: &report.correction,
         error: &report.error,
-        error_hint: report.error_hint.as_ref().map(|h| match lang {
-            Lang::Zh => h.zh.as_str(),
-            Lang::En => h.en.as_str(),
-        }),
+        error_hint: report.error_hint.as_ref().map(|h| h.get(lang)),
         face: report.face.as_ref().and_then(json_face),
     };
     serde_json::to_value(json).unwrap_or(serde_json::Value::Null)
@@ -388,17 +392,11 @@ pub fn render_human(
         report.spec
     )?;
     if let Some(err) = &report.error {
-        let (error, hint) = match style.lang {
-            Lang::Zh => ("错误", "建议"),
-            Lang::En => ("error", "hint"),
-        };
+        let error = style.lang.pick("错误", "error");
         writeln!(out, "  {}: {}", paint(style, "1;35", error), sanitise(err))?;
         if let Some(h) = &report.error_hint {
-            let text = match style.lang {
-                Lang::Zh => &h.zh,
-                Lang::En => &h.en,
-            };
-            writeln!(out, "  {hint}: {text}")?;
+            let label = style.lang.pick("建议", "hint");
+            writeln!(out, "  {label}: {}", h.get(style.lang))?;
         }
         if report.checks.is_empty() {
             return Ok(());
@@ -408,15 +406,11 @@ pub fn render_human(
         Lang::Zh => ("检查", "实测", "要求", "建议"),
         Lang::En => ("check", "measured", "required", "hint"),
     };
-    let chinese = style.lang == Lang::Zh;
     let rows: Vec<[String; 4]> = report
         .checks
         .iter()
         .map(|c| {
-            let hint = c.hint.as_ref().map(|h| match style.lang {
-                Lang::Zh => h.zh.clone(),
-                Lang::En => h.en.clone(),
-            });
+            let hint = c.hint.as_ref().map(|h| h.get(style.lang).to_string());
             let hint = match (hint, c.official_reason) {
                 (Some(h), Some(r)) if c.status != Status::NotApplicable => format!("{h} 〔{r}〕"),
                 (Some(h), _) => h,
@@ -426,11 +420,11 @@ pub fn render_human(
                 c.id.as_str().to_string(),
                 c.measured
                     .as_ref()
-                    .map_or("–", |m| m.text.get(chinese))
+                    .map_or("–", |m| m.text.get(style.lang))
                     .to_string(),
                 c.required
                     .as_ref()
-                    .map_or("–", |r| r.text.get(chinese))
+                    .map_or("–", |r| r.text.get(style.lang))
                     .to_string(),
                 hint,
             ]
@@ -551,11 +545,11 @@ fn render_correction(
                 (None, _) => {}
             }
             if c.red_eye_fixed {
-                if zh {
-                    writeln!(out, "  已修正红眼：瞳孔已调暗")?;
-                } else {
-                    writeln!(out, "  red eye fixed: the pupils were darkened")?;
-                }
+                let text = style.lang.pick(
+                    "已修正红眼：瞳孔已调暗",
+                    "red eye fixed: the pupils were darkened",
+                );
+                writeln!(out, "  {text}")?;
             }
             if !c.still_failing.is_empty() {
                 let list = c.still_failing.join(", ");
@@ -572,12 +566,12 @@ fn render_correction(
                 }
             }
             for caution in &c.cautions {
-                let (label, text) = if zh {
-                    ("注意", caution.zh)
-                } else {
-                    ("look closely", caution.en)
-                };
-                writeln!(out, "  {label}: {text}")?;
+                let label = style.lang.pick("注意", "look closely");
+                writeln!(
+                    out,
+                    "  {label}: {}",
+                    style.lang.pick(caution.zh, caution.en)
+                )?;
             }
             if let Some(BackgroundOutcome::Kept { reason }) = &c.background {
                 let why = match (reason, zh) {

@@ -235,13 +235,9 @@ impl Words {
         self.zh = zh(&self.zh);
     }
 
-    /// The text in Chinese (`true`) or English.
-    pub fn get(&self, chinese: bool) -> &str {
-        if chinese {
-            &self.zh
-        } else {
-            &self.en
-        }
+    /// The text in `lang`.
+    pub fn get(&self, lang: crate::report::Lang) -> &str {
+        lang.pick(&self.zh, &self.en)
     }
 }
 
@@ -434,6 +430,11 @@ impl Hint {
             zh: zh.into(),
             en: en.into(),
         }
+    }
+
+    /// The hint in `lang`.
+    pub fn get(&self, lang: crate::report::Lang) -> &str {
+        lang.pick(&self.zh, &self.en)
     }
 }
 
