@@ -112,13 +112,8 @@ pub fn locate(
         roi.to_image([if mirror { n - x } else { x }, points[3 * i + 1]], n)
     };
     let centre = at(0);
-    let radius = (1..5)
-        .map(|i| {
-            let p = at(i);
-            (p[0] - centre[0]).hypot(p[1] - centre[1])
-        })
-        .sum::<f32>()
-        / 4.0;
+    // Rotation and mirroring keep lengths; the crop's scale is side / n.
+    let radius = crop_radius(&points) * roi.side / n;
     // Mirroring and the crop's scale leave the ratio as it is.
     let opening = opening(&contour);
     Ok(Some(Iris {
@@ -152,13 +147,17 @@ fn pupil_is_red(answer: Option<&(Vec<f32>, Vec<f32>)>, crop: &RgbImage) -> bool 
     let Some((_, p)) = answer else {
         return false;
     };
-    let centre = [p[0], p[1]];
-    let radius = (1..5)
+    crate::checks::red_pupil_share(crop, [p[0], p[1]], 0.5 * crop_radius(p))
+        .is_some_and(|share| share > RED_PUPIL_SHARE)
+}
+
+/// The iris radius in crop pixels: the mean distance of the four boundary points from the
+/// centre (the model's iris points, x, y, z each).
+fn crop_radius(p: &[f32]) -> f32 {
+    (1..5)
         .map(|i| (p[3 * i] - p[0]).hypot(p[3 * i + 1] - p[1]))
         .sum::<f32>()
-        / 4.0;
-    crate::checks::red_pupil_share(crop, centre, 0.5 * radius)
-        .is_some_and(|share| share > RED_PUPIL_SHARE)
+        / 4.0
 }
 
 #[cfg(test)]
