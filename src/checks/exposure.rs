@@ -413,17 +413,31 @@ const COLOURED_SPREAD: u8 = 12;
 /// The photo is in colour, not black and white.
 pub struct ColourPresent;
 
-/// Share of `img`'s pixels that are clearly coloured ([`COLOURED_SPREAD`]).
+/// Whether a pixel is clearly coloured ([`COLOURED_SPREAD`]).
+fn is_coloured(p: &image::Rgb<u8>) -> bool {
+    let [r, g, b] = p.0;
+    r.max(g).max(b) - r.min(g).min(b) >= COLOURED_SPREAD
+}
+
+/// Share of `img`'s pixels that are clearly coloured.
 fn coloured_fraction(img: &image::RgbImage) -> f64 {
-    let n = img.pixels().len();
-    let coloured = img
-        .pixels()
-        .filter(|p| {
-            let [r, g, b] = p.0;
-            r.max(g).max(b) - r.min(g).min(b) >= COLOURED_SPREAD
-        })
-        .count();
-    coloured as f64 / n.max(1) as f64
+    let coloured = img.pixels().filter(|p| is_coloured(p)).count();
+    coloured as f64 / img.pixels().len().max(1) as f64
+}
+
+/// Whether `coloured_fraction(img) >= min`, stopping as soon as enough coloured pixels are
+/// counted: `glare` asks only this, after `colour.present` has read the whole photo, and on a
+/// colour photo the answer comes after a small part of it.
+fn coloured_at_least(img: &image::RgbImage, min: f64) -> bool {
+    let n = img.pixels().len().max(1) as f64;
+    let mut coloured = 0usize;
+    for _ in img.pixels().filter(|p| is_coloured(p)) {
+        coloured += 1;
+        if coloured as f64 / n >= min {
+            return true;
+        }
+    }
+    coloured as f64 / n >= min
 }
 
 impl Rule for ColourPresent {
@@ -497,7 +511,7 @@ impl Rule for Glare {
             .body
             .quality
             .min_coloured_fraction
-            .is_some_and(|min| coloured_fraction(img) < min);
+            .is_some_and(|min| !coloured_at_least(img, min));
         if monochrome {
             return Check::not_applicable(
                 self.id(),
@@ -647,6 +661,15 @@ mod tests {
             image::Rgb([v, v.saturating_add(wobble), v.saturating_sub(wobble / 2)])
         });
         assert_eq!(coloured_fraction(&grey), 0.0);
+        // The early-stopping test agrees with the full count on both sides of any limit.
+        for min in [0.0, 0.01, 0.2, coloured_fraction(&img), 0.99] {
+            assert_eq!(
+                coloured_at_least(&img, min),
+                coloured_fraction(&img) >= min,
+                "{min}"
+            );
+            assert_eq!(coloured_at_least(&grey, min), min <= 0.0, "{min}");
+        }
     }
 
     #[test]
