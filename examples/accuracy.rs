@@ -37,8 +37,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "file", "faces", "want", "eyes", "crown", "chin", "width"
     );
     for a in &rows {
-        // One complete annotated face: the photos the landmark figures are about.
-        let is_portrait = a.to_face().is_some();
+        // One face: the photos the landmark figures are about, each scored where annotated.
+        let is_portrait = a.is_portrait();
         // A photo that cannot be read counts as a miss; the others are still measured.
         let photo = match decode::open(&dir.join(&a.file), &decode::Limits::default()) {
             Ok(p) => p,

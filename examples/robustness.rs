@@ -20,7 +20,7 @@
 //! once degraded. A grainy photo should fail `noise`, not also `background.clutter`; a grey
 //! one `colour.present` and nothing else.
 
-use idphoto::annotations::{self, percentile, Annotation, FaceCount};
+use idphoto::annotations::{self, percentile, Annotation};
 use idphoto::checks::{self, Context, Status};
 use idphoto::imageops::{self, Quality};
 use idphoto::{decode, face, segment, ANALYSIS_MAX_SIDE};
@@ -301,7 +301,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             t.photos += 1;
             t.count_right += usize::from(a.faces.accepts(fa.faces_found));
-            if a.faces != FaceCount::Exactly(1) {
+            if !a.is_portrait() {
                 continue;
             }
             t.portraits += 1;

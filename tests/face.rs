@@ -95,7 +95,7 @@ fn sorted_errors(pick: fn(&Errors) -> Option<f32>) -> Option<Vec<f32>> {
     let results = shared_results()?;
     let mut v: Vec<f32> = results
         .iter()
-        .filter(|(a, _)| a.to_face().is_some())
+        .filter(|(a, _)| a.is_portrait())
         .filter_map(|(a, fa)| {
             let f = fa
                 .face
@@ -139,7 +139,7 @@ fn crown_visibility_agrees_with_the_annotations_on_every_portrait() {
     };
     let wrong: Vec<String> = results
         .iter()
-        .filter(|(a, _)| a.to_face().is_some())
+        .filter(|(a, _)| a.is_portrait())
         .filter_map(|(a, fa)| {
             let f = fa.face.as_ref()?;
             (!a.errors(f).crown_visibility_agrees).then(|| {
@@ -207,7 +207,7 @@ fn eye_confidence_reads_open_eyes_as_open() {
     let Some(results) = shared_results() else {
         return;
     };
-    for (a, fa) in results.iter().filter(|(a, _)| a.to_face().is_some()) {
+    for (a, fa) in results.iter().filter(|(a, _)| a.is_portrait()) {
         let f = fa.face.as_ref().expect("a face on every portrait");
         assert!(
             f.confidence.eyes >= 0.25,
@@ -228,7 +228,7 @@ fn every_shared_portrait_reads_its_eyes_open() {
     };
     let head = builtin_head();
     let warn = head.warn_eye_opening.expect("common.toml sets it") as f32;
-    for (a, fa) in results.iter().filter(|(a, _)| a.to_face().is_some()) {
+    for (a, fa) in results.iter().filter(|(a, _)| a.is_portrait()) {
         let f = fa.face.as_ref().expect("a face on every portrait");
         let opening = f.eye_opening.expect("both eyes measured");
         assert!(
@@ -364,7 +364,7 @@ fn a_fringe_over_the_brows_fails_and_a_clear_forehead_passes() {
         head.min_brow_skin.unwrap() as f32,
         head.warn_brow_skin.unwrap() as f32,
     );
-    for (a, fa) in results.iter().filter(|(a, _)| a.to_face().is_some()) {
+    for (a, fa) in results.iter().filter(|(a, _)| a.is_portrait()) {
         let f = fa.face.as_ref().expect("a face on every portrait");
         let skin = f.brow_skin.expect("both brows measured").smaller();
         if ["hv_test2.jpg", "hv_test4.jpg"].contains(&a.file.as_str()) {
@@ -727,7 +727,7 @@ fn grey_and_heavily_compressed_photos_keep_their_faces_crowns_and_eyes() {
                 a.file,
                 fa.faces_found
             );
-            if a.to_face().is_none() {
+            if !a.is_portrait() {
                 continue;
             }
             let f = fa.face.as_ref().expect("face");
@@ -756,7 +756,7 @@ fn red_pupils_leave_the_eye_centres_where_they_were() {
         return;
     };
     let mut drifts = Vec::new();
-    for (a, fa) in results.iter().filter(|(a, _)| a.to_face().is_some()) {
+    for (a, fa) in results.iter().filter(|(a, _)| a.is_portrait()) {
         let before = fa.face.as_ref().unwrap();
         let mut img = decode(&a.file).unwrap();
         let d = before.inter_eye();
