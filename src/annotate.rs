@@ -278,7 +278,6 @@ pub fn with_preview(mut report: Report, spec: &Spec, out: &Path) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::face::Confidence;
 
     fn face() -> Face {
         // A level face 200 px wide centred at x = 1000 in a 2000 × 2400 photo.
@@ -291,12 +290,7 @@ mod tests {
             face_left_x: 900.0,
             face_right_x: 1100.0,
             face_width_y: 860.0,
-            roll_deg: 0.0,
-            yaw_deg: None,
-            eye_opening: None,
-            mouth_opening: None,
-            brow_skin: None,
-            confidence: Confidence::default(),
+            ..Default::default()
         }
     }
 

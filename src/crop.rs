@@ -374,7 +374,6 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::face::Confidence;
 
     fn id_spec() -> Spec {
         crate::spec::dongguan_id_card()
@@ -395,10 +394,7 @@ mod tests {
             face_width_y: 1220.0,
             roll_deg,
             yaw_deg: Some(0.0),
-            eye_opening: None,
-            mouth_opening: None,
-            brow_skin: None,
-            confidence: Confidence::default(),
+            ..Default::default()
         }
     }
 

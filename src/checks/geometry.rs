@@ -583,7 +583,7 @@ impl Rule for CropPossible {
 pub(super) mod tests {
     use super::*;
     use crate::decode::{decode_bytes, Limits, Photo};
-    use crate::face::{Confidence, FaceAnalysis};
+    use crate::face::FaceAnalysis;
     use image::RgbImage;
     use std::path::Path;
 
@@ -609,10 +609,7 @@ pub(super) mod tests {
             face_width_y: 230.0,
             roll_deg,
             yaw_deg: Some(0.0),
-            eye_opening: None,
-            mouth_opening: None,
-            brow_skin: None,
-            confidence: Confidence::default(),
+            ..Default::default()
         }
     }
 

@@ -305,7 +305,7 @@ fn block_noise(img: &RgbImage, r: &Rect) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::face::{Confidence, Face};
+    use crate::face::Face;
 
     fn face_box(x: f32, y: f32, w: f32, h: f32) -> Face {
         Face {
@@ -317,12 +317,7 @@ mod tests {
             face_left_x: x,
             face_right_x: x + w,
             face_width_y: y + 0.5 * h,
-            roll_deg: 0.0,
-            yaw_deg: None,
-            eye_opening: None,
-            mouth_opening: None,
-            brow_skin: None,
-            confidence: Confidence::default(),
+            ..Default::default()
         }
     }
 

@@ -358,7 +358,7 @@ pub(crate) fn at_least(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::face::{Confidence, Face};
+    use crate::face::Face;
     use image::Rgb;
 
     /// Skin of a light-skinned face in sRGB.
@@ -385,12 +385,7 @@ pub(crate) mod tests {
             face_left_x: 40.0,
             face_right_x: 160.0,
             face_width_y: 110.0,
-            roll_deg: 0.0,
-            yaw_deg: None,
-            eye_opening: None,
-            mouth_opening: None,
-            brow_skin: None,
-            confidence: Confidence::default(),
+            ..Default::default()
         };
         let geom = FaceGeom::from_face(&face, 1.0, img.dimensions()).unwrap();
         (img, geom)

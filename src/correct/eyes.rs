@@ -80,12 +80,7 @@ mod tests {
             face_left_x: 60.0,
             face_right_x: 240.0,
             face_width_y: 120.0,
-            roll_deg: 0.0,
-            yaw_deg: None,
-            eye_opening: None,
-            mouth_opening: None,
-            brow_skin: None,
-            confidence: Default::default(),
+            ..Default::default()
         };
         (img, face)
     }
