@@ -14,7 +14,7 @@ use crate::face::{Face, Orientation, Point};
 use crate::spec::Spec;
 use serde::Serialize;
 
-/// Why no compliant crop exists.
+/// Why no compliant corrected photo can be made: the crop, in all but the last case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Infeasible {
@@ -43,6 +43,10 @@ pub enum Infeasible {
     /// Keeping the eye line would cut the hair off at the top edge: reviewers reject hair that
     /// stands too high, and a cut-off head top fails the check of the corrected photo.
     HairTooTall,
+    /// The person could not be cut out of the backdrop cleanly: the new background kept pieces
+    /// of the old one, which fail the corrected photo's background checks (found only when the
+    /// corrected photo is checked, not by the crop planner).
+    BackgroundNotSeparable,
 }
 
 impl Infeasible {
@@ -61,6 +65,7 @@ impl Infeasible {
             Infeasible::EyesClosed => ("眼睛是闭着的，无法校正：睁开双眼重拍", "the eyes are closed, which no correction can fix: open your eyes and retake"),
             Infeasible::Proportions => ("脸宽与头高的比例无法同时满足规格", "face width and head height cannot both meet the spec"),
             Infeasible::HairTooTall => ("头发耸立过高，眼睛位置合规时头顶会被裁掉：把头发压低或扎低后重拍", "the hair stands too high: with the eyes placed right, the top of the hair is cut off; flatten it and retake"),
+            Infeasible::BackgroundNotSeparable => ("背景无法与人像干净分开，换上的白色背景里留有原背景的碎块：在纯色浅色墙前重拍", "the person could not be cut cleanly out of the backdrop: pieces of it stayed in the new background; retake against a plain light wall"),
         }
     }
 
@@ -75,6 +80,7 @@ impl Infeasible {
             Infeasible::EyesClosed => "不能闭眼",
             Infeasible::Proportions => "系统自动裁剪出错",
             Infeasible::HairTooTall => "头发耸立过高",
+            Infeasible::BackgroundNotSeparable => "背景不符合要求",
         }
     }
 }

@@ -447,3 +447,65 @@ fn red_pupils_fail_eyes_red_and_the_corrected_photo_darkens_them() {
     let (before, fixed, after, _out) = run(&plain);
     assert_eq!((before, fixed, after), (Status::Pass, false, Status::Pass));
 }
+
+/// Protects the verdict on a cut-out that leaves pieces of the backdrop: when the corrected
+/// photo fails only its background checks, nothing is written and the report says the person
+/// could not be separated from the backdrop (a limit of the photo, `not_possible`), not that
+/// idphoto has a bug (`failed`, exit 2), which it said for a HELEN test photo whose dark blue
+/// backdrop stayed by the shoulder. Here a patterned block beside hv_test0's head is marked as
+/// person in the matte, as a mask fooled by a busy backdrop would.
+#[test]
+fn backdrop_left_in_the_new_background_is_not_possible_not_a_bug() {
+    let Some(data) = testdata() else { return };
+    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
+    let row = rows.iter().find(|r| r.file == "hv_test0.jpg").unwrap();
+    let face = row.to_face().unwrap();
+    let input = data.join("photos/hv_test0.jpg");
+    let mut photo = decode::open(&input, &Limits::default()).unwrap();
+    let spec = spec();
+    let mut matte = production_matte(&photo, &spec, &face);
+    // A block on the face's left edge, from the eyes to the chin: dark blue and yellow squares
+    // of 6 px, kept as "person" (joined to the person, as hair or a collar would be: the
+    // cut-out drops pieces of "person" that touch nothing).
+    let (x0, x1) = (face.face_left_x - 45.0, face.face_left_x + 5.0);
+    let (y0, y1) = (face.left_eye[1], face.chin[1]);
+    for y in y0 as u32..y1 as u32 {
+        for x in x0 as u32..x1 as u32 {
+            let dark = (x / 6 + y / 6) % 2 == 0;
+            photo.image.put_pixel(
+                x,
+                y,
+                image::Rgb(if dark { [10, 30, 90] } else { [230, 200, 40] }),
+            );
+            let (mx, my) = (
+                (x as f32 * matte.scale) as u32,
+                (y as f32 * matte.scale) as u32,
+            );
+            if mx < matte.alpha.width() && my < matte.alpha.height() {
+                matte.alpha.put_pixel(mx, my, image::Luma([255]));
+            }
+        }
+    }
+    let out = tempfile::tempdir().unwrap();
+    let c = correct_into(out.path(), &input, &photo, &spec, &face, Some(&matte));
+    eprintln!("re-check failed: {:?}", c.recheck_failed);
+    assert_eq!(c.status, CorrectionStatus::NotPossible, "{c:?}");
+    assert_eq!(
+        c.problems.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![Infeasible::BackgroundNotSeparable]
+    );
+    assert!(
+        !c.recheck_failed.is_empty()
+            && c.recheck_failed
+                .iter()
+                .all(|id| id.starts_with("background.")),
+        "{:?}",
+        c.recheck_failed
+    );
+    assert!(c.path.is_none());
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        0,
+        "no file, no temp file"
+    );
+}
