@@ -35,6 +35,22 @@ fn production_matte(photo: &decode::Photo, spec: &Spec, face: &idphoto::face::Fa
     .unwrap()
 }
 
+/// A shared photo by name: its annotated face, its path and the decoded photo.
+fn annotated(
+    data: &std::path::Path,
+    name: &str,
+) -> (idphoto::face::Face, std::path::PathBuf, decode::Photo) {
+    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
+    let face = rows
+        .iter()
+        .find(|r| r.file == name)
+        .and_then(|r| r.to_face())
+        .unwrap_or_else(|| panic!("{name}: an annotated face"));
+    let input = data.join("photos").join(name);
+    let photo = decode::open(&input, &Limits::default()).unwrap();
+    (face, input, photo)
+}
+
 /// Corrects `input` with the given face (and matte) into `out_dir`.
 fn correct_into(
     out_dir: &std::path::Path,
@@ -327,10 +343,7 @@ fn plain_backdrop_becomes_white_with_a_confident_matte() {
 #[test]
 fn low_confidence_matte_keeps_the_background_and_says_so() {
     let Some(data) = testdata() else { return };
-    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
-    let row = rows.iter().find(|r| r.file == "hv_test0.jpg").unwrap();
-    let face = row.to_face().unwrap();
-    let photo = decode::open(&data.join("photos/hv_test0.jpg"), &Limits::default()).unwrap();
+    let (face, _, photo) = annotated(&data, "hv_test0.jpg");
     let matte = Matte {
         alpha: image::GrayImage::new(photo.image.width(), photo.image.height()),
         scale: 1.0,
@@ -391,11 +404,7 @@ fn white_balance_comes_only_from_a_background_colour_cast_trusts() {
 #[test]
 fn red_pupils_fail_eyes_red_and_the_corrected_photo_darkens_them() {
     let Some(data) = testdata() else { return };
-    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
-    let row = rows.iter().find(|r| r.file == "zuckerberg_1.jpg").unwrap();
-    let face = row.to_face().unwrap();
-    let input = data.join("photos").join(&row.file);
-    let plain = decode::open(&input, &Limits::default()).unwrap();
+    let (face, input, plain) = annotated(&data, "zuckerberg_1.jpg");
     let mut red = plain.clone();
     let radius = 0.055 * face.inter_eye();
     for [cx, cy] in [face.right_eye, face.left_eye] {
@@ -457,11 +466,7 @@ fn red_pupils_fail_eyes_red_and_the_corrected_photo_darkens_them() {
 #[test]
 fn backdrop_left_in_the_new_background_is_not_possible_not_a_bug() {
     let Some(data) = testdata() else { return };
-    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
-    let row = rows.iter().find(|r| r.file == "hv_test0.jpg").unwrap();
-    let face = row.to_face().unwrap();
-    let input = data.join("photos/hv_test0.jpg");
-    let mut photo = decode::open(&input, &Limits::default()).unwrap();
+    let (face, input, mut photo) = annotated(&data, "hv_test0.jpg");
     let spec = spec();
     let mut matte = production_matte(&photo, &spec, &face);
     // A block on the face's left edge, from the eyes to the chin: dark blue and yellow squares
