@@ -129,24 +129,8 @@ fn small(img: &RgbImage, a: &Annotation) -> Degraded {
 /// `eyes.red` and the red-eye correction sample where the face stage puts them.
 fn red_pupils(img: &RgbImage, a: &Annotation) -> RgbImage {
     let mut out = img.clone();
-    let (Some(d), Some(right), Some(left)) = (a.inter_eye(), a.right_eye, a.left_eye) else {
-        return out;
-    };
-    let r = 0.055 * d;
-    for [cx, cy] in [right, left] {
-        for (x, y) in imageops::disc(out.dimensions(), [cx, cy], r) {
-            let t = (x as f32 + 0.5 - cx).hypot(y as f32 + 0.5 - cy) / r;
-            let light = (x as f32 + 0.5 - (cx + 0.3 * r)).hypot(y as f32 + 0.5 - (cy - 0.3 * r));
-            out.put_pixel(
-                x,
-                y,
-                image::Rgb(if light < 0.15 * r {
-                    [250, 245, 245]
-                } else {
-                    [(230.0 - 60.0 * t) as u8, 30, 35]
-                }),
-            );
-        }
+    if let (Some(d), Some(right), Some(left)) = (a.inter_eye(), a.right_eye, a.left_eye) {
+        imageops::paint_red_pupils(&mut out, [right, left], 0.055 * d);
     }
     out
 }

@@ -46,6 +46,26 @@ pub fn disc(
     })
 }
 
+/// Paints red eye as a flash makes it on each of `pupils`: a disc of `radius` glowing red,
+/// brightest in the middle, with a white catchlight up and to the side. The one picture of red
+/// eye that the robustness harness and the tests of `eyes.red`, the iris model's second look and
+/// the red-eye correction all use.
+pub fn paint_red_pupils(image: &mut RgbImage, pupils: [[f32; 2]; 2], radius: f32) {
+    for [cx, cy] in pupils {
+        for (x, y) in disc(image.dimensions(), [cx, cy], radius) {
+            let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+            let t = (px - cx).hypot(py - cy) / radius;
+            let light = (px - (cx + 0.3 * radius)).hypot(py - (cy - 0.3 * radius));
+            let colour = if light < 0.15 * radius {
+                [250, 245, 245]
+            } else {
+                [(230.0 - 60.0 * t) as u8, 30, 35]
+            };
+            image.put_pixel(x, y, image::Rgb(colour));
+        }
+    }
+}
+
 /// Bilinear sample at continuous coordinates `q` (pixel centres at `k + 0.5`), the edge pixels
 /// repeated outside the image (as MediaPipe samples its crops). The one sampler of the face
 /// crops and the corrected photo.

@@ -406,23 +406,11 @@ fn red_pupils_fail_eyes_red_and_the_corrected_photo_darkens_them() {
     let Some(data) = testdata() else { return };
     let (face, input, plain) = annotated(&data, "zuckerberg_1.jpg");
     let mut red = plain.clone();
-    let radius = 0.055 * face.inter_eye();
-    for [cx, cy] in [face.right_eye, face.left_eye] {
-        for (x, y, p) in red.image.enumerate_pixels_mut() {
-            let d = (x as f32 + 0.5 - cx).hypot(y as f32 + 0.5 - cy) / radius;
-            if d <= 1.0 {
-                // Brightest in the middle, a white catchlight up and to the side.
-                let glow = (230.0 - 60.0 * d) as u8;
-                let catchlight =
-                    (x as f32 - (cx + 0.3 * radius)).hypot(y as f32 - (cy - 0.3 * radius));
-                p.0 = if catchlight < 0.15 * radius {
-                    [250, 245, 245]
-                } else {
-                    [glow, 30, 35]
-                };
-            }
-        }
-    }
+    idphoto::imageops::paint_red_pupils(
+        &mut red.image,
+        [face.right_eye, face.left_eye],
+        0.055 * face.inter_eye(),
+    );
     let spec = spec();
     let run = |photo: &decode::Photo| {
         let out = tempfile::tempdir().unwrap();

@@ -760,24 +760,7 @@ fn red_pupils_leave_the_eye_centres_where_they_were() {
         let before = fa.face.as_ref().unwrap();
         let mut img = decode(&a.file).unwrap();
         let d = before.inter_eye();
-        let r = 0.055 * d;
-        for [cx, cy] in [before.right_eye, before.left_eye] {
-            for (x, y) in imageops::disc(img.dimensions(), [cx, cy], r) {
-                let t = (x as f32 + 0.5 - cx).hypot(y as f32 + 0.5 - cy) / r;
-                let light =
-                    (x as f32 + 0.5 - (cx + 0.3 * r)).hypot(y as f32 + 0.5 - (cy - 0.3 * r));
-                let red = [(230.0 - 60.0 * t) as u8, 30, 35];
-                img.put_pixel(
-                    x,
-                    y,
-                    Rgb(if light < 0.15 * r {
-                        [250, 245, 245]
-                    } else {
-                        red
-                    }),
-                );
-            }
-        }
+        imageops::paint_red_pupils(&mut img, [before.right_eye, before.left_eye], 0.055 * d);
         let after = analyse(&img).face.expect("the face is still found");
         let drift =
             dist(after.right_eye, before.right_eye).max(dist(after.left_eye, before.left_eye)) / d;
