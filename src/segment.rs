@@ -84,6 +84,8 @@ pub struct Cell {
     pub size: u32,
     /// Mean colour of its background pixels, L*a*b*.
     pub lab: Lab,
+    /// Its background pixels' texture, as [`BackgroundStats::texture`] for the whole.
+    pub texture: f32,
 }
 
 impl PersonMask {
@@ -355,6 +357,7 @@ fn background_stats(
     let mut cell_means = vec![MeanColour::default(); ncx * ncy];
     // Per cell: summed Immerkær response and its count, for the background's noise level.
     let mut cell_noise = vec![(0f64, 0u64); ncx * ncy];
+    let mut cell_grad = vec![0f64; ncx * ncy];
     let at = |x: usize, y: usize| guide[y * wu + x];
     let (mut grad_sum, mut grad_n) = (0f64, 0u64);
     for y in 0..hu {
@@ -371,6 +374,7 @@ fn background_stats(
                 let gy = (guide[k + wu] - guide[k - wu]).abs();
                 grad_sum += f64::from(gx + gy);
                 grad_n += 1;
+                cell_grad[cell_row + x / size] += f64::from(gx + gy);
                 let n = &mut cell_noise[cell_row + x / size];
                 n.0 += f64::from(crate::imageops::immerkaer(at, x, y));
                 n.1 += 1;
@@ -386,6 +390,14 @@ fn background_stats(
         .map(|n| crate::imageops::IMMERKAER_TO_SIGMA * (n.0 / n.1 as f64) as f32 * 100.0)
         .collect();
     let noise = crate::checks::regions::quantile(&mut sigmas, NOISE_QUANTILE).unwrap_or(0.0);
+    // Luma 0–1 → 0–100, and |∂x| + |∂y| halved, less what the noise alone gives.
+    let texture = |sum: f64, n: u64| {
+        if n > 0 {
+            ((sum / n as f64 * 50.0) as f32 - NOISE_GRADIENT * noise).max(0.0)
+        } else {
+            0.0
+        }
+    };
     let mut mean = MeanColour::default();
     let mut cells = Vec::new();
     for (i, m) in cell_means.iter().enumerate() {
@@ -399,6 +411,7 @@ fn background_stats(
                     y: cy as u32,
                     size: size as u32,
                     lab,
+                    texture: texture(cell_grad[i], cell_noise[i].1),
                 });
             }
         }
@@ -407,12 +420,7 @@ fn background_stats(
         fraction: n_clean as f32 / (wu * hu) as f32,
         mean_rgb: mean.srgb()?,
         mean_lab: mean.lab()?,
-        // Luma 0–1 → 0–100, and |∂x| + |∂y| halved, less what the noise alone gives.
-        texture: if grad_n > 0 {
-            ((grad_sum / grad_n as f64 * 50.0) as f32 - NOISE_GRADIENT * noise).max(0.0)
-        } else {
-            0.0
-        },
+        texture: texture(grad_sum, grad_n),
         noise,
         cells,
     })
@@ -604,6 +612,31 @@ mod tests {
         let grainy = wall_texture(stripes, 8.0).texture;
         assert!(plain > 0.7, "{plain}");
         assert!((grainy - plain).abs() < 0.25 * plain, "{plain} vs {grainy}");
+    }
+
+    /// Protects the per-cell texture the face stage uses to look for people further back: a
+    /// pattern in one corner of a grainy wall shows in the cells it covers, not elsewhere.
+    #[test]
+    fn each_cell_reads_its_own_texture() {
+        let corner = |x: u32, y: u32| {
+            if x < 60 && y < 60 && (x / 6) % 2 == 0 {
+                140.0
+            } else {
+                200.0
+            }
+        };
+        let stats = wall_texture(corner, 4.0);
+        assert!(!stats.cells.is_empty());
+        for c in &stats.cells {
+            let in_corner = c.x + c.size <= 60 && c.y + c.size <= 60;
+            // A cell's edge pixels look one pixel over it (central differences).
+            let clear = c.x > 60 || c.y > 60;
+            if in_corner {
+                assert!(c.texture > 2.0, "{c:?}");
+            } else if clear {
+                assert!(c.texture < 0.3, "{c:?}");
+            }
+        }
     }
 
     #[test]

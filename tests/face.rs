@@ -676,6 +676,36 @@ fn two_portraits_side_by_side_are_two_faces() {
     assert!(fa.face.is_some());
 }
 
+/// Protects: someone further back, their face too small for the whole-photo detector, is
+/// counted too. obama_1 (his face 27 % of that photo's width, in front of flags and curtains)
+/// shrunk to 30 % of zuckerberg_1's width and pasted in its top-left corner: his face is 8 %
+/// of the canvas width, under the whole-photo pass's limit of about 10 %; the tiles over the
+/// busy corner find it (at 18 %, a face of 5 %, it is below their reach too).
+#[test]
+fn a_smaller_person_further_back_is_a_second_face() {
+    let (Some(front), Some(back)) = (decode("zuckerberg_1.jpg"), decode("obama_1.jpg")) else {
+        return;
+    };
+    let w = front.width() * 3 / 10;
+    let h = back.height() * w / back.width();
+    let small = imageops::resize(&back, w, h, imageops::Quality::Fast);
+    let mut canvas = front.clone();
+    let at = (front.width() / 50, front.height() / 20);
+    image::imageops::replace(&mut canvas, &small, i64::from(at.0), i64::from(at.1));
+    let fa = analyse(&canvas);
+    let alone = analyse(&front);
+    assert_eq!(fa.faces_found, 2, "boxes {:?}", fa.boxes);
+    // The face measured is still the one in front, where it was without the second person.
+    let (f, a) = (fa.face.unwrap(), alone.face.unwrap());
+    assert!((f.left_eye[0] - a.left_eye[0]).abs() < 2.0, "{f:?}");
+    // The second box is the small face in the corner.
+    let b = fa.boxes[1];
+    assert!(
+        b[0] < 0.3 * front.width() as f32 && b[2] < 0.1 * front.width() as f32,
+        "{b:?}"
+    );
+}
+
 /// Protects: a head cut off at the top edge is reported as such (`crown` None), so
 /// `head.top_margin` / `head.inside_frame` fail instead of measuring a false hair top at the
 /// edge.
