@@ -89,6 +89,27 @@ pub struct Cell {
 }
 
 impl PersonMask {
+    /// The same mask for the photo turned by 180° (the face stage measures an upside-down
+    /// photo turned): the probabilities, the alpha and the background cells all turn with it.
+    pub fn turned_half_round(&self) -> PersonMask {
+        let (w, h) = self.alpha.dimensions();
+        let background = self.background.clone().map(|mut b| {
+            for c in &mut b.cells {
+                // A cell at the right or bottom edge may be cut short; turned, it keeps its
+                // side and its far edge at the photo's left or top.
+                c.x = w.saturating_sub(c.x + c.size);
+                c.y = h.saturating_sub(c.y + c.size);
+            }
+            b
+        });
+        PersonMask {
+            alpha: image::imageops::rotate180(&self.alpha),
+            probabilities: self.probabilities.iter().rev().copied().collect(),
+            background,
+            ..self.clone()
+        }
+    }
+
     /// Alpha at another resolution (e.g. the full photo), upsampled and refined again with that
     /// image as guide, so hair edges follow the full-resolution pixels.
     pub fn alpha_for(&self, image: &RgbImage) -> GrayImage {
@@ -370,12 +391,14 @@ fn background_stats(
             }
             cell_means[cell_row + x / size].add([raw[3 * k], raw[3 * k + 1], raw[3 * k + 2]]);
             if interior_y && x > 0 && x + 1 < wu {
-                let gx = (guide[k + 1] - guide[k - 1]).abs();
-                let gy = (guide[k + wu] - guide[k - wu]).abs();
-                grad_sum += f64::from(gx + gy);
+                let cell = cell_row + x / size;
+                let grad = f64::from(
+                    (guide[k + 1] - guide[k - 1]).abs() + (guide[k + wu] - guide[k - wu]).abs(),
+                );
+                grad_sum += grad;
                 grad_n += 1;
-                cell_grad[cell_row + x / size] += f64::from(gx + gy);
-                let n = &mut cell_noise[cell_row + x / size];
+                cell_grad[cell] += grad;
+                let n = &mut cell_noise[cell];
                 n.0 += f64::from(crate::imageops::immerkaer(at, x, y));
                 n.1 += 1;
             }
@@ -637,6 +660,51 @@ mod tests {
                 assert!(c.texture < 0.3, "{c:?}");
             }
         }
+    }
+
+    /// Protects the upside-down path of the face stage: a turned mask holds the same person
+    /// and the same busy cells, turned (a busy cell top left is bottom right), and turning
+    /// twice gives the mask back.
+    #[test]
+    fn a_mask_turns_half_round_with_its_cells() {
+        let corner = |x: u32, y: u32| {
+            if x < 60 && y < 60 && (x / 6) % 2 == 0 {
+                140.0
+            } else {
+                200.0
+            }
+        };
+        let mut alpha = GrayImage::new(240, 180);
+        alpha.put_pixel(239, 179, Luma([255]));
+        let mask = PersonMask {
+            alpha,
+            confidence: 0.9,
+            person_fraction: 0.0,
+            background: Some(wall_texture(corner, 0.0)),
+            probabilities: (0..NET_SIDE * NET_SIDE).map(|i| i as f32).collect(),
+        };
+        let turned = mask.turned_half_round();
+        assert_eq!(turned.alpha.get_pixel(0, 0).0, [255]);
+        assert_eq!(turned.probabilities[0], (NET_SIDE * NET_SIDE - 1) as f32);
+        let busy = |m: &PersonMask| -> Vec<(u32, u32)> {
+            let cells = &m.background.as_ref().unwrap().cells;
+            cells
+                .iter()
+                .filter(|c| c.texture > 2.0)
+                .map(|c| (c.x, c.y))
+                .collect()
+        };
+        assert!(busy(&mask).iter().all(|&(x, y)| x < 60 && y < 60));
+        assert!(
+            busy(&turned).iter().all(|&(x, y)| x >= 180 && y >= 120),
+            "{:?}",
+            busy(&turned)
+        );
+        assert_eq!(busy(&turned).len(), busy(&mask).len());
+        let back = turned.turned_half_round();
+        assert_eq!(back.alpha, mask.alpha);
+        assert_eq!(back.probabilities, mask.probabilities);
+        assert_eq!(busy(&back), busy(&mask));
     }
 
     #[test]

@@ -449,10 +449,7 @@ fn yaw_follows_the_annotated_eye_offset() {
         .filter(|(_, fa)| fa.faces_found == 1)
         .filter_map(|(a, fa)| Some((fa.face.as_ref()?.yaw_deg?, a.eye_offset()?)))
         .collect();
-    let portraits = results
-        .iter()
-        .filter(|(a, _)| a.faces == annotations::FaceCount::Exactly(1))
-        .count();
+    let portraits = results.iter().filter(|(a, _)| a.is_portrait()).count();
     assert_eq!(pairs.len(), portraits, "a yaw on every portrait");
     let g = annotations::yaw_agreement(&pairs).unwrap();
     eprintln!("yaw vs eye offset: {g:?}");

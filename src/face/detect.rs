@@ -149,18 +149,14 @@ pub fn detect_tiled(
     let mut all = Vec::new();
     for y in starts(h, tile) {
         for x in starts(w, tile) {
-            let rect = [
-                x as f32,
-                y as f32,
-                tile.min(w - x) as f32,
-                tile.min(h - y) as f32,
-            ];
+            let (tw, th) = (tile.min(w - x), tile.min(h - y));
             if let Within::Regions(regions) = within {
+                let rect = [x as f32, y as f32, tw as f32, th as f32];
                 if !regions.iter().any(|r| overlap(&rect, r) > 0.0) {
                     continue;
                 }
             }
-            let sub = image::imageops::crop_imm(image, x, y, tile.min(w - x), tile.min(h - y));
+            let sub = image::imageops::crop_imm(image, x, y, tw, th);
             for mut d in detect(&sub.to_image())? {
                 let (dx, dy) = (x as f32, y as f32);
                 d.bbox[0] += dx;

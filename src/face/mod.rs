@@ -308,10 +308,7 @@ pub fn analyse_with(
             image,
             scale: working.scale,
         };
-        let turned_mask = mask.map(|m| PersonMask {
-            probabilities: m.probabilities.iter().rev().copied().collect(),
-            ..m.clone()
-        });
+        let turned_mask = mask.map(PersonMask::turned_half_round);
         let analysis = analyse_upright(
             &turned,
             &image::imageops::rotate180(photo),
