@@ -637,18 +637,20 @@ mod tests {
         assert!((grainy - plain).abs() < 0.25 * plain, "{plain} vs {grainy}");
     }
 
+    /// A plain wall with stripes 6 px wide in its top-left 60×60 corner.
+    fn striped_corner(x: u32, y: u32) -> f32 {
+        if x < 60 && y < 60 && (x / 6) % 2 == 0 {
+            140.0
+        } else {
+            200.0
+        }
+    }
+
     /// Protects the per-cell texture the face stage uses to look for people further back: a
     /// pattern in one corner of a grainy wall shows in the cells it covers, not elsewhere.
     #[test]
     fn each_cell_reads_its_own_texture() {
-        let corner = |x: u32, y: u32| {
-            if x < 60 && y < 60 && (x / 6) % 2 == 0 {
-                140.0
-            } else {
-                200.0
-            }
-        };
-        let stats = wall_texture(corner, 4.0);
+        let stats = wall_texture(striped_corner, 4.0);
         assert!(!stats.cells.is_empty());
         for c in &stats.cells {
             let in_corner = c.x + c.size <= 60 && c.y + c.size <= 60;
@@ -667,20 +669,13 @@ mod tests {
     /// twice gives the mask back.
     #[test]
     fn a_mask_turns_half_round_with_its_cells() {
-        let corner = |x: u32, y: u32| {
-            if x < 60 && y < 60 && (x / 6) % 2 == 0 {
-                140.0
-            } else {
-                200.0
-            }
-        };
         let mut alpha = GrayImage::new(240, 180);
         alpha.put_pixel(239, 179, Luma([255]));
         let mask = PersonMask {
             alpha,
             confidence: 0.9,
             person_fraction: 0.0,
-            background: Some(wall_texture(corner, 0.0)),
+            background: Some(wall_texture(striped_corner, 0.0)),
             probabilities: (0..NET_SIDE * NET_SIDE).map(|i| i as f32).collect(),
         };
         let turned = mask.turned_half_round();
