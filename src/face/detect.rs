@@ -13,17 +13,39 @@ const INPUT: u32 = 128;
 const MIN_SCORE: f32 = 0.5;
 /// MediaPipe's overlap threshold for merging candidates.
 const NMS_IOU: f32 = 0.3;
-/// Tile side of the pass for a photo without a face found, as a fraction of the image's
-/// longer side. The short-range model finds faces down to about an eighth of its input: on the
-/// whole image that is a face an eighth of the photo wide, a phone photo taken from two or
-/// three metres misses it; on tiles a third of the side, faces down to about 4 % of the photo
-/// are found, and a face up to half a tile lies whole inside some tile (they overlap by half).
-pub const SMALL_FACE_TILES: f32 = 1.0 / 3.0;
+/// How [`detect_tiled`] covers an image: square tiles of side `side`, neighbours overlapping
+/// by at least `overlap`, both as fractions of the image's longer side. A face no wider than
+/// the overlap lies whole inside some tile; the tiles are spread evenly, so the overlap is
+/// never less and the number of network runs is the least that keeps it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tiling {
+    /// Tile side.
+    pub side: f32,
+    /// Least overlap of neighbouring tiles.
+    pub overlap: f32,
+}
 
-/// Tile side of the pass for someone further back once a face is found: half the longer side,
-/// 6 network runs on a 4:3 photo where a third takes 20 (a busy 12 MP photo's face stage 44 ms
-/// against 59 ms), finding faces down to about 7 % of the photo instead of 5 %.
-pub const FURTHER_BACK_TILES: f32 = 0.5;
+/// Tiles of the pass for a photo without a face found. The short-range model finds faces down
+/// to about an eighth of its input: on the whole image that is a face an eighth of the photo
+/// wide, a phone photo taken from two or three metres misses it; on tiles a third of the side,
+/// faces down to about 4 % of the photo are found, and a face up to half a tile lies whole
+/// inside some tile. 24 network runs on a 4:3 photo, only where no face was found at all.
+pub const SMALL_FACE_TILES: Tiling = Tiling {
+    side: 1.0 / 3.0,
+    overlap: 1.0 / 6.0,
+};
+
+/// Tiles of the pass for someone further back once a face is found. The whole-image pass finds
+/// faces from about a tenth of the photo's side, so an overlap of 0.12 keeps every face it
+/// misses whole inside a tile, and a side of 0.57 (just over half of the side plus that overlap)
+/// needs two tiles along each side of a 4:3 or 3:2 photo: 4 network runs. Tiles of half the
+/// side, half overlapping, took 6 (a busy 12 MP photo's face stage 42 ms, over the 40 ms
+/// budget), a third of the side 20 (59 ms). Larger tiles enlarge less: the smallest face found
+/// rises from about 5.3 % of the photo's side to about 5.9 % ([`super::others_further_back`]).
+pub const FURTHER_BACK_TILES: Tiling = Tiling {
+    side: 0.57,
+    overlap: 0.12,
+};
 
 /// One detection in pixels of the image it ran on.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,24 +153,21 @@ pub fn upside_down(
 }
 
 /// Face candidates too small for [`detect`] on the whole image: the same network on
-/// overlapping square tiles (side `tile_fraction` of the longer side, stride half a tile),
-/// merged by the same non-maximum suppression. Costs one network run per tile (20 on a 4:3
-/// photo with tiles a third of its side, 2–3 ms each), so the face stage runs it over the
-/// whole photo only when the whole-image pass confirmed no face, and otherwise only over the
-/// tiles where someone else may be ([`Within`]).
-pub fn detect_tiled(
-    image: &RgbImage,
-    tile_fraction: f32,
-    within: Within,
-) -> Result<Vec<Detection>> {
+/// overlapping square tiles ([`Tiling`]), merged by the same non-maximum suppression. Costs one
+/// network run per tile (2–3 ms each), so the face stage runs it over the whole photo only when
+/// the whole-image pass confirmed no face, and otherwise only over the tiles where someone else
+/// may be ([`Within`]).
+pub fn detect_tiled(image: &RgbImage, tiling: Tiling, within: Within) -> Result<Vec<Detection>> {
     let (w, h) = image.dimensions();
-    let tile = ((w.max(h) as f32 * tile_fraction).round() as u32).max(INPUT);
+    let long = w.max(h) as f32;
+    let tile = ((long * tiling.side).round() as u32).max(INPUT);
+    let min_overlap = (long * tiling.overlap).round() as u32;
     if w == 0 || h == 0 || (tile >= w && tile >= h) {
         return Ok(Vec::new());
     }
     let mut all = Vec::new();
-    for y in starts(h, tile) {
-        for x in starts(w, tile) {
+    for y in starts(h, tile, min_overlap) {
+        for x in starts(w, tile, min_overlap) {
             let (tw, th) = (tile.min(w - x), tile.min(h - y));
             if let Within::Regions(regions) = within {
                 let rect = [x as f32, y as f32, tw as f32, th as f32];
@@ -181,16 +200,17 @@ pub enum Within<'a> {
     Regions(&'a [[f32; 4]]),
 }
 
-/// Start offsets of tiles of side `tile` along a side of `len`, half a tile apart, the last
-/// one flush with the end.
-fn starts(len: u32, tile: u32) -> Vec<u32> {
+/// Start offsets of tiles of side `tile` along a side of `len`: the fewest tiles whose
+/// neighbours overlap by at least `overlap`, spread evenly from 0 to flush with the end.
+fn starts(len: u32, tile: u32, overlap: u32) -> Vec<u32> {
     if tile >= len {
         return vec![0];
     }
-    let stride = (tile / 2).max(1);
-    let mut v: Vec<u32> = (0..len - tile).step_by(stride as usize).collect();
-    v.push(len - tile);
-    v
+    let step = tile.saturating_sub(overlap).max(1);
+    let gaps = (len - tile).div_ceil(step);
+    (0..=gaps)
+        .map(|i| ((u64::from(len - tile) * u64::from(i)) / u64::from(gaps)) as u32)
+        .collect()
 }
 
 /// Area of the intersection of two `[x, y, w, h]` boxes.
@@ -262,10 +282,19 @@ mod tests {
     }
 
     #[test]
-    fn tiles_cover_the_side_half_a_tile_apart_ending_flush() {
-        assert_eq!(starts(1000, 333), vec![0, 166, 332, 498, 664, 667]);
-        assert_eq!(starts(300, 333), vec![0]);
-        assert_eq!(starts(333, 333), vec![0]);
+    fn tiles_keep_their_overlap_evenly_and_end_flush() {
+        // Half-tile overlap: 667 px to cover in steps of at most 167.
+        assert_eq!(starts(1000, 333, 166), vec![0, 166, 333, 500, 667]);
+        // The further-back tiling of a 1024 × 768 working copy: two tiles each way.
+        assert_eq!(starts(1024, 584, 123), vec![0, 440]);
+        assert_eq!(starts(768, 584, 123), vec![0, 184]);
+        assert_eq!(starts(300, 333, 100), vec![0]);
+        assert_eq!(starts(333, 333, 100), vec![0]);
+        for (len, tile, overlap) in [(1000, 333, 166), (1024, 584, 123), (977, 200, 50)] {
+            let s = starts(len, tile, overlap);
+            assert_eq!((s[0], *s.last().unwrap()), (0, len - tile));
+            assert!(s.windows(2).all(|p| p[0] + tile >= p[1] + overlap), "{s:?}");
+        }
     }
 
     #[test]
