@@ -117,6 +117,17 @@ pub fn downscale(image: &RgbImage, max_side: u32) -> Scaled {
     }
 }
 
+/// The image turned clockwise by `degrees`: 90, 180 or 270; anything else turns it by 270 (a
+/// quarter counter-clockwise), the one turn left, as [`crate::face::Orientation`] never asks
+/// for another.
+pub fn turned_clockwise(image: &RgbImage, degrees: u16) -> RgbImage {
+    match degrees {
+        90 => image::imageops::rotate90(image),
+        180 => image::imageops::rotate180(image),
+        _ => image::imageops::rotate270(image),
+    }
+}
+
 /// How carefully to resample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quality {

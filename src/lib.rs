@@ -98,17 +98,17 @@ pub fn check_photo_with(
     inputs: correct::Inputs<'_>,
 ) -> Report {
     let working = imageops::downscale(&photo.image, ANALYSIS_MAX_SIDE);
-    // One person mask serves the crown, the background checks and the corrected photo. A
-    // segmentation failure (model error) leaves it out: the crown is then unknown and the
-    // background checks say they could not separate the person instead of failing the photo.
-    let mask = segment::segment(&working.image).ok();
     // A face supplied by the caller (annotations) stands in for detection.
-    let analysis = match inputs.face {
-        Some(f) => face::FaceAnalysis::single(f.clone()),
-        None => match face::analyse_with(&working, &photo.image, mask.as_ref()) {
-            Ok(a) => a,
-            Err(e) => return Report::error(path.to_path_buf(), spec.key(), &e),
-        },
+    let found = match inputs.face {
+        Some(f) => Ok((
+            segment::segment(&working.image).ok(),
+            face::FaceAnalysis::single(f.clone()),
+        )),
+        None => face::segment_and_analyse(&working, &photo.image),
+    };
+    let (mask, analysis) = match found {
+        Ok(found) => found,
+        Err(e) => return Report::error(path.to_path_buf(), spec.key(), &e),
     };
     let ctx = checks::Context {
         spec,
@@ -197,11 +197,7 @@ fn correct_turned(
     fix: &correct::Fix,
     degrees: u16,
 ) -> Option<correct::Correction> {
-    let image = match degrees {
-        90 => image::imageops::rotate90(&photo.image),
-        180 => image::imageops::rotate180(&photo.image),
-        _ => image::imageops::rotate270(&photo.image),
-    };
+    let image = imageops::turned_clockwise(&photo.image, degrees);
     let mut info = photo.info.clone();
     (info.width, info.height) = image.dimensions();
     let turned = decode::Photo { image, info };

@@ -89,22 +89,50 @@ pub struct Cell {
 }
 
 impl PersonMask {
-    /// The same mask for the photo turned by 180° (the face stage measures an upside-down
-    /// photo turned): the probabilities, the alpha and the background cells all turn with it.
-    pub fn turned_half_round(&self) -> PersonMask {
-        let (w, h) = self.alpha.dimensions();
+    /// The same mask for the photo turned clockwise by `degrees` (90, 180 or 270; any other
+    /// value gives it back unturned): the probabilities, the alpha and the background cells all
+    /// turn with it. The face stage measures an upside-down photo turned, and the pipeline
+    /// segments a photo that lies on its side or upside down turned upright and turns the mask
+    /// back (the network knows upright people only).
+    pub fn turned(&self, degrees: u16) -> PersonMask {
+        let quarters = match degrees {
+            90 => 1,
+            180 => 2,
+            270 => 3,
+            _ => 0,
+        };
+        let mut mask = self.clone();
+        for _ in 0..quarters {
+            mask = mask.quarter_turned();
+        }
+        mask
+    }
+
+    /// [`PersonMask::turned`] by 90° clockwise: pixel (x, y) of a w × h mask goes to
+    /// (h − 1 − y, x).
+    fn quarter_turned(&self) -> PersonMask {
+        let h = self.alpha.height();
         let background = self.background.clone().map(|mut b| {
             for c in &mut b.cells {
-                // A cell at the right or bottom edge may be cut short; turned, it keeps its
-                // side and its far edge at the photo's left or top.
-                c.x = w.saturating_sub(c.x + c.size);
-                c.y = h.saturating_sub(c.y + c.size);
+                // A cell at the bottom edge may be cut short; turned, it keeps its side and
+                // its far edge at the photo's left.
+                (c.x, c.y) = (h.saturating_sub(c.y + c.size), c.x);
             }
             b
         });
+        // The probabilities are a square grid stretched over the photo, so they turn as a
+        // square: row r, column c comes from row n − 1 − c, column r.
+        let n = NET_SIDE as usize;
+        let probabilities = if self.probabilities.len() == n * n {
+            (0..n * n)
+                .map(|i| self.probabilities[(n - 1 - i % n) * n + i / n])
+                .collect()
+        } else {
+            self.probabilities.clone()
+        };
         PersonMask {
-            alpha: image::imageops::rotate180(&self.alpha),
-            probabilities: self.probabilities.iter().rev().copied().collect(),
+            alpha: image::imageops::rotate90(&self.alpha),
+            probabilities,
             background,
             ..self.clone()
         }
@@ -664,11 +692,11 @@ mod tests {
         }
     }
 
-    /// Protects the upside-down path of the face stage: a turned mask holds the same person
-    /// and the same busy cells, turned (a busy cell top left is bottom right), and turning
-    /// twice gives the mask back.
+    /// Protects the turned paths of the face stage and the pipeline: a turned mask holds the
+    /// same person and the same busy cells, turned (a busy cell top left is bottom right after
+    /// half a turn, top right after a quarter), and turning all the way round gives it back.
     #[test]
-    fn a_mask_turns_half_round_with_its_cells() {
+    fn a_mask_turns_with_its_cells() {
         let mut alpha = GrayImage::new(240, 180);
         alpha.put_pixel(239, 179, Luma([255]));
         let mask = PersonMask {
@@ -678,7 +706,7 @@ mod tests {
             background: Some(wall_texture(striped_corner, 0.0)),
             probabilities: (0..NET_SIDE * NET_SIDE).map(|i| i as f32).collect(),
         };
-        let turned = mask.turned_half_round();
+        let turned = mask.turned(180);
         assert_eq!(turned.alpha.get_pixel(0, 0).0, [255]);
         assert_eq!(turned.probabilities[0], (NET_SIDE * NET_SIDE - 1) as f32);
         let busy = |m: &PersonMask| -> Vec<(u32, u32)> {
@@ -696,10 +724,29 @@ mod tests {
             busy(&turned)
         );
         assert_eq!(busy(&turned).len(), busy(&mask).len());
-        let back = turned.turned_half_round();
+        let back = turned.turned(180);
         assert_eq!(back.alpha, mask.alpha);
         assert_eq!(back.probabilities, mask.probabilities);
         assert_eq!(busy(&back), busy(&mask));
+
+        let quarter = mask.turned(90);
+        assert_eq!(quarter.alpha.dimensions(), (180, 240));
+        // The bottom-right pixel goes to the bottom left; the grid's last row starts there.
+        assert_eq!(quarter.alpha.get_pixel(0, 239).0, [255]);
+        let n = NET_SIDE as usize;
+        assert_eq!(quarter.probabilities[0], ((n - 1) * n) as f32);
+        assert_eq!(quarter.probabilities[n - 1], 0.0);
+        assert!(
+            busy(&quarter).iter().all(|&(x, y)| x >= 120 && y < 60),
+            "{:?}",
+            busy(&quarter)
+        );
+        assert_eq!(busy(&quarter).len(), busy(&mask).len());
+        let round = quarter.turned(270);
+        assert_eq!(round.alpha, mask.alpha);
+        assert_eq!(round.probabilities, mask.probabilities);
+        assert_eq!(busy(&round), busy(&mask));
+        assert_eq!(mask.turned(0).alpha, mask.alpha);
     }
 
     #[test]

@@ -254,7 +254,7 @@ impl Rule for BackgroundShadow {
             Err(c) => return c,
         };
         let Some(face) = FaceGeom::of(ctx) else {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         };
         let Some((darkening, side)) = shadow(&ctx.working.image, mask, &face) else {
             return Check::not_applicable(
@@ -500,7 +500,7 @@ impl Rule for ClothingContrast {
             );
         };
         let Some(face) = FaceGeom::of(ctx) else {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         };
         let img = &ctx.working.image;
         let (w, h) = img.dimensions();

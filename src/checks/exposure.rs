@@ -1,7 +1,7 @@
 //! Light and colour on the face: brightness, clipping, left/right balance, colour cast,
 //! contrast (haze) and glare. Regions: [`super::regions`].
 
-use super::regions::{at_least, at_most, no_face, no_rule, quantile, FaceGeom, Rect};
+use super::regions::{self, at_least, at_most, no_face, no_rule, quantile, FaceGeom, Rect};
 use super::{Check, CheckId, Context, Hint, Measure, Requirement, Rule, Status, Unit};
 use crate::colour::{
     chroma, lightness, lightness_of_luminance, luminance, srgb_to_lab, Cast, MeanColour,
@@ -50,11 +50,11 @@ impl Rule for ExposureBrightness {
             return no_rule(self.id(), "quality.face_l");
         };
         let Some(face) = FaceGeom::of(ctx) else {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         };
         let mut l: Vec<f32> = face.skin(&ctx.working.image).map(lightness).collect();
         let Some(v) = quantile(&mut l, 0.5).map(f64::from) else {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         };
         let dark = v < lo;
         let required = Requirement::range(Some(lo), Some(hi), Unit::Lightness, 0);
@@ -97,7 +97,7 @@ impl Rule for ExposureClipping {
             return no_rule(self.id(), "quality.max_clipped_fraction");
         };
         let Some(face) = FaceGeom::of(ctx) else {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         };
         let (mut n, mut high, mut low) = (0usize, 0usize, 0usize);
         for p in face.oval(&ctx.working.image) {
@@ -107,7 +107,7 @@ impl Rule for ExposureClipping {
             low += usize::from(m <= CLIP_LOW);
         }
         if n == 0 {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         }
         let (fh, fl) = (high as f64 / n as f64, low as f64 / n as f64);
         let v = fh.max(fl);
@@ -154,7 +154,7 @@ impl Rule for ExposureBalance {
         // Mirrored skin pairs of the two cheeks (OFIQ's IlluminationUniformity compares the
         // halves too): fixed patches fell on a beard or a glasses shadow on one side only.
         let Some(face) = FaceGeom::of(ctx) else {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         };
         let Some((l, r)) = balance(&ctx.working.image, &face) else {
             return Check::not_applicable(
@@ -311,6 +311,9 @@ impl Rule for ColourCast {
             .into_iter()
             .max_by(|a, b| a.1[0].hypot(a.1[1]).total_cmp(&b.1[0].hypot(b.1[1])))
         else {
+            if regions::face_is_turned(ctx) {
+                return regions::not_upright(self.id());
+            }
             return Check::not_applicable(
                 self.id(),
                 Hint::new(
@@ -376,12 +379,12 @@ impl Rule for Contrast {
             return no_rule(self.id(), "quality.min_contrast_l");
         };
         let Some(face) = FaceGeom::of(ctx) else {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         };
         // Quantiles of luminance, converted to L* once (L* is monotonic in Y).
         let mut y: Vec<f32> = face.oval(&ctx.working.image).map(luminance).collect();
         let (Some(p5), Some(p95)) = (quantile(&mut y, 0.05), quantile(&mut y, 0.95)) else {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         };
         let (p5, p95) = (lightness_of_luminance(p5), lightness_of_luminance(p95));
         let v = f64::from(p95 - p5);
@@ -500,7 +503,7 @@ impl Rule for Glare {
             return no_rule(self.id(), "quality.max_glare_fraction");
         };
         let Some(face) = FaceGeom::of(ctx) else {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         };
         let img = &ctx.working.image;
         // Glare is told from skin by its lack of colour; in a black-and-white photo all skin
@@ -539,7 +542,7 @@ impl Rule for Glare {
             .collect();
         let l: Vec<f32> = px.iter().map(|&p| lightness(p)).collect();
         let Some(median) = quantile(&mut l.clone(), 0.5) else {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         };
         let floor = (median + GLARE_ABOVE_MEDIAN).max(GLARE_MIN_L);
         let glare: f64 = px

@@ -69,19 +69,12 @@ fn canvas_scale(ctx: &Context<'_>, id: CheckId) -> Result<f32, Box<Check>> {
     }
 }
 
-/// The one face, when the photo is the right way up ([`Orientation::Upright`]): on a photo on
-/// its side or upside down margins measured along the photo's edges are not the head's, and
-/// `head.roll` and `crop.possible` already say to turn it.
+/// The one face, when the photo is the right way up ([`Orientation::Upright`]; else
+/// [`super::regions::not_upright`]).
 fn upright_face<'a>(ctx: &Context<'a>, id: CheckId) -> Result<&'a Face, Box<Check>> {
     let face = single_face(ctx, id)?;
     if face.orientation() != Orientation::Upright {
-        return Err(Box::new(Check::not_applicable(
-            id,
-            Hint::new(
-                "照片不是正的：先按 head.roll 的提示把照片转正",
-                "the photo is not upright: turn it as head.roll says, then check it again",
-            ),
-        )));
+        return Err(Box::new(super::regions::not_upright(id)));
     }
     Ok(face)
 }

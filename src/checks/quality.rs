@@ -49,10 +49,10 @@ impl Rule for Sharpness {
             return no_rule(self.id(), "quality.min_sharpness");
         };
         let Some(face) = ctx.face.and_then(|f| f.face.as_ref()) else {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         };
         let Some(v) = sharpness(&ctx.photo.image, face) else {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         };
         at_least(
             self.id(),
@@ -135,10 +135,10 @@ impl Rule for Compression {
             );
         }
         let Some(face) = ctx.face.and_then(|f| f.face.as_ref()) else {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         };
         let Some(v) = blockiness(&ctx.photo.image, face) else {
-            return no_face(self.id());
+            return no_face(ctx, self.id());
         };
         let mut measured = Measure::number(v, Unit::Ratio, 2);
         if let Some(q) = ctx.photo.info.jpeg_quality {

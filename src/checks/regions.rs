@@ -10,7 +10,7 @@
 
 use super::{Check, CheckId, Context, Hint, Measure, Requirement, Status};
 use crate::colour::lightness;
-use crate::face::Face;
+use crate::face::{Face, Orientation};
 use image::RgbImage;
 
 /// A rectangle in working pixels, `[x0, x1) × [y0, y1)`, clipped to the image.
@@ -306,13 +306,38 @@ pub(crate) fn no_rule(id: CheckId, key: &str) -> Check {
     )
 }
 
-/// "No single face was found".
-pub(crate) fn no_face(id: CheckId) -> Check {
+/// "No single face was found", or, where one was found in a photo lying on its side or upside
+/// down, "turn the photo": the face's regions (skin, oval, cheeks) are laid out upright.
+pub(crate) fn no_face(ctx: &Context<'_>, id: CheckId) -> Check {
+    if face_is_turned(ctx) {
+        return not_upright(id);
+    }
     Check::not_applicable(
         id,
         Hint::new(
             "未找到唯一一张人脸，无法测量",
             "no single face found, so this cannot be measured",
+        ),
+    )
+}
+
+/// Whether the photo holds one face and lies on its side or upside down.
+pub(crate) fn face_is_turned(ctx: &Context<'_>) -> bool {
+    ctx.face
+        .filter(|a| a.faces_found == 1)
+        .and_then(|a| a.face.as_ref())
+        .is_some_and(|f| f.orientation() != Orientation::Upright)
+}
+
+/// "The photo is not upright": on a photo on its side or upside down, what is measured along
+/// the photo's edges or in the face's upright layout is not the head's, and `head.roll` and
+/// `crop.possible` already say to turn it.
+pub(crate) fn not_upright(id: CheckId) -> Check {
+    Check::not_applicable(
+        id,
+        Hint::new(
+            "照片不是正的：先按 head.roll 的提示把照片转正",
+            "the photo is not upright: turn it as head.roll says, then check it again",
         ),
     )
 }

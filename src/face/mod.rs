@@ -14,8 +14,9 @@
 //!    metres), the tiles find them down to about 4 %; their candidates need presence ≥ 0.99.
 //!    When one is confirmed, the tiles touching a busy background look for someone further
 //!    back ([`others_further_back`]).
-//!    A photo upside down (no EXIF orientation) is measured turned the right way up and its
-//!    geometry turned back (`detect::upside_down`); on its side, the detector's eye
+//!    A photo upside down or on its side (no EXIF orientation) whose face the detector does
+//!    not find confidently is measured turned the right way up and its geometry turned back
+//!    (`detect::turned_upright`); where it does find one on its side, the detector's eye
 //!    keypoints already turn FaceMesh's crop upright.
 //! 2. FaceMesh runs twice: on the detector's rotated 1.5× box, then on the box of the first
 //!    pass's landmarks, rotated so the outer eye corners are level (MediaPipe's tracking ROI).
@@ -66,10 +67,12 @@ const ROI_SCALE: f32 = 1.5;
 /// about 0.80 (`examples/robustness.rs`).
 const MIN_PRESENCE: f32 = 0.7;
 
-/// The same for candidates from the tiled pass: tiles show the detector many small face-like
-/// textures (on the dog photo one reaches 0.64), while every real face of the shared photos,
-/// padded down to 4 % of the frame, scores above 0.999 (logits +20 to +30).
-const MIN_PRESENCE_TILED: f32 = 0.99;
+/// The same for candidates from the passes that look again where the whole photo as it is gave
+/// no confident face: on tiles, the detector sees many small face-like textures (on the dog
+/// photo one reaches 0.64); turned three ways, a frog's eye on its side passed 0.94. Every
+/// real face of the shared photos, padded down to 4 % of the frame, scores above 0.999
+/// (logits +20 to +30), and so does each shared portrait turned on its side or upside down.
+const MIN_PRESENCE_SECOND_LOOK: f32 = 0.99;
 
 /// A point in photo pixels.
 pub type Point = [f32; 2];
@@ -150,16 +153,7 @@ impl Face {
 
     /// Which way the photo lies, read from the eye line.
     pub fn orientation(&self) -> Orientation {
-        let roll = self.roll_deg;
-        if roll.abs() > UPSIDE_DOWN_DEG {
-            Orientation::UpsideDown
-        } else if roll > SIDEWAYS_DEG {
-            Orientation::TopRight
-        } else if roll < -SIDEWAYS_DEG {
-            Orientation::TopLeft
-        } else {
-            Orientation::Upright
-        }
+        Orientation::of_roll(self.roll_deg)
     }
 
     /// Distance between the eye centres.
@@ -211,6 +205,19 @@ pub enum Orientation {
 }
 
 impl Orientation {
+    /// The way a photo lies whose eye line has this roll ([`roll_deg`]).
+    pub fn of_roll(roll_deg: f32) -> Orientation {
+        if roll_deg.abs() > UPSIDE_DOWN_DEG {
+            Orientation::UpsideDown
+        } else if roll_deg > SIDEWAYS_DEG {
+            Orientation::TopRight
+        } else if roll_deg < -SIDEWAYS_DEG {
+            Orientation::TopLeft
+        } else {
+            Orientation::Upright
+        }
+    }
+
     /// Clockwise turn, in degrees (90, 180 or 270), that sets a photo lying this way upright;
     /// `None` when it is upright.
     pub fn clockwise_turn_deg(self) -> Option<u16> {
@@ -254,26 +261,40 @@ impl FaceAnalysis {
         }
     }
 
-    /// The analysis of a photo `size` (w, h) turned by 180°, in the coordinates of the photo
-    /// before the turn.
-    fn turned_half_round(self, size: (u32, u32)) -> Self {
+    /// The analysis of a photo of `size` (w, h) turned clockwise by `degrees` (90, 180 or 270),
+    /// in the coordinates of the photo before the turn. The cheek contour turns as its two
+    /// points; on a photo on its side they then lie one above the other, as they do when the
+    /// face is measured the way it lies.
+    fn turned_back(self, degrees: u16, size: (u32, u32)) -> Self {
         let (w, h) = (size.0 as f32, size.1 as f32);
-        let p = |q: Point| [w - q[0], h - q[1]];
-        let b = |r: [f32; 4]| [w - r[0] - r[2], h - r[1] - r[3], r[2], r[3]];
+        let p = |q: Point| match degrees {
+            90 => [q[1], h - q[0]],
+            180 => [w - q[0], h - q[1]],
+            _ => [w - q[1], q[0]],
+        };
+        let b = |r: [f32; 4]| {
+            let (a, c) = (p([r[0], r[1]]), p([r[0] + r[2], r[1] + r[3]]));
+            let (x0, y0) = (a[0].min(c[0]), a[1].min(c[1]));
+            [x0, y0, a[0].max(c[0]) - x0, a[1].max(c[1]) - y0]
+        };
         FaceAnalysis {
             faces_found: self.faces_found,
             boxes: self.boxes.into_iter().map(b).collect(),
             face: self.face.map(|f| {
                 let (left_eye, right_eye) = (p(f.left_eye), p(f.right_eye));
+                let cheeks = [
+                    p([f.face_left_x, f.face_width_y]),
+                    p([f.face_right_x, f.face_width_y]),
+                ];
                 Face {
                     bbox: b(f.bbox),
                     left_eye,
                     right_eye,
                     crown: f.crown.map(p),
                     chin: p(f.chin),
-                    face_left_x: w - f.face_right_x,
-                    face_right_x: w - f.face_left_x,
-                    face_width_y: h - f.face_width_y,
+                    face_left_x: cheeks[0][0].min(cheeks[1][0]),
+                    face_right_x: cheeks[0][0].max(cheeks[1][0]),
+                    face_width_y: (cheeks[0][1] + cheeks[1][1]) / 2.0,
                     roll_deg: roll_deg(right_eye, left_eye),
                     ..f
                 }
@@ -282,13 +303,47 @@ impl FaceAnalysis {
     }
 }
 
-/// Finds the faces in a photo and measures the main one, segmenting the person for the crown.
+/// Finds the faces in a photo and measures the main one, segmenting the person for the crown
+/// ([`segment_and_analyse`], without the mask).
 ///
 /// `working` is the photo's working-resolution copy (detection and landmarks run there); `photo`
 /// is the full-resolution image the pupils and coordinates refer to.
 pub fn analyse(working: &Scaled, photo: &RgbImage) -> Result<FaceAnalysis> {
-    let mask = crate::segment::segment(&working.image)?;
-    analyse_with(working, photo, Some(&mask))
+    Ok(segment_and_analyse(working, photo)?.1)
+}
+
+/// The person mask of a photo's working copy and the photo's face analysis made with it. One
+/// mask serves the crown, the background checks and the corrected photo; a segmentation
+/// failure (model error) leaves it out, so the crown is unknown and the background checks say
+/// they could not separate the person instead of failing the photo.
+///
+/// The selfie network knows upright people only. On a photo saved on its side or upside down
+/// (no EXIF orientation) its mask misses much of the person, whom the background checks then
+/// read as clutter (hv_test0 upside down: `background.clutter` 0.87 on its plain grey wall),
+/// and the crown and the search for someone further back read it too. Once the face tells
+/// which way the photo lies, the working copy is segmented again turned upright, the mask
+/// turned back, and the face measured again with it. Only turned photos pay for this.
+pub fn segment_and_analyse(
+    working: &Scaled,
+    photo: &RgbImage,
+) -> Result<(Option<PersonMask>, FaceAnalysis)> {
+    let mask = crate::segment::segment(&working.image).ok();
+    let analysis = analyse_with(working, photo, mask.as_ref())?;
+    let Some(turn) = analysis
+        .face
+        .as_ref()
+        .and_then(|f| f.orientation().clockwise_turn_deg())
+    else {
+        return Ok((mask, analysis));
+    };
+    match crate::segment::segment(&crate::imageops::turned_clockwise(&working.image, turn)) {
+        Ok(upright) => {
+            let mask = upright.turned(360 - turn);
+            let analysis = analyse_with(working, photo, Some(&mask))?;
+            Ok((Some(mask), analysis))
+        }
+        Err(_) => Ok((mask, analysis)),
+    }
 }
 
 /// [`analyse`] with a person mask already computed for the same working copy (the pipeline
@@ -301,45 +356,48 @@ pub fn analyse_with(
 ) -> Result<FaceAnalysis> {
     let img = &working.image;
     let candidates = detect::detect(img)?;
-    if let Some((image, turned_candidates)) = detect::upside_down(img, &candidates)? {
+    if let Some(turned) = detect::turned_upright(img, &candidates)? {
         // FaceMesh fed an upside-down face answers with confident nonsense (a chin above the
-        // eyes): measure the photo turned the right way up, then turn the geometry back.
-        let turned = Scaled {
-            image,
-            scale: working.scale,
-        };
-        let turned_mask = mask.map(PersonMask::turned_half_round);
-        let analysis = analyse_upright(
-            &turned,
-            &image::imageops::rotate180(photo),
-            turned_mask.as_ref(),
-            turned_candidates,
-        )?;
-        return Ok(analysis.turned_half_round(photo.dimensions()));
+        // eyes), and the detector often misses a face on its side: measure the photo turned
+        // the right way up, then turn the geometry back. A second look, held to its stricter
+        // presence; where it confirms nothing, the photo is measured as it lies.
+        let found = confirmed(&turned.image, turned.candidates, MIN_PRESENCE_SECOND_LOOK)?;
+        if !found.is_empty() {
+            let degrees = turned.degrees;
+            let working = Scaled {
+                image: turned.image,
+                scale: working.scale,
+            };
+            let mask = mask.map(|m| m.turned(degrees));
+            let found = with_others_further_back(&working.image, mask.as_ref(), found)?;
+            let photo_turned = crate::imageops::turned_clockwise(photo, degrees);
+            let analysis = measured(&working, &photo_turned, mask.as_ref(), found)?;
+            return Ok(analysis.turned_back(degrees, photo.dimensions()));
+        }
     }
-    analyse_upright(working, photo, mask, candidates)
+    let found = confirmed(img, candidates, MIN_PRESENCE)?;
+    let found = if found.is_empty() {
+        // A face too small for the whole-image pass (a photo taken from a few metres).
+        confirmed(
+            img,
+            detect::detect_tiled(img, detect::SMALL_FACE_TILES, Within::All)?,
+            MIN_PRESENCE_SECOND_LOOK,
+        )?
+    } else {
+        with_others_further_back(img, mask, found)?
+    };
+    measured(working, photo, mask, found)
 }
 
-/// [`analyse_with`] on a photo known to be the right way up (or on its side, which the
-/// detector's eye keypoints handle), given the whole-image detector's candidates.
-fn analyse_upright(
+/// The analysis of a photo the right way up (or on its side with a face the detector found as
+/// it lies, whose eye keypoints turn FaceMesh's crop upright), given its confirmed faces: the
+/// biggest is measured.
+fn measured(
     working: &Scaled,
     photo: &RgbImage,
     mask: Option<&PersonMask>,
-    candidates: Vec<detect::Detection>,
+    mut found: Vec<(mesh::Mesh, [f32; 4])>,
 ) -> Result<FaceAnalysis> {
-    let img = &working.image;
-    let mut found = confirmed(img, candidates, MIN_PRESENCE)?;
-    if found.is_empty() {
-        // A face too small for the whole-image pass (a photo taken from a few metres).
-        found = confirmed(
-            img,
-            detect::detect_tiled(img, detect::SMALL_FACE_TILES, Within::All)?,
-            MIN_PRESENCE_TILED,
-        )?;
-    } else if let Some(m) = mask {
-        found.extend(others_further_back(img, m, &found)?);
-    }
     // Biggest face first.
     found.sort_by(|a, b| (b.1[2] * b.1[3]).total_cmp(&(a.1[2] * a.1[3])));
     let boxes: Vec<[f32; 4]> = found
@@ -356,6 +414,20 @@ fn analyse_upright(
         face,
         boxes,
     })
+}
+
+/// The faces `found` by the whole-image pass and those of people further back
+/// ([`others_further_back`], which needs the mask).
+fn with_others_further_back(
+    img: &RgbImage,
+    mask: Option<&PersonMask>,
+    mut found: Vec<(mesh::Mesh, [f32; 4])>,
+) -> Result<Vec<(mesh::Mesh, [f32; 4])>> {
+    if let Some(m) = mask {
+        let others = others_further_back(img, m, &found)?;
+        found.extend(others);
+    }
+    Ok(found)
 }
 
 /// Texture (as `background.clutter` reads it, per background cell) above which a cell may
@@ -396,25 +468,18 @@ fn others_further_back(
     if busy.is_empty() {
         return Ok(Vec::new());
     }
-    let inside = |p: [f32; 2], b: &[f32; 4]| {
-        let (gx, gy) = (0.5 * b[2], 0.5 * b[3]);
-        p[0] >= b[0] - gx
-            && p[0] <= b[0] + b[2] + gx
-            && p[1] >= b[1] - gy
-            && p[1] <= b[1] + b[3] + gy
-    };
     let candidates = detect::detect_tiled(img, detect::FURTHER_BACK_TILES, Within::Regions(&busy))?
         .into_iter()
-        .filter(|d| {
-            let c = [d.bbox[0] + d.bbox[2] / 2.0, d.bbox[1] + d.bbox[3] / 2.0];
-            !found.iter().any(|f| inside(c, &f.1))
-        })
+        .filter(|d| !found.iter().any(|f| centre_within(&d.bbox, &f.1, 0.5)))
         .collect();
-    confirmed(img, candidates, MIN_PRESENCE_TILED)
+    confirmed(img, candidates, MIN_PRESENCE_SECOND_LOOK)
 }
 
 /// The detector's candidates that FaceMesh confirms as faces (presence ≥ `min_presence` on the
-/// candidate's rotated region), each with its box; overlapping candidates count once.
+/// candidate's rotated region), each with its box. Overlapping candidates count once, and so
+/// does a candidate centred inside a face already confirmed: a second box round part of the
+/// same face (pichai_2 on its side gave one a quarter the area of the first, inside it, both
+/// confirmed). Two people's faces do not share a centre's worth of box.
 fn confirmed(
     img: &RgbImage,
     dets: Vec<detect::Detection>,
@@ -422,7 +487,10 @@ fn confirmed(
 ) -> Result<Vec<(mesh::Mesh, [f32; 4])>> {
     let mut found: Vec<(mesh::Mesh, [f32; 4])> = Vec::new();
     for det in dets {
-        if found.iter().any(|(_, b)| iou(b, &det.bbox) > 0.3) {
+        if found
+            .iter()
+            .any(|(_, b)| iou(b, &det.bbox) > 0.3 || centre_within(&det.bbox, b, 0.0))
+        {
             continue;
         }
         let [r, l] = det.eyes;
@@ -440,6 +508,14 @@ fn confirmed(
         }
     }
     Ok(found)
+}
+
+/// Whether the centre of box `a` lies inside box `b` grown by `grow` of its size on every side
+/// (boxes `[x, y, w, h]`).
+fn centre_within(a: &[f32; 4], b: &[f32; 4], grow: f32) -> bool {
+    let c = [a[0] + a[2] / 2.0, a[1] + a[3] / 2.0];
+    let (gx, gy) = (grow * b[2], grow * b[3]);
+    (b[0] - gx..=b[0] + b[2] + gx).contains(&c[0]) && (b[1] - gy..=b[1] + b[3] + gy).contains(&c[1])
 }
 
 /// The region MediaPipe derives from a previous frame's landmarks: their bounding box,
