@@ -717,17 +717,19 @@ mod tests {
                 .map(|c| (c.x, c.y))
                 .collect()
         };
-        assert!(busy(&mask).iter().all(|&(x, y)| x < 60 && y < 60));
-        assert!(
-            busy(&turned).iter().all(|&(x, y)| x >= 180 && y >= 120),
-            "{:?}",
-            busy(&turned)
-        );
-        assert_eq!(busy(&turned).len(), busy(&mask).len());
-        let back = turned.turned(180);
-        assert_eq!(back.alpha, mask.alpha);
-        assert_eq!(back.probabilities, mask.probabilities);
-        assert_eq!(busy(&back), busy(&mask));
+        // The same busy cells, all where `at` says.
+        let busy_at = |m: &PersonMask, at: fn(u32, u32) -> bool| {
+            assert!(busy(m).iter().all(|&(x, y)| at(x, y)), "{:?}", busy(m));
+            assert_eq!(busy(m).len(), busy(&mask).len());
+        };
+        let is_mask = |m: &PersonMask| {
+            assert_eq!(m.alpha, mask.alpha);
+            assert_eq!(m.probabilities, mask.probabilities);
+            assert_eq!(busy(m), busy(&mask));
+        };
+        busy_at(&mask, |x, y| x < 60 && y < 60);
+        busy_at(&turned, |x, y| x >= 180 && y >= 120);
+        is_mask(&turned.turned(180));
 
         let quarter = mask.turned(90);
         assert_eq!(quarter.alpha.dimensions(), (180, 240));
@@ -736,17 +738,9 @@ mod tests {
         let n = NET_SIDE as usize;
         assert_eq!(quarter.probabilities[0], ((n - 1) * n) as f32);
         assert_eq!(quarter.probabilities[n - 1], 0.0);
-        assert!(
-            busy(&quarter).iter().all(|&(x, y)| x >= 120 && y < 60),
-            "{:?}",
-            busy(&quarter)
-        );
-        assert_eq!(busy(&quarter).len(), busy(&mask).len());
-        let round = quarter.turned(270);
-        assert_eq!(round.alpha, mask.alpha);
-        assert_eq!(round.probabilities, mask.probabilities);
-        assert_eq!(busy(&round), busy(&mask));
-        assert_eq!(mask.turned(0).alpha, mask.alpha);
+        busy_at(&quarter, |x, y| x >= 120 && y < 60);
+        is_mask(&quarter.turned(270));
+        is_mask(&mask.turned(0));
     }
 
     #[test]

@@ -265,7 +265,7 @@ impl FaceAnalysis {
     /// in the coordinates of the photo before the turn. The cheek contour turns as its two
     /// points; on a photo on its side they then lie one above the other, as they do when the
     /// face is measured the way it lies.
-    fn turned_back(self, degrees: u16, size: (u32, u32)) -> Self {
+    pub fn turned_back(self, degrees: u16, size: (u32, u32)) -> Self {
         let (w, h) = (size.0 as f32, size.1 as f32);
         let p = |q: Point| match degrees {
             90 => [q[1], h - q[0]],
