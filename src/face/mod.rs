@@ -939,4 +939,62 @@ mod tests {
         let s = brow_skin(&half, &pts, eyes.0, eyes.1).unwrap();
         assert_eq!((s.right, s.left, s.smaller()), (1.0, 0.0, 0.0));
     }
+
+    /// Protects the turned paths: an analysis made on the photo turned clockwise by 90°, 180°
+    /// or 270° comes back in the stored photo's coordinates (the turn's exact inverse, pixel
+    /// centres included), with the eye line's roll that of the stored photo.
+    #[test]
+    fn an_analysis_turns_back_to_the_stored_photo() {
+        // A 400 × 300 stored photo; an upright face in the turned copy.
+        let (w, h) = (400.0f32, 300.0f32);
+        let face = Face {
+            bbox: [40.0, 50.0, 60.0, 80.0],
+            right_eye: [50.0, 70.0],
+            left_eye: [90.0, 70.0],
+            crown: Some([70.0, 30.0]),
+            chin: [70.0, 140.0],
+            face_left_x: 40.0,
+            face_right_x: 100.0,
+            face_width_y: 90.0,
+            roll_deg: 0.0,
+            ..Face::default()
+        };
+        // Where a point of the stored photo lands in its copy turned clockwise.
+        let forward = |d: u16, p: Point| match d {
+            90 => [h - p[1], p[0]],
+            180 => [w - p[0], h - p[1]],
+            _ => [p[1], w - p[0]],
+        };
+        for (degrees, roll) in [(90u16, -90.0f32), (180, 180.0), (270, 90.0)] {
+            let back = FaceAnalysis::single(face.clone())
+                .turned_back(degrees, (w as u32, h as u32))
+                .face
+                .unwrap();
+            for (stored, turned) in [
+                (back.right_eye, face.right_eye),
+                (back.left_eye, face.left_eye),
+                (back.chin, face.chin),
+                (back.crown.unwrap(), face.crown.unwrap()),
+            ] {
+                let p = forward(degrees, stored);
+                assert!(
+                    (p[0] - turned[0]).abs() < 1e-3 && (p[1] - turned[1]).abs() < 1e-3,
+                    "{degrees}°: {stored:?} → {p:?}, want {turned:?}"
+                );
+            }
+            let d_roll = (back.roll_deg - roll + 540.0).rem_euclid(360.0) - 180.0;
+            assert!(d_roll.abs() < 1e-3, "{degrees}°: roll {}", back.roll_deg);
+            // The box keeps its size, sides swapped on a quarter turn.
+            let b = back.bbox;
+            let want = if degrees == 180 {
+                [60.0, 80.0]
+            } else {
+                [80.0, 60.0]
+            };
+            assert!(
+                (b[2] - want[0]).abs() < 1e-3 && (b[3] - want[1]).abs() < 1e-3,
+                "{b:?}"
+            );
+        }
+    }
 }
