@@ -136,7 +136,7 @@ pub fn detect(image: &RgbImage) -> Result<Vec<Detection>> {
 const TURNED_MARGIN: f32 = 0.15;
 
 /// A photo that lies on its side or upside down, set upright.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Turned {
     /// Clockwise turn, 90, 180 or 270, that sets the photo upright.
     pub degrees: u16,

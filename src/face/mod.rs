@@ -320,29 +320,44 @@ pub fn analyse(working: &Scaled, photo: &RgbImage) -> Result<FaceAnalysis> {
 /// The selfie network knows upright people only. On a photo saved on its side or upside down
 /// (no EXIF orientation) its mask misses much of the person, whom the background checks then
 /// read as clutter (hv_test0 upside down: `background.clutter` 0.87 on its plain grey wall),
-/// and the crown and the search for someone further back read it too. Once the face tells
-/// which way the photo lies, the working copy is segmented again turned upright, the mask
-/// turned back, and the face measured again with it. Only turned photos pay for this.
+/// and the crown and the search for someone further back read it too. So the mask is made on
+/// the working copy turned the way the face says the photo lies, and turned back. Where the
+/// detector already sees the photo turned ([`detect::turned_upright`]), it is segmented turned
+/// straight away and measured once; where only the measured face shows it (a face found as it
+/// lies on its side), or the two disagree, the photo is segmented again that way and the face
+/// measured again, from the same detections.
 pub fn segment_and_analyse(
     working: &Scaled,
     photo: &RgbImage,
 ) -> Result<(Option<PersonMask>, FaceAnalysis)> {
-    let mask = crate::segment::segment(&working.image).ok();
-    let analysis = analyse_with(working, photo, mask.as_ref())?;
-    let Some(turn) = analysis
+    let look = Look::at(working)?;
+    // The clockwise turn the mask is made at (`None`: as the photo lies), turned back.
+    let segment_at = |turn: Option<u16>| {
+        let mask = match turn {
+            Some(t) => {
+                crate::segment::segment(&crate::imageops::turned_clockwise(&working.image, t))
+                    .map(|m| m.turned(360 - t))
+            }
+            None => crate::segment::segment(&working.image),
+        };
+        mask.ok()
+    };
+    let first_turn = look.turned.as_ref().map(|t| t.degrees);
+    let mask = segment_at(first_turn);
+    let analysis = look.analyse(working, photo, mask.as_ref())?;
+    let lies = analysis
         .face
         .as_ref()
-        .and_then(|f| f.orientation().clockwise_turn_deg())
-    else {
+        .and_then(|f| f.orientation().clockwise_turn_deg());
+    if lies == first_turn {
         return Ok((mask, analysis));
-    };
-    match crate::segment::segment(&crate::imageops::turned_clockwise(&working.image, turn)) {
-        Ok(upright) => {
-            let mask = upright.turned(360 - turn);
-            let analysis = analyse_with(working, photo, Some(&mask))?;
+    }
+    match segment_at(lies) {
+        Some(mask) => {
+            let analysis = look.analyse(working, photo, Some(&mask))?;
             Ok((Some(mask), analysis))
         }
-        Err(_) => Ok((mask, analysis)),
+        None => Ok((mask, analysis)),
     }
 }
 
@@ -354,39 +369,69 @@ pub fn analyse_with(
     photo: &RgbImage,
     mask: Option<&PersonMask>,
 ) -> Result<FaceAnalysis> {
-    let img = &working.image;
-    let candidates = detect::detect(img)?;
-    if let Some(turned) = detect::turned_upright(img, &candidates)? {
-        // FaceMesh fed an upside-down face answers with confident nonsense (a chin above the
-        // eyes), and the detector often misses a face on its side: measure the photo turned
-        // the right way up, then turn the geometry back. A second look, held to its stricter
-        // presence; where it confirms nothing, the photo is measured as it lies.
-        let found = confirmed(&turned.image, turned.candidates, MIN_PRESENCE_SECOND_LOOK)?;
-        if !found.is_empty() {
-            let degrees = turned.degrees;
-            let working = Scaled {
-                image: turned.image,
-                scale: working.scale,
-            };
-            let mask = mask.map(|m| m.turned(degrees));
-            let found = with_others_further_back(&working.image, mask.as_ref(), found)?;
-            let photo_turned = crate::imageops::turned_clockwise(photo, degrees);
-            let analysis = measured(&working, &photo_turned, mask.as_ref(), found)?;
-            return Ok(analysis.turned_back(degrees, photo.dimensions()));
-        }
+    Look::at(working)?.analyse(working, photo, mask)
+}
+
+/// What the whole-image detector sees in a working copy: its candidates and, when the photo
+/// lies on its side or upside down, the turn that sets it upright with the candidates there.
+/// Taken once, it serves every analysis of the copy (the mask changes only the crown and the
+/// search for someone further back).
+struct Look {
+    candidates: Vec<detect::Detection>,
+    turned: Option<detect::Turned>,
+}
+
+impl Look {
+    fn at(working: &Scaled) -> Result<Look> {
+        let candidates = detect::detect(&working.image)?;
+        let turned = detect::turned_upright(&working.image, &candidates)?;
+        Ok(Look { candidates, turned })
     }
-    let found = confirmed(img, candidates, MIN_PRESENCE)?;
-    let found = if found.is_empty() {
-        // A face too small for the whole-image pass (a photo taken from a few metres).
-        confirmed(
-            img,
-            detect::detect_tiled(img, detect::SMALL_FACE_TILES, Within::All)?,
-            MIN_PRESENCE_SECOND_LOOK,
-        )?
-    } else {
-        with_others_further_back(img, mask, found)?
-    };
-    measured(working, photo, mask, found)
+
+    /// Finds the faces and measures the main one with `mask` (made for the copy as it lies).
+    fn analyse(
+        &self,
+        working: &Scaled,
+        photo: &RgbImage,
+        mask: Option<&PersonMask>,
+    ) -> Result<FaceAnalysis> {
+        let img = &working.image;
+        if let Some(turned) = &self.turned {
+            // FaceMesh fed an upside-down face answers with confident nonsense (a chin above
+            // the eyes), and the detector often misses a face on its side: measure the photo
+            // turned the right way up, then turn the geometry back. A second look, held to its
+            // stricter presence; where it confirms nothing, the photo is measured as it lies.
+            let found = confirmed(
+                &turned.image,
+                turned.candidates.clone(),
+                MIN_PRESENCE_SECOND_LOOK,
+            )?;
+            if !found.is_empty() {
+                let degrees = turned.degrees;
+                let working = Scaled {
+                    image: turned.image.clone(),
+                    scale: working.scale,
+                };
+                let mask = mask.map(|m| m.turned(degrees));
+                let found = with_others_further_back(&working.image, mask.as_ref(), found)?;
+                let photo_turned = crate::imageops::turned_clockwise(photo, degrees);
+                let analysis = measured(&working, &photo_turned, mask.as_ref(), found)?;
+                return Ok(analysis.turned_back(degrees, photo.dimensions()));
+            }
+        }
+        let found = confirmed(img, self.candidates.clone(), MIN_PRESENCE)?;
+        let found = if found.is_empty() {
+            // A face too small for the whole-image pass (a photo taken from a few metres).
+            confirmed(
+                img,
+                detect::detect_tiled(img, detect::SMALL_FACE_TILES, Within::All)?,
+                MIN_PRESENCE_SECOND_LOOK,
+            )?
+        } else {
+            with_others_further_back(img, mask, found)?
+        };
+        measured(working, photo, mask, found)
+    }
 }
 
 /// The analysis of a photo the right way up (or on its side with a face the detector found as
