@@ -142,15 +142,39 @@ pub fn resize(image: &RgbImage, w: u32, h: u32, quality: Quality) -> RgbImage {
     if image.dimensions() == (w, h) {
         return image.clone();
     }
-    let mut dst = RgbImage::new(w, h);
+    let (iw, ih) = image.dimensions();
+    resize_region(image, [0, 0, iw, ih], w, h, quality)
+}
+
+/// Resizes the region `[x, y, w, h]` of `image` (inside it) to exactly `to_w`×`to_h`, reading
+/// the region in place: the face detector's tiles cost a copy of a third of the working copy
+/// each otherwise (0.45 ms a tile). [`Quality::Fast`] reads only the region; Lanczos reads
+/// pixels beyond its edges where it has them.
+pub fn resize_region(
+    image: &RgbImage,
+    [x, y, w, h]: [u32; 4],
+    to_w: u32,
+    to_h: u32,
+    quality: Quality,
+) -> RgbImage {
+    let mut dst = RgbImage::new(to_w, to_h);
     let alg = match quality {
         Quality::Fast => ResizeAlg::Convolution(FilterType::Box),
         Quality::Best => ResizeAlg::Convolution(FilterType::Lanczos3),
     };
-    match Resizer::new().resize(image, &mut dst, &ResizeOptions::new().resize_alg(alg)) {
+    let options = ResizeOptions::new().resize_alg(alg).crop(
+        f64::from(x),
+        f64::from(y),
+        f64::from(w),
+        f64::from(h),
+    );
+    match Resizer::new().resize(image, &mut dst, &options) {
         Ok(()) => dst,
         // fast_image_resize only fails on zero sizes, which callers exclude; stay correct anyway.
-        Err(_) => image::imageops::resize(image, w, h, image::imageops::FilterType::Triangle),
+        Err(_) => {
+            let region = image::imageops::crop_imm(image, x, y, w, h).to_image();
+            image::imageops::resize(&region, to_w, to_h, image::imageops::FilterType::Triangle)
+        }
     }
 }
 
@@ -173,6 +197,24 @@ pub(crate) const IMMERKAER_TO_SIGMA: f32 = 0.208_885_8;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_region_resized_in_place_is_the_region_copied_then_resized() {
+        let img = RgbImage::from_fn(300, 200, |x, y| {
+            image::Rgb([
+                (x * 7 % 256) as u8,
+                (y * 13 % 256) as u8,
+                ((x + y) % 256) as u8,
+            ])
+        });
+        let [x, y, w, h] = [40, 30, 170, 150];
+        let copied = image::imageops::crop_imm(&img, x, y, w, h).to_image();
+        // Area averaging reads only the region (Lanczos would read its neighbours beyond the
+        // region's edge instead of repeating the edge).
+        let same = resize_region(&img, [x, y, w, h], 64, 57, Quality::Fast)
+            == resize(&copied, 64, 57, Quality::Fast);
+        assert!(same);
+    }
 
     #[test]
     fn a_disc_holds_the_pixels_whose_centres_are_inside_and_stays_in_the_image() {

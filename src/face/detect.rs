@@ -3,7 +3,7 @@
 //! non-maximum suppression.
 
 use crate::error::Result;
-use crate::imageops::{resize, Quality};
+use crate::imageops::{resize_region, Quality};
 use crate::nn;
 use image::RgbImage;
 
@@ -79,6 +79,11 @@ fn anchors() -> Vec<[f32; 2]> {
 /// Face candidates in `image` (any size), best first.
 pub fn detect(image: &RgbImage) -> Result<Vec<Detection>> {
     let (w, h) = image.dimensions();
+    detect_in(image, [0, 0, w, h])
+}
+
+/// Face candidates in the region `[x, y, w, h]` of `image` (inside it), in pixels of `image`.
+fn detect_in(image: &RgbImage, [x0, y0, w, h]: [u32; 4]) -> Result<Vec<Detection>> {
     if w == 0 || h == 0 {
         return Ok(Vec::new());
     }
@@ -88,7 +93,7 @@ pub fn detect(image: &RgbImage) -> Result<Vec<Detection>> {
         ((w as f32 * k).round() as u32).clamp(1, INPUT),
         ((h as f32 * k).round() as u32).clamp(1, INPUT),
     );
-    let small = resize(image, nw, nh, Quality::Fast);
+    let small = resize_region(image, [x0, y0, w, h], nw, nh, Quality::Fast);
     let (ox, oy) = ((INPUT - nw) / 2, (INPUT - nh) / 2);
     let mut boxed = RgbImage::new(INPUT, INPUT);
     image::imageops::replace(&mut boxed, &small, i64::from(ox), i64::from(oy));
@@ -100,8 +105,8 @@ pub fn detect(image: &RgbImage) -> Result<Vec<Detection>> {
     // Normalised letterbox coordinates → image pixels.
     let to_px = |x: f32, y: f32| {
         [
-            (x * INPUT as f32 - ox as f32) / k,
-            (y * INPUT as f32 - oy as f32) / k,
+            (x * INPUT as f32 - ox as f32) / k + x0 as f32,
+            (y * INPUT as f32 - oy as f32) / k + y0 as f32,
         ]
     };
     let mut cands = Vec::new();
@@ -219,17 +224,7 @@ pub fn detect_tiled(image: &RgbImage, tiling: Tiling, within: Within) -> Result<
                     continue;
                 }
             }
-            let sub = image::imageops::crop_imm(image, x, y, tw, th);
-            for mut d in detect(&sub.to_image())? {
-                let (dx, dy) = (x as f32, y as f32);
-                d.bbox[0] += dx;
-                d.bbox[1] += dy;
-                for e in &mut d.eyes {
-                    e[0] += dx;
-                    e[1] += dy;
-                }
-                all.push(d);
-            }
+            all.extend(detect_in(image, [x, y, tw, th])?);
         }
     }
     Ok(weighted_nms(all))
