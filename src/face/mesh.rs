@@ -3,7 +3,7 @@
 
 use crate::error::Result;
 use crate::nn;
-use image::{Rgb, RgbImage};
+use image::RgbImage;
 
 /// Network input side.
 pub const INPUT: u32 = 192;
@@ -23,7 +23,11 @@ pub struct Roi {
 impl Roi {
     /// Maps a point given in pixels of an `n`×`n` sampling of the region to image pixels.
     pub fn to_image(self, p: [f32; 2], n: f32) -> [f32; 2] {
-        let (s, c) = self.angle.sin_cos();
+        self.to_image_turned(p, n, self.angle.sin_cos())
+    }
+
+    /// [`Roi::to_image`] given the sine and cosine of the rotation, for mapping many points.
+    fn to_image_turned(self, p: [f32; 2], n: f32, (s, c): (f32, f32)) -> [f32; 2] {
         let u = (p[0] / n - 0.5) * self.side;
         let v = (p[1] / n - 0.5) * self.side;
         [
@@ -61,13 +65,14 @@ pub fn sample_area(image: &RgbImage, roi: &Roi, n: u32) -> RgbImage {
 
 fn supersample(image: &RgbImage, roi: &Roi, n: u32, k: u32) -> RgbImage {
     let (w, h) = image.dimensions();
-    let mut out = RgbImage::new(n, n);
     if w == 0 || h == 0 {
-        return out;
+        return RgbImage::new(n, n);
     }
     let nf = n as f32;
     let kf = k as f32;
     let weight = 1.0 / (kf * kf);
+    let turn = roi.angle.sin_cos();
+    let mut out = Vec::with_capacity(3 * (n as usize).pow(2));
     for v in 0..n {
         for u in 0..n {
             let mut sum = [0.0f32; 3];
@@ -77,17 +82,17 @@ fn supersample(image: &RgbImage, roi: &Roi, n: u32, k: u32) -> RgbImage {
                         u as f32 + (i as f32 + 0.5) / kf,
                         v as f32 + (j as f32 + 0.5) / kf,
                     ];
-                    let p = roi.to_image(at, nf);
+                    let p = roi.to_image_turned(at, nf, turn);
                     let c = crate::imageops::bilinear(image, p);
                     for (s, c) in sum.iter_mut().zip(c) {
                         *s += c;
                     }
                 }
             }
-            out.put_pixel(u, v, Rgb(sum.map(|s| (s * weight).round() as u8)));
+            out.extend(sum.map(|s| crate::imageops::round_u8(s * weight)));
         }
     }
-    out
+    RgbImage::from_raw(n, n, out).unwrap_or_else(|| RgbImage::new(n, n))
 }
 
 /// FaceMesh's answer for one region.
@@ -178,6 +183,7 @@ pub mod idx {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Rgb;
 
     #[test]
     fn roi_maps_corners_and_centre() {
