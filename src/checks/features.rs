@@ -31,7 +31,7 @@ pub struct EyesRed;
 pub const PUPIL_RADIUS: f32 = 0.05;
 
 /// A pixel is flash-red when its red channel is at least this multiple of the larger of green
-/// and blue, and [`RED_ABOVE_OTHERS`] levels above it. A red pupil reads 3–10; skin 1.2–1.6,
+/// and blue, and `RED_ABOVE_OTHERS` levels above it. A red pupil reads 3–10; skin 1.2–1.6,
 /// lips up to 2, brown and amber irises up to about 1.8.
 pub const RED_OVER_OTHERS: f32 = 2.0;
 /// How many levels (0–255) red must stand above the larger of green and blue. The ratio alone
@@ -42,7 +42,7 @@ pub const RED_OVER_OTHERS: f32 = 2.0;
 /// eight red-eye photos all still fail (0.46–1.00 of the pupil).
 pub const RED_ABOVE_OTHERS: u8 = 50;
 
-/// Whether a pixel is flash-red (see [`RED_OVER_OTHERS`] and [`RED_ABOVE_OTHERS`]).
+/// Whether a pixel is flash-red (see [`RED_OVER_OTHERS`] and `RED_ABOVE_OTHERS`).
 pub fn is_flash_red([r, g, b]: [u8; 3]) -> bool {
     let others = g.max(b);
     r >= others.saturating_add(RED_ABOVE_OTHERS)

@@ -13,7 +13,7 @@
 //!    the whole-image pass misses faces under about 8 % of the photo (a phone photo from a few
 //!    metres), the tiles find them down to about 4 %; their candidates need presence ≥ 0.99.
 //!    When one is confirmed, the tiles touching a busy background look for someone further
-//!    back ([`others_further_back`]).
+//!    back (`others_further_back`).
 //!    A photo upside down or on its side (no EXIF orientation) whose face the detector does
 //!    not find confidently is measured turned the right way up and its geometry turned back
 //!    (`detect::turned_upright`); where it does find one on its side, the detector's eye
@@ -27,8 +27,8 @@
 //!    The same model's eye contour gives how open each eye is ([`Face::eye_opening`]); FaceMesh's own
 //!    lid points read a closed eye as open. A pupil lit red by a flash pulls the model off the
 //!    iris; where the pupil it found is red, it looks again with the red turned grey.
-//! 4. Chin: FaceMesh 152, taken a little further from the eyes ([`CHIN_BELOW_MESH`]: the mesh
-//!    point sits up the chin's curve); width: cheek points 234/454, 1 % apart further ([`WIDTH_BEYOND_MESH`]); lips apart: the inner lip contour
+//! 4. Chin: FaceMesh 152, taken a little further from the eyes (`CHIN_BELOW_MESH`: the mesh
+//!    point sits up the chin's curve); width: cheek points 234/454, 1 % apart further (`WIDTH_BEYOND_MESH`); lips apart: the inner lip contour
 //!    ([`Face::mouth_opening`]); head turn (yaw): FaceMesh's depth of
 //!    those two cheek points (a rigid fit of the whole mesh would need MediaPipe's canonical
 //!    face model in the binary; the two points agree with the outer eye corners within 0.5°).
@@ -329,7 +329,7 @@ pub fn analyse(working: &Scaled, photo: &RgbImage) -> Result<FaceAnalysis> {
 /// read as clutter (hv_test0 upside down: `background.clutter` 0.87 on its plain grey wall),
 /// and the crown and the search for someone further back read it too. So the mask is made on
 /// the working copy turned the way the face says the photo lies, and turned back. Where the
-/// detector already sees the photo turned ([`detect::turned_upright`]), it is segmented turned
+/// detector already sees the photo turned (`detect::turned_upright`), it is segmented turned
 /// straight away and measured once; where only the measured face shows it (a face found as it
 /// lies on its side), or the two disagree, the photo is segmented again that way and the face
 /// measured again, from the same detections.
