@@ -43,10 +43,10 @@
 //! 19/19 portraits. rustface was not tried: it gives a box only, and BlazeFace + FaceMesh
 //! already find 22/22.
 //!
-//! Speed (`examples/bench_face`, a 12 MP photo, one core): the stage takes 26–27 ms on a plain
-//! wall and 34–35 ms on a busy one against a budget of 40 ms, decoding alone 35–41 ms. Where it
+//! Speed (`examples/bench_face`, a 12 MP photo, one core): the stage takes 26–28 ms on a plain
+//! wall and 34–40 ms on busy ones against a budget of 40 ms, decoding alone 35–47 ms. Where it
 //! goes: the working copy 5.5 ms, BlazeFace 2.6 ms a run (one on the whole copy, one a tile on
-//! busy walls: three on siegel_1's), FaceMesh 4.3 ms a run plus 0.8 ms sampling its crop (two
+//! busy backgrounds: up to four), FaceMesh 4.3 ms a run plus 0.8 ms sampling its crop (two
 //! passes), the iris model 3.0 ms a run (one an eye). The networks' PReLU layers are rewritten
 //! on loading (`nn`), which took a sixth off the stage.
 
