@@ -39,10 +39,10 @@ pub const SMALL_FACE_TILES: Tiling = Tiling {
 /// faces from about a tenth of the photo's side, so an overlap of 0.12 keeps every face it
 /// misses whole inside a tile, and a side of 0.57 (just over half of the side plus that overlap)
 /// needs two tiles along each side of a 4:3 or 3:2 photo: 4 network runs (about 2.7 ms each;
-/// on busy 12 MP photos 3–4 touch busy cells, of which [`covering`] keeps 2–4). Tiles of half the side, half overlapping, took
-/// 6 (one run more on those photos), a third of the side 20. Larger tiles enlarge less: the
-/// smallest face found rises from about 5.3 % of the photo's side to about 5.9 %
-/// ([`super::others_further_back`]).
+/// on busy 12 MP photos 3–4 touch busy cells, of which [`covering`] keeps 2–4). Tiles of half
+/// the side, half overlapping, took 6 (one run more on those photos), a third of the side 20.
+/// Larger tiles enlarge less: the smallest face found rises from about 5.3 % of the photo's
+/// side to about 5.9 % ([`super::others_further_back`]).
 pub const FURTHER_BACK_TILES: Tiling = Tiling {
     side: 0.57,
     overlap: 0.12,
@@ -299,8 +299,7 @@ fn covering(
         let new =
             |tiles: &Vec<(usize, usize)>| tiles.iter().filter(|t| !chosen.contains(t)).count();
         if let Some(best) = choices.iter().min_by_key(|tiles| new(tiles)) {
-            let best = best.clone();
-            for t in best {
+            for &t in best {
                 if !chosen.contains(&t) {
                     chosen.push(t);
                 }

@@ -28,9 +28,9 @@
 //!    lid points read a closed eye as open. A pupil lit red by a flash pulls the model off the
 //!    iris; where the pupil it found is red, it looks again with the red turned grey.
 //! 4. Chin: FaceMesh 152, taken a little further from the eyes (`CHIN_BELOW_MESH`: the mesh
-//!    point sits up the chin's curve); width: cheek points 234/454, 1 % apart further (`WIDTH_BEYOND_MESH`); lips apart: the inner lip contour
-//!    ([`Face::mouth_opening`]); head turn (yaw): FaceMesh's depth of
-//!    those two cheek points (a rigid fit of the whole mesh would need MediaPipe's canonical
+//!    point sits up the chin's curve); width: cheek points 234/454, 1 % apart further
+//!    (`WIDTH_BEYOND_MESH`); lips apart: the inner lip contour ([`Face::mouth_opening`]); head
+//!    turn (yaw): FaceMesh's depth of those two cheek points (a rigid fit of the whole mesh would need MediaPipe's canonical
 //!    face model in the binary; the two points agree with the outer eye corners within 0.5°).
 //! 5. Crown: the selfie-segmentation person mask (the pipeline's one mask, see
 //!    [`analyse_with`]), scanned up from the forehead in the middle half of the face; `None`
@@ -64,6 +64,7 @@ use crate::segment::PersonMask;
 use image::RgbImage;
 use mesh::{idx, Roi};
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// FaceMesh's region is the face box enlarged this much (MediaPipe's `scale_x/scale_y`).
 const ROI_SCALE: f32 = 1.5;
@@ -338,12 +339,16 @@ pub fn segment_and_analyse(
     photo: &RgbImage,
 ) -> Result<(Option<PersonMask>, FaceAnalysis)> {
     let look = Look::at(working)?;
-    // The clockwise turn the mask is made at (`None`: as the photo lies), turned back.
+    // The clockwise turn the mask is made at (`None`: as the photo lies), turned back. The
+    // detector's turn has its turned copy already.
     let segment_at = |turn: Option<u16>| {
         let mask = match turn {
             Some(t) => {
-                crate::segment::segment(&crate::imageops::turned_clockwise(&working.image, t))
-                    .map(|m| m.turned(360 - t))
+                let image = match &look.turned {
+                    Some(turned) if turned.degrees == t => Cow::Borrowed(&turned.image),
+                    _ => Cow::Owned(crate::imageops::turned_clockwise(&working.image, t)),
+                };
+                crate::segment::segment(&image).map(|m| m.turned(360 - t))
             }
             None => crate::segment::segment(&working.image),
         };
