@@ -7,10 +7,11 @@
 //!
 //! The shared photos are mostly well lit, sharp and in colour; people's are not always. Each
 //! variant degrades every annotated photo the same way — grey, under- and over-exposed, under
-//! warm tungsten-like light, saved as a JPEG of quality 10, shrunk until the eyes are 28 px apart, sensor-like noise, out of
-//! focus, cropped tight around the face, pupils glowing red from a flash, stored on its side
-//! or upside down without an EXIF orientation — moves the annotation with it where the
-//! geometry changes (a turned photo's face is turned back instead), and runs the face stage. One line per variant: face count right, one face found
+//! warm tungsten-like light, saved as a JPEG of quality 10, shrunk until the eyes are 28 px
+//! apart, sensor-like noise, out of focus, cropped tight around the face, pupils glowing red
+//! from a flash, stored on its side or upside down without an EXIF orientation — moves the
+//! annotation with it where the geometry changes (a turned photo's face is turned back
+//! instead), and runs the face stage. One line per variant: face count right, one face found
 //! on the portraits, crown visible/cut off agreeing with the annotation, and the error figures
 //! of `examples/accuracy.rs` (eyes / inter-eye distance; chin, width, crown / face height).
 //! Nothing here is random from run to run: the noise comes from a fixed seed.
