@@ -178,13 +178,14 @@ fn crown_chin_and_width_meet_their_p90_targets() {
     assert!(w <= 0.05, "width p90 {w:.3} > 0.05 of the face height");
 }
 
-/// Protects: the eye centres against regression. Issue 3's target is p95 ≤ 0.05 of the
-/// inter-eye distance; measured with the iris model: mean 0.027, p90 0.039, p95 0.052 (the two
-/// worst, hv_test3 0.055 and siegel_1 0.052, are where model and annotation disagree). The
-/// bounds sit just above the measured figures so any real loss shows; the darkness search the
-/// model replaced (mean 0.039, p90 0.058, p95 0.063) fails all three.
+/// Protects: issue 3's target for the eye centres, p95 ≤ 0.05 of the inter-eye distance, and
+/// their mean and p90 against regression. Measured with the iris model and the gaze pooling:
+/// mean 0.026, p90 0.043, p95 0.049 (the two worst, hv_test3 0.053 and siegel_1 0.049, are
+/// where model and annotation disagree on a brown iris under the lid and on narrowed eyes).
+/// The iris model alone (mean 0.027, p95 0.052) fails the target; the darkness search it
+/// replaced (mean 0.039, p90 0.058, p95 0.063) fails all three.
 #[test]
-fn eye_errors_stay_within_mean_0_032_p90_0_045_p95_0_06() {
+fn eye_errors_meet_p95_0_05_within_mean_0_030_p90_0_045() {
     let Some(eyes) = sorted_errors(|e| e.eyes) else {
         return;
     };
@@ -194,9 +195,9 @@ fn eye_errors_stay_within_mean_0_032_p90_0_045_p95_0_06() {
         "eyes mean {mean:.3} p90 {p90:.3} p95 {p95:.3} (n={})",
         eyes.len()
     );
-    assert!(mean <= 0.032, "eyes mean {mean:.3} > 0.032");
+    assert!(mean <= 0.030, "eyes mean {mean:.3} > 0.030");
     assert!(p90 <= 0.045, "eyes p90 {p90:.3} > 0.045");
-    assert!(p95 <= 0.06, "eyes p95 {p95:.3} > 0.06");
+    assert!(p95 <= 0.05, "eyes p95 {p95:.4} > 0.05");
 }
 
 /// Protects: `confidence.eyes` reads every shared portrait's eyes as open (all are; siegel_1's
@@ -375,17 +376,18 @@ fn a_fringe_over_the_brows_fails_and_a_clear_forehead_passes() {
     }
 }
 
-/// Protects: `head.roll`, which follows from the eyes: the eye line's tilt within 0.6° of the
-/// annotated eyes' tilt on the median portrait and 1.6° at p90 (measured 0.46° and 1.38°).
+/// Protects: `head.roll`, which follows from the eyes: the eye line's tilt within 0.45° of the
+/// annotated eyes' tilt on the median portrait and 1.1° at p90 (measured 0.35° and 0.93°; with
+/// each eye read on its own, before the gaze pooling, 0.46° and 1.38°).
 #[test]
-fn eye_line_roll_is_within_0_6_deg_median_1_6_deg_p90() {
+fn eye_line_roll_is_within_0_45_deg_median_1_1_deg_p90() {
     let Some(roll) = sorted_errors(|e| e.roll_deg) else {
         return;
     };
     let (median, p90) = (percentile(&roll, 0.5), percentile(&roll, 0.9));
     eprintln!("roll median {median:.2}° p90 {p90:.2}° (n={})", roll.len());
-    assert!(median <= 0.6, "roll median {median:.2}° > 0.6°");
-    assert!(p90 <= 1.6, "roll p90 {p90:.2}° > 1.6°");
+    assert!(median <= 0.45, "roll median {median:.2}° > 0.45°");
+    assert!(p90 <= 1.1, "roll p90 {p90:.2}° > 1.1°");
 }
 
 /// Protects: a photo stored on its side or upside down (no EXIF orientation) still shows its
