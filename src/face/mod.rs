@@ -45,12 +45,12 @@
 //! 19/19 portraits. rustface was not tried: it gives a box only, and BlazeFace + FaceMesh
 //! already find 22/22.
 //!
-//! Speed (`examples/bench_face`, a 12 MP photo, one core): the stage takes 26–28 ms on a plain
-//! wall and 34–40 ms on busy ones against a budget of 40 ms, decoding alone 35–47 ms. Where it
-//! goes: the working copy 5.5 ms, BlazeFace 2.6 ms a run (one on the whole copy, one a tile on
-//! busy backgrounds: up to four), FaceMesh 4.3 ms a run plus 0.8 ms sampling its crop (two
-//! passes), the iris model 3.0 ms a run (one an eye). The networks' PReLU layers are rewritten
-//! on loading (`nn`), which took a sixth off the stage.
+//! Speed (`examples/bench_face`, a 12 MP photo, one core): the stage takes about 21 ms on a
+//! plain wall and 27–30 ms on busy ones against a budget of 40 ms, decoding alone 35–45 ms.
+//! Where it goes: the working copy 5.5 ms, BlazeFace one run on the whole copy and one a tile
+//! on busy backgrounds (up to four), FaceMesh two passes and the iris model one run an eye.
+//! The networks' PReLU layers are rewritten on loading and the vector state is cleared
+//! between their nodes (`nn`), which together took two fifths off the stage.
 
 mod detect;
 mod iris;
