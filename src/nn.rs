@@ -41,7 +41,7 @@ impl Network {
 
     /// Runs the network on one NHWC float input; returns its outputs in graph order.
     ///
-    /// The vector state is cleared after every node ([`clear_upper_vector_state`]), not only
+    /// The vector state is cleared after every node (`clear_upper_vector_state`), not only
     /// after the run: within a run, tract's own generic code (its max pooling, above all, a
     /// scalar SSE loop) follows its AVX kernels and paid the same penalty. Clearing between
     /// nodes (with the face crops' inlined sampling, about 1 ms of it) took the face stage on a

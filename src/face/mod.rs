@@ -28,7 +28,7 @@
 //!    lid points read a closed eye as open. A pupil lit red by a flash pulls the model off the
 //!    iris; where the pupil it found is red, it looks again with the red turned grey.
 //!    Each pupil then moves a quarter of the way towards where the other eye's says the gaze
-//!    is ([`GAZE_POOLING`]): the model reads each eye on its own and errs in each on its own.
+//!    is (`GAZE_POOLING`): the model reads each eye on its own and errs in each on its own.
 //! 4. Chin: FaceMesh 152, taken a little further from the eyes (`CHIN_BELOW_MESH`: the mesh
 //!    point sits up the chin's curve); width: cheek points 234/454, 1 % apart further
 //!    (`WIDTH_BEYOND_MESH`); lips apart: the inner lip contour ([`Face::mouth_opening`]); head
