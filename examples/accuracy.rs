@@ -4,7 +4,8 @@
 //! cargo run --release --example accuracy -- [path/to/annotations.csv]
 //! ```
 //! Default: `photos/annotations.csv` in `$IDPHOTO_TESTDATA`, else in `../shared/data`.
-//! Prints, per landmark, the detection rate and the mean, median, p90 and p95 error (eyes as a
+//! Prints, per landmark, the detection rate (`found`: measured on how many of the portraits that
+//! annotate it) and the mean, median, p90 and p95 error (eyes as a
 //! fraction of the inter-eye distance, the worse eye; crown, chin and width as a fraction of the
 //! face height; the eye line's roll in degrees), then the five worst photos per landmark, and
 //! how the measured head turn (yaw) follows the annotated eyes' offset from the middle of the
@@ -27,6 +28,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = csv.parent().unwrap_or(std::path::Path::new("."));
     let rows = annotations::load(&csv)?;
     let mut results: Vec<(String, Errors)> = Vec::new();
+    // Per landmark (eyes, crown, chin, width, roll): how many portraits annotate it, the
+    // denominator of its detection rate.
+    let mut annotated = [0usize; 5];
     let mut yaws: Vec<(String, f32, f32)> = Vec::new();
     let mut openings: Vec<(f32, String)> = Vec::new();
     let mut mouths: Vec<(f32, String)> = Vec::new();
@@ -66,6 +70,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             brows.extend(f.brow_skin.map(|b| (b.smaller(), a.file.clone())));
         }
         if is_portrait {
+            let eyes = a.right_eye.is_some() && a.left_eye.is_some();
+            let has = [
+                eyes,
+                a.crown.is_some(),
+                a.chin.is_some(),
+                a.face_x_min.is_some() && a.face_x_max.is_some(),
+                eyes,
+            ];
+            for (n, has) in annotated.iter_mut().zip(has) {
+                *n += usize::from(has);
+            }
             portraits += 1;
             found += usize::from(fa.faces_found == 1);
             crown_ok += usize::from(e.crown_visibility_agrees && fa.face.is_some());
@@ -95,9 +110,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!();
     println!("face count right: {count_ok}/{}; one face found on {found}/{portraits} portraits; crown visible/cut-off agrees on {crown_ok}/{portraits}", rows.len());
     println!();
+    // `found`: measured where annotated (a crown cut off in the photo, or a face not found,
+    // is not measured); the errors are over those.
     println!(
-        "{:<8} {:>5} {:>7} {:>7} {:>7} {:>7}",
-        "landmark", "n", "mean", "median", "p90", "p95"
+        "{:<8} {:>5} {:>7} {:>7} {:>7} {:>7} {:>7}",
+        "landmark", "n", "found", "mean", "median", "p90", "p95"
     );
     type Pick = fn(&Errors) -> Option<f32>;
     let picks: [(&str, Pick); 5] = [
@@ -107,14 +124,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("width", |e| e.width),
         ("roll°", |e| e.roll_deg),
     ];
-    for (name, pick) in picks {
+    for ((name, pick), of) in picks.into_iter().zip(annotated) {
         let mut v: Vec<f32> = results.iter().filter_map(|(_, e)| pick(e)).collect();
         v.sort_by(f32::total_cmp);
         let mean = v.iter().sum::<f32>() / v.len().max(1) as f32;
         println!(
-            "{:<8} {:>5} {:>7.3} {:>7.3} {:>7.3} {:>7.3}",
+            "{:<8} {:>5} {:>7} {:>7.3} {:>7.3} {:>7.3} {:>7.3}",
             name,
             v.len(),
+            format!("{:.0} %", 100.0 * v.len() as f32 / of.max(1) as f32),
             mean,
             percentile(&v, 0.5),
             percentile(&v, 0.9),
