@@ -167,11 +167,76 @@ pub fn downscale(image: &RgbImage, max_side: u32) -> Scaled {
 /// quarter counter-clockwise), the one turn left, as [`crate::face::Orientation`] never asks
 /// for another.
 pub fn turned_clockwise(image: &RgbImage, degrees: u16) -> RgbImage {
-    match degrees {
-        90 => image::imageops::rotate90(image),
-        180 => image::imageops::rotate180(image),
-        _ => image::imageops::rotate270(image),
+    let (w, h) = image.dimensions();
+    let (tw, th) = if degrees == 180 { (w, h) } else { (h, w) };
+    turned_clockwise_within(image, degrees, [0, 0, tw, th])
+}
+
+/// [`turned_clockwise`] with only the region `keep` (`[x, y, w, h]` in the turned image's
+/// pixels) filled in; the rest is black. For measuring a face in a photo stored on its side,
+/// whose pixels are read only around the face: turning a whole 12 MP photo takes about 35 ms,
+/// while the black rest costs nothing (a large zeroed buffer is mapped lazily, page by page as
+/// it is written).
+pub fn turned_clockwise_within(image: &RgbImage, degrees: u16, keep: [u32; 4]) -> RgbImage {
+    let (w, h) = image.dimensions();
+    let (out, tw, th) = turned_pixels::<_, 3>(image.as_raw(), [w, h], degrees, keep);
+    RgbImage::from_raw(tw, th, out).unwrap_or_else(|| RgbImage::new(0, 0))
+}
+
+/// The pixels of a `w`×`h` image stored row by row, `C` values a pixel, turned
+/// clockwise by `degrees` (90, 180, anything else 270), with only `keep` (`[x, y, w, h]` in the
+/// turned image) filled in and the rest left at the default value; also the turned width and
+/// height. One routine for the photo, the person mask and its probability grid.
+pub fn turned_pixels<T: Copy + Default, const C: usize>(
+    src: &[T],
+    [w, h]: [u32; 2],
+    degrees: u16,
+    keep: [u32; 4],
+) -> (Vec<T>, u32, u32) {
+    let (w, h, c) = (w as usize, h as usize, C);
+    let quarter = degrees != 180;
+    let (tw, th) = if quarter { (h, w) } else { (w, h) };
+    if src.len() != c * w * h {
+        return (Vec::new(), 0, 0);
     }
+    let mut out = vec![T::default(); c * tw * th];
+    let span = |from: u32, len: u32, end: usize| {
+        let from = (from as usize).min(end);
+        from..(from + len as usize).min(end)
+    };
+    let (xs, ys) = (span(keep[0], keep[2], tw), span(keep[1], keep[3], th));
+    // Turning clockwise takes (x, y) to (h − 1 − y, x). Along a turned row the source moves by
+    // a fixed step: up a column (90°), back along a row (180°) or down a column (270°).
+    let stride = c * w;
+    let source = |tx: usize, ty: usize| match degrees {
+        90 => (ty, h - 1 - tx),
+        180 => (w - 1 - tx, h - 1 - ty),
+        _ => (w - 1 - ty, tx),
+    };
+    let step = match degrees {
+        90 => -(stride as isize),
+        180 => -(c as isize),
+        _ => stride as isize,
+    };
+    for ty in ys {
+        if xs.is_empty() {
+            break;
+        }
+        let (sx, sy) = source(xs.start, ty);
+        let mut i = (sy * stride + sx * c) as isize;
+        let row = &mut out[c * (ty * tw + xs.start)..c * (ty * tw + xs.end)];
+        for px in row.chunks_exact_mut(C) {
+            let at = i as usize;
+            if let (Ok(px), Some(Ok(from))) = (
+                <&mut [T; C]>::try_from(px),
+                src.get(at..at + C).map(<&[T; C]>::try_from),
+            ) {
+                *px = *from;
+            }
+            i += step;
+        }
+    }
+    (out, tw as u32, th as u32)
 }
 
 /// How carefully to resample.
@@ -299,6 +364,51 @@ mod tests {
         let c: Vec<_> = disc((10, 10), [0.0, 0.0], 1.5).collect();
         assert_eq!(c, [(0, 0)]);
         assert_eq!(disc((10, 10), [50.0, 50.0], 3.0).count(), 0);
+    }
+
+    /// Protects the hand-written turns: the same pixels as `image`'s own, on non-square images
+    /// (a wrong stride shows at once).
+    #[test]
+    fn turns_match_the_image_crates() {
+        for (w, h) in [(1, 1), (5, 3), (33, 70), (100, 31)] {
+            let img = RgbImage::from_fn(w, h, |x, y| {
+                image::Rgb([(x * 7 + y) as u8, (y * 3) as u8, (x ^ y) as u8])
+            });
+            assert_eq!(turned_clockwise(&img, 90), image::imageops::rotate90(&img));
+            assert_eq!(
+                turned_clockwise(&img, 180),
+                image::imageops::rotate180(&img)
+            );
+            assert_eq!(
+                turned_clockwise(&img, 270),
+                image::imageops::rotate270(&img)
+            );
+        }
+        assert_eq!(
+            turned_clockwise(&RgbImage::new(0, 0), 90).dimensions(),
+            (0, 0)
+        );
+    }
+
+    /// Protects the partial turn: inside `keep` the pixels of the whole turn, black outside,
+    /// and a region reaching past the edges is cut to them.
+    #[test]
+    fn a_partial_turn_fills_only_its_region() {
+        let img = RgbImage::from_fn(40, 25, |x, y| image::Rgb([x as u8 + 1, y as u8 + 1, 9]));
+        for degrees in [90, 180, 270] {
+            let whole = turned_clockwise(&img, degrees);
+            let part = turned_clockwise_within(&img, degrees, [5, 7, 10, 60]);
+            assert_eq!(part.dimensions(), whole.dimensions());
+            for (x, y, p) in part.enumerate_pixels() {
+                let inside = (5..15).contains(&x) && y >= 7;
+                let want = if inside {
+                    *whole.get_pixel(x, y)
+                } else {
+                    image::Rgb([0; 3])
+                };
+                assert_eq!(*p, want, "{degrees}°: ({x}, {y})");
+            }
+        }
     }
 
     #[test]

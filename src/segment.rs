@@ -99,42 +99,39 @@ impl PersonMask {
             90 => 1,
             180 => 2,
             270 => 3,
-            _ => 0,
+            _ => return self.clone(),
         };
-        let mut mask = self.clone();
-        for _ in 0..quarters {
-            mask = mask.quarter_turned();
-        }
-        mask
-    }
-
-    /// [`PersonMask::turned`] by 90° clockwise: pixel (x, y) of a w × h mask goes to
-    /// (h − 1 − y, x).
-    fn quarter_turned(&self) -> PersonMask {
-        let h = self.alpha.height();
-        let background = self.background.clone().map(|mut b| {
-            for c in &mut b.cells {
-                // A cell at the bottom edge may be cut short; turned, it keeps its side and
-                // its far edge at the photo's left.
-                (c.x, c.y) = (h.saturating_sub(c.y + c.size), c.x);
-            }
-            b
-        });
+        let (w, h) = self.alpha.dimensions();
+        let all = [0, 0, u32::MAX, u32::MAX];
+        let (alpha, tw, th) =
+            crate::imageops::turned_pixels::<_, 1>(self.alpha.as_raw(), [w, h], degrees, all);
         // The probabilities are a square grid stretched over the photo, so they turn as a
-        // square: row r, column c comes from row n − 1 − c, column r.
-        let n = NET_SIDE as usize;
-        let probabilities = if self.probabilities.len() == n * n {
-            (0..n * n)
-                .map(|i| self.probabilities[(n - 1 - i % n) * n + i / n])
-                .collect()
+        // square.
+        let n = NET_SIDE;
+        let probabilities = if self.probabilities.len() == (n * n) as usize {
+            crate::imageops::turned_pixels::<_, 1>(&self.probabilities, [n, n], degrees, all).0
         } else {
             self.probabilities.clone()
         };
+        let background = self.background.clone().map(|mut b| {
+            for c in &mut b.cells {
+                // Turned a quarter at a time: (x, y) of a mask `height` high goes to
+                // (height − 1 − y, x). A cell at the bottom edge may be cut short; turned, it
+                // keeps its side and its far edge at the photo's left.
+                let mut height = h;
+                for q in 0..quarters {
+                    (c.x, c.y) = (height.saturating_sub(c.y + c.size), c.x);
+                    height = if q % 2 == 0 { w } else { h };
+                }
+            }
+            b
+        });
         PersonMask {
-            alpha: image::imageops::rotate90(&self.alpha),
+            alpha: GrayImage::from_raw(tw, th, alpha).unwrap_or_else(|| GrayImage::new(0, 0)),
             probabilities,
             background,
-            ..self.clone()
+            confidence: self.confidence,
+            person_fraction: self.person_fraction,
         }
     }
 
