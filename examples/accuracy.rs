@@ -28,9 +28,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = csv.parent().unwrap_or(std::path::Path::new("."));
     let rows = annotations::load(&csv)?;
     let mut results: Vec<(String, Errors)> = Vec::new();
-    // Per landmark (eyes, crown, chin, width, roll): how many portraits annotate it, the
-    // denominator of its detection rate.
-    let mut annotated = [0usize; 5];
     let mut yaws: Vec<(String, f32, f32)> = Vec::new();
     let mut openings: Vec<(f32, String)> = Vec::new();
     let mut mouths: Vec<(f32, String)> = Vec::new();
@@ -70,17 +67,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             brows.extend(f.brow_skin.map(|b| (b.smaller(), a.file.clone())));
         }
         if is_portrait {
-            let eyes = a.right_eye.is_some() && a.left_eye.is_some();
-            let has = [
-                eyes,
-                a.crown.is_some(),
-                a.chin.is_some(),
-                a.face_x_min.is_some() && a.face_x_max.is_some(),
-                eyes,
-            ];
-            for (n, has) in annotated.iter_mut().zip(has) {
-                *n += usize::from(has);
-            }
             portraits += 1;
             found += usize::from(fa.faces_found == 1);
             crown_ok += usize::from(e.crown_visibility_agrees && fa.face.is_some());
@@ -117,14 +103,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "landmark", "n", "found", "mean", "median", "p90", "p95"
     );
     type Pick = fn(&Errors) -> Option<f32>;
-    let picks: [(&str, Pick); 5] = [
-        ("eyes", |e| e.eyes),
-        ("crown", |e| e.crown),
-        ("chin", |e| e.chin),
-        ("width", |e| e.width),
-        ("roll°", |e| e.roll_deg),
+    type Annotates = fn(&annotations::Annotation) -> bool;
+    let eyes: Annotates = |a| a.right_eye.is_some() && a.left_eye.is_some();
+    // Each landmark's error, and whether a portrait's annotation holds it (the denominator of
+    // its detection rate).
+    let picks: [(&str, Pick, Annotates); 5] = [
+        ("eyes", |e| e.eyes, eyes),
+        ("crown", |e| e.crown, |a| a.crown.is_some()),
+        ("chin", |e| e.chin, |a| a.chin.is_some()),
+        (
+            "width",
+            |e| e.width,
+            |a| a.face_x_min.is_some() && a.face_x_max.is_some(),
+        ),
+        ("roll°", |e| e.roll_deg, eyes),
     ];
-    for ((name, pick), of) in picks.into_iter().zip(annotated) {
+    for (name, pick, annotates) in picks {
+        let of = rows
+            .iter()
+            .filter(|a| a.is_portrait() && annotates(a))
+            .count();
         let mut v: Vec<f32> = results.iter().filter_map(|(_, e)| pick(e)).collect();
         v.sort_by(f32::total_cmp);
         let mean = v.iter().sum::<f32>() / v.len().max(1) as f32;
@@ -140,7 +138,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     println!();
-    for (name, pick) in picks {
+    for (name, pick, _) in picks {
         let mut v: Vec<(f32, &str)> = results
             .iter()
             .filter_map(|(f, e)| pick(e).map(|x| (x, f.as_str())))
