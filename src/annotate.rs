@@ -5,18 +5,19 @@
 //! cheek points where the face width was measured), blue for the canvas the spec's crop would
 //! cut, green for the spec's allowed bands inside that canvas (hair-top band; lowest allowed eye
 //! line, the eyes belong above it; face-width band as two pairs of vertical lines for the
-//! minimum and maximum width; the vertical centre line). Bands are placed by [`crate::crop::plan`], so on a phone photo they
-//! show where the rules would fall after the correction crop; a tilted face gives a tilted
-//! canvas. A photo with no face gets only a thin red border: it was analysed, nothing was found.
+//! minimum and maximum width; the vertical centre line; the eye-line band from the top where the
+//! spec sets one). Bands are placed by the photo's crop plan ([`crate::crop::plan`]), so on a
+//! phone photo they show where the rules would fall after the correction crop; a tilted face
+//! gives a tilted canvas. A photo with no face gets only a thin red border: it was analysed, nothing was found.
 //!
 //! The preview is drawn on a copy downscaled to [`PREVIEW_MAX_SIDE`], which keeps drawing quick
 //! and makes 2 px lines visible at screen size.
 
-use crate::crop::{self, PlanOptions};
+use crate::crop::CropPlan;
 use crate::error::{Error, Result};
 use crate::face::{Face, FaceAnalysis, Point};
 use crate::imageops;
-use crate::report::Report;
+use crate::layout::Layout;
 use crate::spec::Spec;
 use image::{ImageEncoder as _, Rgb, RgbImage};
 use imageproc::drawing::{draw_filled_circle_mut, draw_hollow_rect_mut, draw_line_segment_mut};
@@ -33,21 +34,19 @@ pub const BAND: Rgb<u8> = Rgb([0, 200, 60]);
 /// The canvas of the planned crop.
 pub const CANVAS: Rgb<u8> = Rgb([30, 90, 255]);
 
-/// Draws `analysis` and `spec`'s allowed bands over a downscaled copy of `photo`.
+/// Draws `analysis` and, where the one face has a crop `plan`, the canvas it cuts and `spec`'s
+/// allowed bands over a downscaled copy of `photo`.
 ///
 /// `analysis` is in the coordinates of `photo`. Never panics: points far outside the image are
 /// clipped.
 ///
 /// # Examples
-/// ```
-/// use idphoto::{annotate, face::FaceAnalysis, spec::Library};
-/// let spec = Library::builtin()?.resolve("dongguan", None)?;
-/// let photo = image::RgbImage::new(2400, 1800);
-/// let preview = annotate::draw(&photo, &FaceAnalysis::default(), &spec);
-/// assert_eq!(preview.dimensions(), (1200, 900));
-/// # Ok::<(), idphoto::Error>(())
-/// ```
-pub fn draw(photo: &RgbImage, analysis: &FaceAnalysis, spec: &Spec) -> RgbImage {
+pub fn draw(
+    photo: &RgbImage,
+    analysis: &FaceAnalysis,
+    plan: Option<&CropPlan>,
+    spec: &Spec,
+) -> RgbImage {
     let scaled = imageops::downscale(photo, PREVIEW_MAX_SIDE);
     let k = scaled.scale;
     let mut pen = Pen {
@@ -68,21 +67,16 @@ pub fn draw(photo: &RgbImage, analysis: &FaceAnalysis, spec: &Spec) -> RgbImage 
     for b in analysis.boxes.iter().skip(1) {
         pen.rect(at([b[0], b[1]]), at([b[0] + b[2], b[1] + b[3]]), DETECTED);
     }
-    if analysis.faces_found == 1 {
-        draw_bands(&mut pen, face, photo.dimensions(), spec, k);
+    if let (1, Some(plan)) = (analysis.faces_found, plan) {
+        draw_bands(&mut pen, face, plan, &Layout::of(spec), k);
     }
     draw_face(&mut pen, face, k);
     pen.image
 }
 
 /// The planned canvas (blue) and the spec's bands inside it (green).
-fn draw_bands(pen: &mut Pen, face: &Face, size: (u32, u32), spec: &Spec, k: f32) {
-    let options = PlanOptions {
-        allow_padding: true,
-        ..Default::default()
-    };
-    let plan = crop::plan(face, size, spec, &options);
-    let (cw, ch) = (spec.width_px as f32, spec.height_px as f32);
+fn draw_bands(pen: &mut Pen, face: &Face, plan: &CropPlan, layout: &Layout, k: f32) {
+    let (cw, ch) = (layout.width as f32, layout.height as f32);
     let map = |c: Point| {
         let p = plan.to_photo(c);
         [p[0] * k, p[1] * k]
@@ -91,18 +85,20 @@ fn draw_bands(pen: &mut Pen, face: &Face, size: (u32, u32), spec: &Spec, k: f32)
     for i in 0..4 {
         pen.line(map(corners[i]), map(corners[(i + 1) % 4]), CANVAS);
     }
-    let head = &spec.body.head;
-    let across = |pen: &mut Pen, y: f32| pen.line(map([0.0, y]), map([cw, y]), BAND);
-    if let Some([lo, hi]) = head.top_margin_px {
-        across(pen, lo as f32);
-        across(pen, hi as f32);
+    let across = |pen: &mut Pen, y: f64| pen.line(map([0.0, y as f32]), map([cw, y as f32]), BAND);
+    for band in [layout.top_margin(), layout.eye_from_top()]
+        .into_iter()
+        .flatten()
+    {
+        across(pen, band[0]);
+        across(pen, band[1]);
     }
-    if let Some(min) = head.eye_to_bottom_min_px {
-        across(pen, ch - min as f32);
+    if let Some(lowest) = layout.lowest_eye_line() {
+        across(pen, lowest);
     }
     let centre = cw / 2.0;
     pen.line(map([centre, 0.0]), map([centre, ch]), BAND);
-    if let Some([lo, hi]) = head.face_width_px {
+    if let Some([lo, hi]) = layout.face_width() {
         // Vertical strokes as long as the widest allowed face, centred where the width was measured.
         let y = plan.to_canvas([
             (face.face_left_x + face.face_right_x) / 2.0,
@@ -233,21 +229,22 @@ fn clip(a: Point, b: Point, max: [f32; 2]) -> Option<(Point, Point)> {
     })
 }
 
-/// Decodes the photo of `report` again, draws its face analysis with [`draw`] and writes the PNG
-/// to `out` atomically (a temporary file beside it, renamed into place). An existing preview is
-/// replaced; the input photo never is.
-pub fn write_preview(report: &Report, spec: &Spec, out: &Path) -> Result<()> {
+/// Draws the preview of `photo` with [`draw`] and writes it as a PNG to `out` atomically (a
+/// temporary file beside it, renamed into place). An existing preview is replaced; `input`,
+/// the photo itself, never is.
+pub fn write_preview(
+    photo: &RgbImage,
+    analysis: &FaceAnalysis,
+    plan: Option<&CropPlan>,
+    spec: &Spec,
+    input: &Path,
+    out: &Path,
+) -> Result<()> {
     let refuse = |reason: &str| Error::Output {
         path: out.to_path_buf(),
         reason: reason.into(),
     };
-    let Some(analysis) = &report.face else {
-        return Err(refuse(
-            "no preview written: the photo could not be analysed",
-        ));
-    };
-    let photo = crate::decode::open(&report.file, &crate::decode::Limits::default())?;
-    let preview = draw(&photo.image, analysis, spec);
+    let preview = draw(photo, analysis, plan, spec);
     let mut bytes = Vec::new();
     image::codecs::png::PngEncoder::new(&mut bytes)
         .write_image(
@@ -257,22 +254,8 @@ pub fn write_preview(report: &Report, spec: &Spec, out: &Path) -> Result<()> {
             image::ExtendedColorType::Rgb8,
         )
         .map_err(|e| refuse(&format!("PNG encoding failed: {e}")))?;
-    crate::correct::write::stage(out, &report.file, &bytes, true)?.publish()?;
+    crate::correct::write::stage(out, input, &bytes, true)?.publish()?;
     Ok(())
-}
-
-/// [`write_preview`] for the binary: a report whose preview could not be written becomes an
-/// error report (verdict `error`, the reason in `error`), like a refused corrected photo. A
-/// report that is already an error is returned as it is.
-pub fn with_preview(mut report: Report, spec: &Spec, out: &Path) -> Report {
-    if report.verdict == crate::report::Verdict::Error {
-        return report;
-    }
-    if let Err(e) = write_preview(&report, spec, out) {
-        let hint = crate::report::error_hint(&e);
-        report.set_error(e.to_string(), hint);
-    }
-    report
 }
 
 #[cfg(test)]
@@ -299,18 +282,10 @@ mod tests {
         let spec = crate::spec::dongguan_id_card();
         let photo = RgbImage::from_pixel(2000, 2400, Rgb([128, 128, 128]));
         let analysis = FaceAnalysis::single(face());
-        let out = draw(&photo, &analysis, &spec);
+        let plan = crate::crop::plan(&face(), (2000, 2400), &spec, &Default::default());
+        let out = draw(&photo, &analysis, Some(&plan), &spec);
         assert_eq!(out.dimensions(), (1000, 1200));
         let k = 0.5;
-        let plan = crop::plan(
-            &face(),
-            (2000, 2400),
-            &spec,
-            &PlanOptions {
-                allow_padding: true,
-                ..Default::default()
-            },
-        );
         // The lowest allowed eye line, near the canvas's left edge (beside the red eye line).
         let ch = spec.height_px as f32;
         let min = spec.body.head.eye_to_bottom_min_px.unwrap() as f32;
@@ -332,7 +307,7 @@ mod tests {
     fn no_face_gets_only_a_red_border() {
         let spec = crate::spec::dongguan_id_card();
         let photo = RgbImage::from_pixel(300, 200, Rgb([10, 10, 10]));
-        let out = draw(&photo, &FaceAnalysis::default(), &spec);
+        let out = draw(&photo, &FaceAnalysis::default(), None, &spec);
         assert_eq!(out.dimensions(), (300, 200));
         assert_eq!(*out.get_pixel(0, 100), DETECTED);
         assert_eq!(*out.get_pixel(299, 199), DETECTED);
@@ -351,7 +326,13 @@ mod tests {
             face: Some(f),
             boxes: vec![[1e15, -1e15, 1e15, 3.0]],
         };
-        let out = draw(&RgbImage::new(50, 40), &analysis, &spec);
+        let plan = crate::crop::plan(
+            analysis.face.as_ref().unwrap(),
+            (50, 40),
+            &spec,
+            &Default::default(),
+        );
+        let out = draw(&RgbImage::new(50, 40), &analysis, Some(&plan), &spec);
         assert_eq!(out.dimensions(), (50, 40));
     }
 

@@ -182,7 +182,7 @@ detection, to judge the correction apart from detection errors."
 
 impl OutputArgs {
     /// The library's fix options, or `None` under `--no-fix`.
-    pub fn fix(&self, inputs: usize) -> anyhow::Result<Option<idphoto::correct::Fix>> {
+    pub fn fix(&self, inputs: usize) -> anyhow::Result<Option<idphoto::Fix>> {
         if self.no_fix {
             return Ok(None);
         }
@@ -198,8 +198,8 @@ impl OutputArgs {
                 anyhow::anyhow!("--out-dir {}: cannot create the folder: {e}", dir.display())
             })?;
         }
-        Ok(Some(idphoto::correct::Fix {
-            output: idphoto::correct::OutputOptions {
+        Ok(Some(idphoto::Fix {
+            output: idphoto::OutputOptions {
                 out: self.out.clone(),
                 out_dir: self.out_dir.clone(),
                 force: self.force,
@@ -210,9 +210,9 @@ impl OutputArgs {
     }
 
     /// Faces by file name from `--faces-from`.
-    pub fn faces(&self) -> anyhow::Result<Vec<idphoto::annotations::Annotation>> {
+    pub fn faces(&self) -> anyhow::Result<Vec<crate::annotations::Annotation>> {
         match &self.faces_from {
-            Some(p) => idphoto::annotations::load(p).map_err(anyhow::Error::msg),
+            Some(p) => crate::annotations::load(p).map_err(anyhow::Error::msg),
             None => Ok(Vec::new()),
         }
     }
@@ -227,7 +227,7 @@ pub fn check_summary_path(path: Option<&Path>) -> anyhow::Result<()> {
     if path.is_dir() {
         anyhow::bail!("--summary {}: is a folder, not a file", path.display());
     }
-    let dir = idphoto::correct::write::folder_of(path);
+    let dir = idphoto::batch::folder_of(path);
     if !dir.is_dir() {
         anyhow::bail!(
             "--summary {}: folder {} does not exist",
@@ -249,9 +249,9 @@ pub fn single_preview(args: &CheckArgs, inputs: usize) -> anyhow::Result<()> {
 
 /// The annotated face of a photo, matched by file name.
 pub fn annotated_face(
-    annotated: &[idphoto::annotations::Annotation],
+    annotated: &[crate::annotations::Annotation],
     path: &std::path::Path,
-) -> Option<idphoto::face::Face> {
+) -> Option<idphoto::dev::face::Face> {
     let name = path.file_name()?;
     annotated
         .iter()

@@ -11,6 +11,7 @@
 //! `(p' − origin) · scale`. Canvas pixels are the spec's output pixels.
 
 use crate::face::{Face, Orientation, Point};
+use crate::layout::{Layout, EYE_SAFETY_FRACTION};
 use crate::spec::Spec;
 use serde::Serialize;
 
@@ -159,12 +160,6 @@ impl CropPlan {
     }
 }
 
-/// Margin kept between the eye line and its limit, as a fraction of the canvas height (1 % is
-/// 4 px on the ID card, about the eye detector's p90 error at that scale); the face width keeps
-/// the same fraction of the canvas width from its lower limit when tall hair makes the plan
-/// shrink the face.
-pub const EYE_SAFETY_FRACTION: f32 = 0.01;
-
 fn rotate(p: Point, pivot: Point, deg: f32) -> Point {
     let (s, c) = deg.to_radians().sin_cos();
     let (dx, dy) = (p[0] - pivot[0], p[1] - pivot[1]);
@@ -178,6 +173,7 @@ fn mid(r: [f64; 2]) -> f32 {
 /// Plans the crop of a photo of `photo_size` (w, h) for `spec`.
 pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOptions) -> CropPlan {
     let head = &spec.body.head;
+    let layout = Layout::of(spec);
     let (cw, ch) = (spec.width_px as f32, spec.height_px as f32);
     let mut problems = Vec::new();
 
@@ -228,16 +224,16 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
     let mut lo = 0.0f32;
     let mut hi = f32::INFINITY;
     let mut target = ch / (chin[1] - eye_y).max(1.0) * 0.25; // fallback when no rule sets a size
-    if let Some(r) = head.face_width_px {
+    if let Some(r) = layout.face_width() {
         lo = lo.max(r[0] as f32 / width);
         hi = hi.min(r[1] as f32 / width);
         target = mid(r) / width;
     }
-    if let (Some(r), Some(c)) = (head.head_height_px, crown) {
+    if let (Some(r), Some(c)) = (layout.head_height(), crown) {
         let hh = (chin[1] - c[1]).max(1.0);
         lo = lo.max(r[0] as f32 / hh);
         hi = hi.min(r[1] as f32 / hh);
-        if head.face_width_px.is_none() {
+        if layout.face_width().is_none() {
             target = mid(r) / hh;
         }
     }
@@ -251,13 +247,12 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
     // too high). A smaller face, still a little inside the width band, may fit both: take the
     // largest scale that puts the crown in the middle of its band, else just inside its top,
     // with the eye line at its limit.
-    if let (Some(c), Some(t), Some(eye_min)) =
-        (crown, head.top_margin_px, head.eye_to_bottom_min_px)
+    if let (Some(c), Some(t), Some(lowest)) = (crown, layout.top_margin(), layout.lowest_eye_line())
     {
-        let eye_max = ch - eye_min as f32 - eye_safety;
+        let eye_max = lowest as f32 - eye_safety;
         let span = (eye_y - c[1]).max(1.0);
         let fit = |crown_at: f32| (eye_max - crown_at) / span;
-        let floor = head.face_width_px.map_or(lo, |r| {
+        let floor = layout.face_width().map_or(lo, |r| {
             lo.max((r[0] as f32 + cw * EYE_SAFETY_FRACTION) / width)
         });
         if fit(t[0] as f32 + eye_safety) < scale {
@@ -279,11 +274,9 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
     // Vertical placement: crown in the middle of the top-margin band; the eye rules win.
     // When the eye rule binds, keep the eye line a little inside its limit: a fresh detection
     // of the corrected photo measures the eyes within a few pixels, not exactly.
-    let eye_max_canvas = head
-        .eye_to_bottom_min_px
-        .map(|m| ch - m as f32 - eye_safety);
-    let eye_band = head.eye_from_top_px.map(|r| [r[0] as f32, r[1] as f32]);
-    let mut origin_y = match (crown, head.top_margin_px) {
+    let eye_max_canvas = layout.lowest_eye_line().map(|m| m as f32 - eye_safety);
+    let eye_band = layout.eye_from_top().map(|r| [r[0] as f32, r[1] as f32]);
+    let mut origin_y = match (crown, layout.top_margin()) {
         (Some(c), Some(r)) => c[1] - mid(r) / scale,
         // No crown rule: put the eye line in the middle of its band, or at 45 % of the height.
         _ => eye_y - eye_band.map_or(ch * 0.45, |b| (b[0] + b[1]) / 2.0) / scale,
@@ -305,7 +298,7 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
             hair_cropped = true;
         }
     }
-    if head.top_margin_px.is_some() && crown.is_none() {
+    if layout.top_margin().is_some() && crown.is_none() {
         problems.push(Infeasible::HeadCutOff);
     }
     let origin = [centre_x - cw / 2.0 / scale, origin_y];

@@ -186,14 +186,16 @@ pub struct Photo {
     pub info: FileInfo,
 }
 
+impl Photo {
+    /// Decodes a photo held in memory (an upload, say) by its content, within `limits`.
+    pub fn from_bytes(bytes: &[u8], limits: &Limits) -> Result<Photo> {
+        decode_bytes(Path::new("(photo bytes)"), bytes, limits)
+    }
+}
+
 /// Reads and decodes one photo.
 ///
 /// # Examples
-/// ```no_run
-/// let photo = idphoto::decode::open(std::path::Path::new("photo.jpg"), &Default::default())?;
-/// println!("{}×{} px", photo.info.width, photo.info.height);
-/// # Ok::<(), idphoto::Error>(())
-/// ```
 pub fn open(path: &Path, limits: &Limits) -> Result<Photo> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),

@@ -9,6 +9,9 @@
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
 
+/// A point in photo pixels, x right, y down.
+pub type Point = [f32; 2];
+
 /// A downscaled copy of a photo and how to map its coordinates back.
 #[derive(Debug, Clone)]
 pub struct Scaled {

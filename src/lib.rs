@@ -1,11 +1,17 @@
 //! idphoto: checks an ID photo against the official rules for a city and document, before the
-//! person submits it.
+//! person submits it, and makes a corrected photo that meets them.
 //!
-//! The pipeline runs in one direction — [`decode`] → [`face`] → [`checks`] → [`correct`] →
-//! [`report`] — with [`spec`] feeding the checks their thresholds, [`crop`] planning the
-//! corrected photo and [`batch`] finding many photos and driving the loop over them. Nothing
-//! here prints, exits or looks at the terminal: the
-//! library returns [`report::Report`]s and the binary renders them.
+//! One call checks one photo: [`check_file`] (a file) or [`check_photo`] (a photo already
+//! decoded, e.g. from bytes with [`Photo::from_bytes`]), against a [`spec::Spec`] from the
+//! [`spec::Library`], with [`Options`] saying whether to write a corrected photo ([`Fix`]) and
+//! a preview. Each returns a [`report::Report`]: every check with what was measured, what the
+//! spec requires, a hint and the official rejection reason, and what the correction did.
+//! [`batch`] finds many photos and checks them in parallel. Nothing here prints, exits or
+//! looks at the terminal; the `idphoto` binary renders the reports.
+//!
+//! Inside, one orchestrator runs every photo through the same stages (`src/pipeline.rs`):
+//! decode → analysis (working copy, person mask, faces) → crop plan → checks → correction →
+//! re-check of the written photo → report.
 //!
 //! Conventions, stated once: coordinates are pixels with the origin at the top-left, x to the
 //! right and y down, in the photo *as given after EXIF orientation* unless a name says `_canvas`
@@ -13,213 +19,120 @@
 //! are sRGB; CIE L*a*b* values use D65.
 //!
 //! # Examples
-//! ```no_run
-//! use idphoto::{spec::Library, Options};
+//! ```
+//! use idphoto::{report::Verdict, spec::Library, Options, Photo};
+//!
 //! let spec = Library::builtin()?.resolve("dongguan", None)?;
-//! let report = idphoto::check_file(std::path::Path::new("photo.jpg"), &spec, &Options::default());
-//! println!("{}: {:?}", report.file.display(), report.verdict);
+//! // A grey 358×441 PNG: the ID card's size, but nobody in it.
+//! let mut png = Vec::new();
+//! image::RgbImage::from_pixel(358, 441, image::Rgb([128, 128, 128]))
+//!     .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+//!     .unwrap();
+//! let photo = Photo::from_bytes(&png, &Default::default())?;
+//! let report = idphoto::check_photo("grey.png".as_ref(), &photo, &spec, &Options::default());
+//! assert_eq!(report.verdict, Verdict::Fail);
+//! let faces = report.checks.iter().find(|c| c.id.as_str() == "face.count").unwrap();
+//! assert_eq!(faces.hint.as_ref().unwrap().en, "no face found: use a clear frontal photo showing the whole face");
 //! # Ok::<(), idphoto::Error>(())
 //! ```
 #![deny(missing_docs)]
 
-pub mod annotate;
-pub mod annotations;
-pub mod batch;
-pub mod checks;
-pub mod colour;
-pub mod correct;
-pub mod crop;
-pub mod decode;
+// The ground floor: helpers every stage may use.
+mod colour;
 mod error;
-pub mod face;
-pub mod imageops;
-pub mod nn;
+mod imageops;
+mod lang;
+mod nn;
+mod redeye;
+mod stats;
+
+// The stages, in the order a photo meets them; each uses only the ones above it.
+mod annotate;
+mod checks;
+mod correct;
+mod crop;
+mod decode;
+mod face;
+mod layout;
+mod pipeline;
+mod segment;
+
+#[cfg(test)]
+mod layers;
+
+// What an embedding program uses.
+pub mod batch;
 pub mod report;
-pub mod segment;
 pub mod spec;
 
+pub use correct::{Fix, OutputOptions};
+pub use decode::{FileInfo, Limits, Photo};
 pub use error::{Error, Result, SpecLocation};
+pub use pipeline::{check_file, check_photo, Options};
 
-use report::Report;
-use spec::Spec;
-use std::path::Path;
-
-/// Longer side of the working-resolution copy that face, segmentation and quality analysis share.
-/// 1024 px keeps 150+ px across a face in a typical phone portrait (enough for landmarks and
-/// texture measures) while a 12 MP photo shrinks 16-fold in pixel count.
-pub const ANALYSIS_MAX_SIDE: u32 = 1024;
-
-/// How a photo is checked.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// Decoding limits (file size, megapixels).
-    pub limits: decode::Limits,
-    /// Whether and where to write a corrected photo. Default `None`: only check.
-    pub fix: Option<correct::Fix>,
+/// Starts loading the face networks on a background thread, so that they are ready by the
+/// time the first photo is decoded. Optional: every network loads on first use anyway.
+pub fn preload() {
+    nn::preload();
 }
 
-/// Decodes and judges one photo; never fails: a photo that cannot be judged yields a report
-/// with verdict `error` and the reason.
-pub fn check_file(path: &Path, spec: &Spec, options: &Options) -> Report {
-    check_file_with(path, spec, options, correct::Inputs::default())
-}
-
-/// [`check_file`] with analysis results supplied by the caller (a face from annotations, a
-/// matte from segmentation) instead of, or before, the built-in analysis.
-pub fn check_file_with(
-    path: &Path,
-    spec: &Spec,
-    options: &Options,
-    inputs: correct::Inputs<'_>,
-) -> Report {
-    match decode::open(path, &options.limits) {
-        Ok(photo) => check_photo_with(path, &photo, spec, options, inputs),
-        Err(e) => Report::error(path.to_path_buf(), spec.key(), &e),
+/// The project's own test, example and developer-option access to the stages. Not part of the
+/// API: anything here may change in any release.
+#[doc(hidden)]
+pub mod dev {
+    pub use crate::pipeline::{
+        check_file_with, check_photo_with, plan, recheck, Analysis, Known, ANALYSIS_MAX_SIDE,
+    };
+    /// The `annotate` stage or helper.
+    pub mod annotate {
+        pub use crate::annotate::*;
     }
-}
-
-/// Judges an already decoded photo (no correction).
-pub fn check_photo(path: &Path, photo: &decode::Photo, spec: &Spec) -> Report {
-    check_photo_with(
-        path,
-        photo,
-        spec,
-        &Options::default(),
-        correct::Inputs::default(),
-    )
-}
-
-/// Judges an already decoded photo and, when `options.fix` asks, writes the corrected photo.
-pub fn check_photo_with(
-    path: &Path,
-    photo: &decode::Photo,
-    spec: &Spec,
-    options: &Options,
-    inputs: correct::Inputs<'_>,
-) -> Report {
-    let working = imageops::downscale(&photo.image, ANALYSIS_MAX_SIDE);
-    // A face supplied by the caller (annotations) stands in for detection.
-    let found = match inputs.face {
-        Some(f) => Ok((
-            segment::segment(&working.image).ok(),
-            face::FaceAnalysis::single(f.clone()),
-        )),
-        None => face::segment_and_analyse(&working, &photo.image),
-    };
-    let (mask, analysis) = match found {
-        Ok(found) => found,
-        Err(e) => return Report::error(path.to_path_buf(), spec.key(), &e),
-    };
-    let ctx = checks::Context {
-        spec,
-        photo,
-        working: &working,
-        face: Some(&analysis),
-        mask: mask.as_ref(),
-    };
-    let checks = checks::run(&ctx);
-    let mut report = Report::judged(path.to_path_buf(), spec.key(), photo.info.clone(), checks);
-    if let Some(fix) = &options.fix {
-        // The background is replaced only where the mask is confident, by the spec's threshold
-        // when it sets one.
-        let mut fix = fix.clone();
-        if let Some(min) = spec.body.background.min_mask_confidence {
-            fix.min_matte_confidence = min as f32;
-        }
-        // Only a photo with exactly one face is corrected; the report explains the others.
-        let single = (analysis.faces_found == 1)
-            .then_some(analysis.face.as_ref())
-            .flatten();
-        let turn = match (inputs.face, single.map(face::Face::orientation)) {
-            (None, Some(o)) => o.clockwise_turn_deg(),
-            _ => None,
-        };
-        let mut c = match turn.and_then(|t| correct_turned(path, photo, spec, &fix, t)) {
-            Some(c) => c,
-            None => {
-                let matte = match inputs.matte {
-                    Some(_) => None,
-                    None => matte_for(&ctx),
-                };
-                let inputs = correct::Inputs {
-                    face: inputs.face.or(single),
-                    matte: inputs.matte.or(matte.as_ref()),
-                };
-                correct::run(path, photo, spec, inputs, &fix)
-            }
-        };
-        let busy = report.checks.iter().any(|k| {
-            k.id == checks::CheckId::BackgroundClutter && k.status == checks::Status::Fail
-        });
-        let replaced = matches!(
-            c.background,
-            Some(correct::BackgroundOutcome::Replaced { .. })
-        );
-        if c.status == correct::CorrectionStatus::Written && replaced && busy {
-            c.cautions.push(correct::Caution::BUSY_BACKGROUND);
-        }
-        report.output = c.path.clone();
-        if c.status == correct::CorrectionStatus::Failed {
-            let hint = if c.recheck_failed.is_empty() {
-                report::output_hint()
-            } else {
-                report::bug_hint()
-            };
-            report.set_error(c.message.clone().unwrap_or_default(), Some(hint));
-        }
-        report.correction = Some(c);
+    /// The `checks` stage or helper.
+    pub mod checks {
+        pub use crate::checks::*;
     }
-    report.face = Some(analysis);
-    report
-}
-
-/// The matte the corrected photo replaces the background with: the same mask the background
-/// checks trust, white-balanced to only when `colour.cast` takes its background as evidence.
-/// `None` without a mask.
-pub fn matte_for(ctx: &checks::Context<'_>) -> Option<correct::Matte> {
-    let mask = ctx.mask?;
-    Some(correct::Matte {
-        alpha: mask.alpha.clone(),
-        scale: ctx.working.scale,
-        confidence: mask.confidence,
-        colour_reference: checks::background_is_colour_reference(ctx),
-    })
-}
-
-/// The corrected photo of a photo stored on its side or upside down (no EXIF orientation):
-/// the checks tell the person to turn it, and the correction is made from the photo turned
-/// upright and analysed again there, since the crown, the margins and the crop are all
-/// measured upwards. `None` when the turned photo does not hold one upright face.
-fn correct_turned(
-    path: &Path,
-    photo: &decode::Photo,
-    spec: &Spec,
-    fix: &correct::Fix,
-    degrees: u16,
-) -> Option<correct::Correction> {
-    let image = imageops::turned_clockwise(&photo.image, degrees);
-    let mut info = photo.info.clone();
-    (info.width, info.height) = image.dimensions();
-    let turned = decode::Photo { image, info };
-    let working = imageops::downscale(&turned.image, ANALYSIS_MAX_SIDE);
-    let mask = segment::segment(&working.image).ok();
-    let analysis = face::analyse_with(&working, &turned.image, mask.as_ref()).ok()?;
-    let face = analysis
-        .face
-        .as_ref()
-        .filter(|f| analysis.faces_found == 1 && f.orientation() == face::Orientation::Upright)?;
-    let matte = matte_for(&checks::Context {
-        spec,
-        photo: &turned,
-        working: &working,
-        face: Some(&analysis),
-        mask: mask.as_ref(),
-    });
-    let inputs = correct::Inputs {
-        face: Some(face),
-        matte: matte.as_ref(),
-    };
-    let mut c = correct::run(path, &turned, spec, inputs, fix);
-    c.turned_deg = Some(degrees);
-    Some(c)
+    /// The `colour` stage or helper.
+    pub mod colour {
+        pub use crate::colour::*;
+    }
+    /// The `correct` stage or helper.
+    pub mod correct {
+        pub use crate::correct::*;
+    }
+    /// The `crop` stage or helper.
+    pub mod crop {
+        pub use crate::crop::*;
+    }
+    /// The `decode` stage or helper.
+    pub mod decode {
+        pub use crate::decode::*;
+    }
+    /// The `face` stage or helper.
+    pub mod face {
+        pub use crate::face::*;
+    }
+    /// The `imageops` stage or helper.
+    pub mod imageops {
+        pub use crate::imageops::*;
+    }
+    /// The `layout` stage or helper.
+    pub mod layout {
+        pub use crate::layout::*;
+    }
+    /// The `nn` stage or helper.
+    pub mod nn {
+        pub use crate::nn::*;
+    }
+    /// The `redeye` stage or helper.
+    pub mod redeye {
+        pub use crate::redeye::*;
+    }
+    /// The `segment` stage or helper.
+    pub mod segment {
+        pub use crate::segment::*;
+    }
+    /// The `stats` stage or helper.
+    pub mod stats {
+        pub use crate::stats::*;
+    }
 }

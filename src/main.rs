@@ -1,5 +1,6 @@
 //! The `idphoto` binary: parse flags, call the library, render, choose the exit code.
 
+mod annotations;
 mod cli;
 mod render;
 
@@ -86,7 +87,7 @@ fn watch_ctrl_c(quiet: bool) {
 }
 
 fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
-    idphoto::nn::preload();
+    idphoto::preload();
     let lib = cli::load_library(&args.specs)?;
     let spec = lib.resolve(&args.city, args.doc.as_deref())?;
     let (style, title) = cli::style(&args, &spec);
@@ -104,8 +105,10 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
         render::Printer::new(std::io::stdout().lock(), args.format, style, title, &bar);
     printer.batch = inputs.len() > 1 || args.files_from.is_some() || inputs[0].root.is_some();
     printer.rows = args.summary.as_ref().map(|_| Vec::new());
+    cli::single_preview(&args, inputs.len())?;
     let options = idphoto::Options {
         fix: args.output.fix(inputs.len())?,
+        preview: args.annotate.clone(),
         ..Default::default()
     };
     // In a batch written to --out-dir, outputs mirror the input tree and never collide.
@@ -113,7 +116,6 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
         (Some(_), Some(dir)) if printer.batch => Some(batch::mirror_paths(&inputs, dir, &spec)),
         _ => None,
     };
-    cli::single_preview(&args, inputs.len())?;
     let annotated = args.output.faces()?;
     let process = |i: usize, input: &batch::Input| {
         let mut options = options.clone();
@@ -122,15 +124,10 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
             fix.output.make_folder = true;
         }
         let face = cli::annotated_face(&annotated, &input.path);
-        let supplied = idphoto::correct::Inputs {
+        let known = idphoto::dev::Known {
             face: face.as_ref(),
-            matte: None,
         };
-        let report = idphoto::check_file_with(&input.path, &spec, &options, supplied);
-        match &args.annotate {
-            Some(out) => idphoto::annotate::with_preview(report, &spec, out),
-            None => report,
-        }
+        idphoto::dev::check_file_with(&input.path, &spec, &options, known)
     };
     let tally = batch::run(
         &inputs,

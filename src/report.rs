@@ -5,8 +5,17 @@
 //! write to any `io::Write` and never decide about terminals or colour themselves: the caller
 //! says whether to colour.
 
-use crate::checks::{Check, Hint, Status};
+pub use crate::checks::{Check, Status};
+pub use crate::checks::{CheckId, Measure, Requirement, Unit, Value};
+pub use crate::correct::{
+    encode::SizeFit, tone::ToneReport, BackgroundOutcome, Caution, Correction, CorrectionStatus,
+    GeometryMeasure, KeptReason, Problem,
+};
+pub use crate::crop::Infeasible;
 use crate::decode::FileInfo;
+pub use crate::face::{Confidence, Face, FaceAnalysis, Sides};
+pub use crate::lang::{Hint, Lang, Words};
+pub use crate::layout::Rule as GeometryRule;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -14,27 +23,6 @@ use unicode_width::UnicodeWidthStr;
 
 /// Version of the JSON schema; bumped only when a field changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// The language of hints and labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// Chinese.
-    Zh,
-    /// English.
-    #[default]
-    En,
-}
-
-impl Lang {
-    /// Of a Chinese and an English text, the one in this language.
-    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-}
 
 /// The overall judgement of one photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -12,6 +12,7 @@
 use crate::colour::{self, Lab, MeanColour};
 use crate::error::Result;
 use crate::nn;
+use crate::stats::box_mean;
 use image::{GrayImage, Luma, RgbImage};
 
 /// Side of the segmentation network's square input and output.
@@ -186,6 +187,27 @@ pub fn segment(image: &RgbImage) -> Result<PersonMask> {
     })
 }
 
+/// The person mask of `image` made with the image turned clockwise by `turn` (`None`: as it
+/// lies) and turned back. The selfie network knows upright people only: on a photo saved on
+/// its side or upside down its mask misses much of the person, whom the background checks then
+/// read as clutter. `turned` is the image already turned by `turn`, when the caller has it.
+pub fn segment_turned(
+    image: &RgbImage,
+    turn: Option<u16>,
+    turned: Option<&RgbImage>,
+) -> Result<PersonMask> {
+    match turn {
+        Some(t) => {
+            let mask = match turned {
+                Some(copy) => segment(copy),
+                None => segment(&crate::imageops::turned_clockwise(image, t)),
+            };
+            mask.map(|m| m.turned(360 - t))
+        }
+        None => segment(image),
+    }
+}
+
 /// Guided-filter radius for an image: about 1/160 of the shorter side (6 px at 1024×768),
 /// the width of the 256-px mask's blur after upsampling.
 fn radius(w: u32, h: u32) -> usize {
@@ -309,53 +331,6 @@ fn bilinear(src: &[f32], sw: u32, sh: u32, dw: u32, dh: u32) -> Vec<f32> {
     out
 }
 
-/// Mean over a (2r+1)² window clipped to the image, separable running sums, O(N).
-pub(crate) fn box_mean(src: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
-    let mut tmp = vec![0f32; w * h];
-    for y in 0..h {
-        let row = &src[y * w..(y + 1) * w];
-        let out = &mut tmp[y * w..(y + 1) * w];
-        let mut sum: f32 = row[..(r + 1).min(w)].iter().sum();
-        for x in 0..w {
-            let lo = x.saturating_sub(r);
-            let hi = (x + r).min(w - 1);
-            out[x] = sum / (hi - lo + 1) as f32;
-            if x + r + 1 < w {
-                sum += row[x + r + 1];
-            }
-            if x >= r {
-                sum -= row[x - r];
-            }
-        }
-    }
-    let mut out = vec![0f32; w * h];
-    let mut sums: Vec<f32> = vec![0.0; w];
-    for y in 0..(r + 1).min(h) {
-        for (s, v) in sums.iter_mut().zip(&tmp[y * w..(y + 1) * w]) {
-            *s += v;
-        }
-    }
-    for y in 0..h {
-        let lo = y.saturating_sub(r);
-        let hi = (y + r).min(h - 1);
-        let n = (hi - lo + 1) as f32;
-        for (o, s) in out[y * w..(y + 1) * w].iter_mut().zip(&sums) {
-            *o = s / n;
-        }
-        if y + r + 1 < h {
-            for (s, v) in sums.iter_mut().zip(&tmp[(y + r + 1) * w..(y + r + 2) * w]) {
-                *s += v;
-            }
-        }
-        if y >= r {
-            for (s, v) in sums.iter_mut().zip(&tmp[(y - r) * w..(y - r + 1) * w]) {
-                *s -= v;
-            }
-        }
-    }
-    out
-}
-
 /// Guided-filter coefficients, box-averaged: q = mean(a)·I + mean(b) with
 /// a = cov(I, p) / (var(I) + ε), b = mean(p) − a·mean(I) (grey guide).
 fn coefficients(
@@ -437,7 +412,7 @@ fn background_stats(
         .filter(|n| n.1 >= min_px.max(1))
         .map(|n| crate::imageops::IMMERKAER_TO_SIGMA * (n.0 / n.1 as f64) as f32 * 100.0)
         .collect();
-    let noise = crate::checks::regions::quantile(&mut sigmas, NOISE_QUANTILE).unwrap_or(0.0);
+    let noise = crate::stats::quantile(&mut sigmas, NOISE_QUANTILE).unwrap_or(0.0);
     // Luma 0–1 → 0–100, and |∂x| + |∂y| halved, less what the noise alone gives.
     let texture = |sum: f64, n: u64| {
         if n > 0 {
@@ -526,7 +501,8 @@ mod tests {
         for file in ["hv_test0.jpg", "siegel_1.jpg", "zuckerberg_2.jpg"] {
             let photo =
                 crate::decode::open(&dir.join("photos").join(file), &Default::default()).unwrap();
-            let working = crate::imageops::downscale(&photo.image, crate::ANALYSIS_MAX_SIDE);
+            let working =
+                crate::imageops::downscale(&photo.image, crate::pipeline::ANALYSIS_MAX_SIDE);
             let mask = segment(&working.image).unwrap();
             let (w, h) = working.image.dimensions();
             let guide = colour::luma_plane(&working.image, 1.0);
@@ -568,16 +544,6 @@ mod tests {
     }
 
     #[test]
-    fn box_mean_is_a_clipped_window_mean() {
-        let src: Vec<f32> = (0..20).map(|v| v as f32).collect();
-        let m = box_mean(&src, 5, 4, 1);
-        // Corner (0,0): mean of 0,1,5,6.
-        assert!((m[0] - 3.0).abs() < 1e-5);
-        // Interior (1,1): mean of 0,1,2,5,6,7,10,11,12.
-        assert!((m[6] - 6.0).abs() < 1e-5);
-    }
-
-    #[test]
     fn guided_filter_snaps_a_blurry_mask_to_the_guide_edge() {
         // Guide: dark person on the left half, white wall on the right; mask: a soft ramp.
         let (w, h) = (64usize, 16usize);
@@ -601,7 +567,11 @@ mod tests {
     /// The shared real photos (`IDPHOTO_TESTDATA`, default `../shared/data`); `None` skips a
     /// test outside CI, and under `CI=true` missing data fails it.
     fn testdata() -> Option<std::path::PathBuf> {
-        let dir = crate::annotations::shared_data_dir();
+        let dir = std::env::var_os("IDPHOTO_TESTDATA")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+            });
         if dir.join("photos/pichai_1.jpg").is_file() {
             return Some(dir);
         }

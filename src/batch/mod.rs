@@ -16,6 +16,7 @@ mod discover;
 mod outputs;
 mod summary;
 
+pub use crate::correct::write::folder_of;
 pub use discover::{discover, has_image_extension, read_path_list, Input, Walk, IMAGE_EXTENSIONS};
 pub use outputs::{mirror_paths, mirror_paths_tagged, output_tag, skip_outputs};
 pub use summary::{write_summary_csv, write_summary_file, SummaryRow};

@@ -1,11 +1,12 @@
 //! Light and colour on the face: brightness, clipping, left/right balance, colour cast,
 //! contrast (haze) and glare. Regions: [`super::regions`].
 
-use super::regions::{self, at_least, at_most, no_face, no_rule, quantile, FaceGeom, Rect};
+use super::regions::{self, at_least, at_most, no_face, no_rule, FaceGeom, Rect};
 use super::{Check, CheckId, Context, Hint, Measure, Requirement, Rule, Status, Unit};
 use crate::colour::{
     chroma, lightness, lightness_of_luminance, luminance, srgb_to_lab, Cast, MeanColour,
 };
+use crate::stats::quantile;
 
 /// Channel value at or above which a pixel counts as a clipped highlight.
 const CLIP_HIGH: u8 = 250;

@@ -310,13 +310,14 @@ mod tests {
 
     fn judge(rule: &dyn Rule, photo: &crate::decode::Photo) -> Check {
         let spec = crate::spec::dongguan_id_card();
-        let working = crate::imageops::downscale(&photo.image, crate::ANALYSIS_MAX_SIDE);
+        let working = crate::imageops::downscale(&photo.image, crate::pipeline::ANALYSIS_MAX_SIDE);
         rule.judge(&Context {
             spec: &spec,
             photo,
             working: &working,
             face: None,
             mask: None,
+            plan: None,
         })
     }
 

@@ -7,8 +7,8 @@
 //! exists, which is what the person needs to know before going to the centre.
 
 use super::{Check, CheckId, Context, Hint, Measure, Requirement, Rule, Status, Unit};
-use crate::crop::{self, PlanOptions};
 use crate::face::{Face, Orientation};
+use crate::layout::{self, Band, Layout, Placement};
 
 /// What `head.inside_frame` wants to see (Chinese, English); the English is its accepted name.
 const WHOLE_HEAD: (&str, &str) = ("头部完整", "whole head visible");
@@ -23,6 +23,8 @@ pub struct FaceWidth;
 pub struct TopMargin;
 /// Eye line distance from the bottom edge.
 pub struct EyesToBottom;
+/// Eye line distance from the top edge.
+pub struct EyesFromTop;
 /// Horizontal offset of the face from the canvas centre.
 pub struct Centring;
 /// Eye-line tilt.
@@ -79,8 +81,16 @@ fn upright_face<'a>(ctx: &Context<'a>, id: CheckId) -> Result<&'a Face, Box<Chec
     Ok(face)
 }
 
-fn face_and_scale<'a>(ctx: &Context<'a>, id: CheckId) -> Result<(&'a Face, f32), Box<Check>> {
-    Ok((upright_face(ctx, id)?, canvas_scale(ctx, id)?))
+/// Where the one upright face sits on the spec's canvas, when the photo can be judged in
+/// canvas pixels.
+fn placement<'a>(ctx: &Context<'a>, id: CheckId) -> Result<(&'a Face, Placement), Box<Check>> {
+    let face = upright_face(ctx, id)?;
+    Ok((face, Placement::of(face, canvas_scale(ctx, id)?)))
+}
+
+/// The requirement a layout band states, in canvas pixels.
+fn px(band: Band) -> Requirement {
+    Requirement::range(band.min, band.max, Unit::Px, 0)
 }
 
 /// A range check whose hint and official reason depend on the side it misses: `sides[0]`
@@ -162,21 +172,21 @@ impl Rule for FaceWidth {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let Some([lo, hi]) = ctx.spec.body.head.face_width_px else {
+        let layout = Layout::of(ctx.spec);
+        let Some(band) = layout.band(layout::Rule::FaceWidth) else {
             return unset(self.id(), "脸宽", "face width");
         };
-        let (face, s) = match face_and_scale(ctx, self.id()) {
+        let (_, at) = match placement(ctx, self.id()) {
             Ok(v) => v,
             Err(c) => return *c,
         };
-        let width = f64::from(face.width() * s);
-        let required = Requirement::range(Some(lo), Some(hi), Unit::Px, 0);
+        let width = at.face_width;
         sided(
             self.id(),
-            required.contains(width),
-            width < lo,
+            band.contains(width),
+            band.min.is_some_and(|lo| width < lo),
             Measure::number(width, Unit::Px, 0),
-            required,
+            px(band),
             [
                 (
                     "脸太小：离镜头近一些，或让头部在画面中更大",
@@ -199,15 +209,27 @@ impl Rule for TopMargin {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let Some([lo, hi]) = ctx.spec.body.head.top_margin_px else {
+        let layout = Layout::of(ctx.spec);
+        let Some(band) = layout.band(layout::Rule::TopMargin) else {
             return unset(self.id(), "头顶距离", "top margin");
         };
-        let (face, s) = match face_and_scale(ctx, self.id()) {
+        // ICAO measures to the skull, which hair hides from the photo; the crown found here
+        // is the hair's (GA 461's 头顶发际).
+        if ctx.spec.body.head.head_top_ref.as_deref() == Some("skull") {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new(
+                    "规格按头骨顶量头顶距离，头发遮住了头骨，无法判断",
+                    "the spec measures the top margin to the skull, which the hair hides: not judged",
+                ),
+            );
+        }
+        let (_, at) = match placement(ctx, self.id()) {
             Ok(v) => v,
             Err(c) => return *c,
         };
-        let required = Requirement::range(Some(lo), Some(hi), Unit::Px, 0);
-        let Some(crown) = face.crown else {
+        let required = px(band);
+        let Some(margin) = at.measure(layout::Rule::TopMargin, &layout) else {
             return Check::judged(
                 self.id(),
                 Status::Fail,
@@ -220,13 +242,12 @@ impl Rule for TopMargin {
                 Some("整体偏上"),
             );
         };
-        let margin = f64::from(crown[1] * s);
+        let lo = band.min.unwrap_or(f64::NEG_INFINITY);
         // GA 461 lets the eye rule win: when lowering the head to the band would push the eye
         // line below its limit, the hair is simply too tall and may be cropped (头发耸立过高).
-        if let Some(eye_min) = ctx.spec.body.head.eye_to_bottom_min_px {
-            let eye_room =
-                f64::from(ctx.spec.height_px) - f64::from(face.eye_mid()[1] * s) - eye_min;
-            let slack = f64::from(ctx.spec.height_px as f32 * crop::EYE_SAFETY_FRACTION);
+        if let Some(lowest) = layout.lowest_eye_line() {
+            let eye_room = lowest - at.eye_y;
+            let slack = f64::from(ctx.spec.height_px as f32 * layout::EYE_SAFETY_FRACTION);
             if margin < lo && eye_room < lo - margin + slack {
                 return Check::judged(
                     self.id(),
@@ -243,7 +264,7 @@ impl Rule for TopMargin {
         }
         sided(
             self.id(),
-            required.contains(margin),
+            band.contains(margin),
             margin < lo,
             Measure::number(margin, Unit::Px, 0),
             required,
@@ -269,25 +290,64 @@ impl Rule for EyesToBottom {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let Some(min) = ctx.spec.body.head.eye_to_bottom_min_px else {
+        let layout = Layout::of(ctx.spec);
+        let rule = layout::Rule::EyeToBottom;
+        let Some(band) = layout.band(rule) else {
             return unset(self.id(), "眼睛位置", "eye line");
         };
-        let (face, s) = match face_and_scale(ctx, self.id()) {
+        let (_, at) = match placement(ctx, self.id()) {
             Ok(v) => v,
             Err(c) => return *c,
         };
-        let distance = f64::from(ctx.spec.height_px) - f64::from(face.eye_mid()[1] * s);
-        let required = Requirement::range(Some(min), None, Unit::Px, 0);
+        let distance = at.measure(rule, &layout).unwrap_or(f64::NAN);
         Check::judged(
             self.id(),
-            status(required.contains(distance)),
+            status(band.contains(distance)),
             Measure::number(distance, Unit::Px, 0),
-            required,
+            px(band),
             Hint::new(
                 "眼睛位置太低：人像整体上移",
                 "the eyes are too low: move the subject higher in the frame",
             ),
             Some("整体偏下"),
+        )
+    }
+}
+
+impl Rule for EyesFromTop {
+    fn id(&self) -> CheckId {
+        CheckId::EyesFromTop
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let layout = Layout::of(ctx.spec);
+        let rule = layout::Rule::EyeFromTop;
+        let Some(band) = layout.band(rule) else {
+            return unset(self.id(), "眼睛距上边缘", "eye line band from the top");
+        };
+        let (_, at) = match placement(ctx, self.id()) {
+            Ok(v) => v,
+            Err(c) => return *c,
+        };
+        let distance = at.measure(rule, &layout).unwrap_or(f64::NAN);
+        sided(
+            self.id(),
+            band.contains(distance),
+            band.min.is_some_and(|lo| distance < lo),
+            Measure::number(distance, Unit::Px, 0),
+            px(band),
+            [
+                (
+                    "眼睛位置太高：人像整体下移",
+                    "the eyes are too high: move the subject lower in the frame",
+                    "整体偏上",
+                ),
+                (
+                    "眼睛位置太低：人像整体上移",
+                    "the eyes are too low: move the subject higher in the frame",
+                    "整体偏下",
+                ),
+            ],
         )
     }
 }
@@ -298,16 +358,17 @@ impl Rule for Centring {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let Some(tol) = ctx.spec.body.head.centring_tolerance_px else {
+        let layout = Layout::of(ctx.spec);
+        let Some(band) = layout.band(layout::Rule::Centring) else {
             return unset(self.id(), "居中要求", "centring tolerance");
         };
-        let (face, s) = match face_and_scale(ctx, self.id()) {
+        let (_, at) = match placement(ctx, self.id()) {
             Ok(v) => v,
             Err(c) => return *c,
         };
-        let centre = f64::from((face.face_left_x + face.face_right_x) / 2.0 * s);
         // Rounded to the reported precision so a centred face never reads "-0 px".
-        let offset = ((centre - f64::from(ctx.spec.width_px) / 2.0) * 10.0).round() / 10.0 + 0.0;
+        let offset = (at.centre_offset(&layout) * 10.0).round() / 10.0 + 0.0;
+        let tol = band.max.unwrap_or(f64::INFINITY);
         let required = Requirement::range(Some(-tol), Some(tol), Unit::Px, 0);
         let mut measured = Measure::number(offset, Unit::Px, 0);
         measured
@@ -315,7 +376,7 @@ impl Rule for Centring {
             .reword(|t| format!("{t} from centre"), |t| format!("偏离中线 {t}"));
         sided(
             self.id(),
-            required.contains(offset),
+            band.contains(offset.abs()),
             offset < 0.0,
             measured,
             required,
@@ -439,16 +500,19 @@ impl Rule for HeadHeight {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let Some([lo, hi]) = ctx.spec.body.head.head_height_px else {
+        let layout = Layout::of(ctx.spec);
+        let rule = layout::Rule::HeadHeight;
+        let Some(band) = layout.band(rule) else {
             return unset(self.id(), "头部高度", "head height");
         };
-        let (face, s) = match face_and_scale(ctx, self.id()) {
+        let (_, at) = match placement(ctx, self.id()) {
             Ok(v) => v,
             Err(c) => return *c,
         };
-        let canvas_h = f64::from(ctx.spec.height_px);
-        let required = Requirement::range(Some(lo / canvas_h), Some(hi / canvas_h), Unit::Ratio, 3);
-        let Some(crown) = face.crown else {
+        let canvas_h = layout.height;
+        let ratio = |v: Option<f64>| v.map(|v| v / canvas_h);
+        let required = Requirement::range(ratio(band.min), ratio(band.max), Unit::Ratio, 3);
+        let Some(height) = at.measure(rule, &layout) else {
             return Check::judged(
                 self.id(),
                 Status::Fail,
@@ -461,7 +525,6 @@ impl Rule for HeadHeight {
                 Some("整体偏上"),
             );
         };
-        let height = f64::from((face.chin[1] - crown[1]) * s);
         let ratio = height / canvas_h;
         let mut measured = Measure::number(ratio, Unit::Ratio, 3);
         let px = super::fmt_num(height, 0);
@@ -471,7 +534,7 @@ impl Rule for HeadHeight {
         sided(
             self.id(),
             required.contains(ratio),
-            ratio * canvas_h < lo,
+            band.min.is_some_and(|lo| ratio * canvas_h < lo),
             measured,
             required,
             [
@@ -496,14 +559,20 @@ impl Rule for CropPossible {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let face = match single_face(ctx, self.id()) {
-            Ok(f) => f,
-            Err(c) => return *c,
-        };
+        if let Err(c) = single_face(ctx, self.id()) {
+            return *c;
+        }
         // A photo that already meets every crop rule is its own compliant crop.
         let at_canvas = (ctx.photo.info.width, ctx.photo.info.height)
             == (ctx.spec.width_px, ctx.spec.height_px);
-        let rules: [&dyn Rule; 5] = [&FaceWidth, &TopMargin, &EyesToBottom, &Centring, &Roll];
+        let rules: [&dyn Rule; 6] = [
+            &FaceWidth,
+            &TopMargin,
+            &EyesToBottom,
+            &EyesFromTop,
+            &Centring,
+            &Roll,
+        ];
         if at_canvas && rules.iter().all(|r| r.judge(ctx).status != Status::Fail) {
             return Check::judged(
                 self.id(),
@@ -517,19 +586,12 @@ impl Rule for CropPossible {
                 None,
             );
         }
-        // Canvas beyond the photo may be filled with the background colour only where the
-        // corrected photo will replace the background, i.e. where the mask is trusted.
-        let min_conf = ctx.spec.body.background.min_mask_confidence.unwrap_or(1.0) as f32;
-        let allow_padding = ctx.mask.is_some_and(|m| m.confidence >= min_conf);
-        let plan = crop::plan(
-            face,
-            (ctx.photo.info.width, ctx.photo.info.height),
-            ctx.spec,
-            &PlanOptions {
-                allow_padding,
-                ..Default::default()
-            },
-        );
+        let Some(plan) = ctx.plan else {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new("未规划裁剪", "no crop was planned"),
+            );
+        };
         let required = Requirement::state(CROP_EXISTS.0, CROP_EXISTS.1);
         match plan.problems.first() {
             None => {
@@ -608,19 +670,75 @@ pub(super) mod tests {
 
     pub(crate) fn judge(rule: &dyn Rule, photo: &Photo, face: Option<Face>, faces: usize) -> Check {
         let spec = crate::spec::dongguan_id_card();
-        let working = crate::imageops::downscale(&photo.image, crate::ANALYSIS_MAX_SIDE);
+        let working = crate::imageops::downscale(&photo.image, crate::pipeline::ANALYSIS_MAX_SIDE);
         let analysis = FaceAnalysis {
             faces_found: faces,
             boxes: face.iter().map(|f| f.bbox).collect(),
             face,
         };
+        let plan = (faces == 1)
+            .then_some(analysis.face.as_ref())
+            .flatten()
+            .map(|f| crate::pipeline::plan(f, photo.image.dimensions(), &spec, None));
         rule.judge(&Context {
             spec: &spec,
             photo,
             working: &working,
             face: Some(&analysis),
             mask: None,
+            plan: plan.as_ref(),
         })
+    }
+
+    /// Issue 22: `head.eye_from_top_px` (the passport's 152–246 px) steered the crop while no
+    /// check judged it, so a passport photo with its eye line outside the band was never
+    /// reported.
+    #[test]
+    fn a_passport_photo_with_the_eye_line_outside_its_band_fails_eyes_from_top() {
+        let spec = crate::spec::Library::builtin()
+            .unwrap()
+            .resolve("dongguan", Some("passport"))
+            .unwrap();
+        let (w, h) = (spec.width_px, spec.height_px);
+        let p = photo(w, h);
+        let judged = |eye_y: f32| {
+            let face = Face {
+                right_eye: [150.0, eye_y],
+                left_eye: [240.0, eye_y],
+                face_left_x: 60.0,
+                face_right_x: 330.0,
+                crown: Some([195.0, 35.0]),
+                chin: [195.0, eye_y + 180.0],
+                ..Default::default()
+            };
+            let working = crate::imageops::downscale(&p.image, 1024);
+            let analysis = FaceAnalysis::single(face);
+            EyesFromTop.judge(&Context {
+                spec: &spec,
+                photo: &p,
+                working: &working,
+                face: Some(&analysis),
+                mask: None,
+                plan: None,
+            })
+        };
+        let inside = judged(200.0);
+        assert_eq!(inside.status, Status::Pass, "{inside:?}");
+        let low = judged(300.0);
+        assert_eq!(low.status, Status::Fail, "{low:?}");
+        assert_eq!(low.official_reason, Some("整体偏下"));
+        assert_eq!(low.required.as_ref().unwrap().text.en, "152–246 px");
+        let high = judged(120.0);
+        assert_eq!(high.status, Status::Fail);
+        assert!(high.hint.unwrap().en.contains("too high"));
+        // The ID card sets no such band: not applicable there.
+        let id_card = judge(
+            &EyesFromTop,
+            &photo(358, 441),
+            Some(compliant_face(0.0, 0.0)),
+            1,
+        );
+        assert_eq!(id_card.status, Status::NotApplicable);
     }
 
     #[test]

@@ -21,18 +21,16 @@ pub use exposure::{
     background_is_colour_reference, ColourCast, ColourPresent, Contrast, ExposureBalance,
     ExposureBrightness, ExposureClipping, Glare,
 };
-pub use features::{
-    is_flash_red, red_pupil_share, EyebrowsVisible, EyesOpen, EyesRed, MouthClosed, Yaw,
-    PUPIL_RADIUS, RED_OVER_OTHERS,
-};
+pub use features::{EyebrowsVisible, EyesOpen, EyesRed, MouthClosed, Yaw};
 pub use file::{FileAspect, FileColourMode, FileDpi, FileFormat, FileKb, FilePixels};
 pub use geometry::{
-    Centring, CropPossible, EyesToBottom, FaceCount, FaceWidth, HeadHeight, InsideFrame, Roll,
-    TopMargin,
+    Centring, CropPossible, EyesFromTop, EyesToBottom, FaceCount, FaceWidth, HeadHeight,
+    InsideFrame, Roll, TopMargin,
 };
 pub use quality::{blockiness, sharpness, Compression, Noise, Sharpness};
 
 use crate::decode::Photo;
+pub use crate::lang::{Hint, Words};
 use crate::spec::Spec;
 use serde::Serialize;
 use std::fmt;
@@ -110,6 +108,7 @@ check_ids! {
     FaceWidth => "face.width", "Face width, cheek to cheek, in canvas pixels.";
     TopMargin => "head.top_margin", "Crown (hair included) below the top edge, canvas pixels.";
     EyesToBottom => "eyes.to_bottom", "Eye line above the bottom edge, canvas pixels.";
+    EyesFromTop => "eyes.from_top", "Eye line below the top edge, canvas pixels.";
     Centring => "head.centring", "Face centre offset from the canvas centre.";
     Roll => "head.roll", "Eye-line tilt in degrees.";
     Yaw => "head.yaw", "Head turn away from the camera in degrees.";
@@ -200,51 +199,6 @@ pub enum Value {
     Pair([f64; 2]),
     /// A name.
     Text(String),
-}
-
-/// A short text in both report languages, for the measured and required columns. Numbers and
-/// units read the same in both; only the words around them differ. Serialised as the English
-/// text: the JSON `text` fields were English before the Chinese existed, and scripts read them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Words {
-    /// English.
-    pub en: String,
-    /// Chinese.
-    pub zh: String,
-}
-
-impl Words {
-    /// A text that reads the same in both languages (`576×768 px`).
-    pub fn same(text: impl Into<String>) -> Self {
-        let en = text.into();
-        Words { zh: en.clone(), en }
-    }
-
-    /// A text in its two wordings.
-    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Words {
-            zh: zh.into(),
-            en: en.into(),
-        }
-    }
-
-    /// Puts words around the text, each language around its own current wording
-    /// (`"0.31"` → `"0.31 open"` / `"睁开 0.31"`).
-    pub fn reword(&mut self, en: impl FnOnce(&str) -> String, zh: impl FnOnce(&str) -> String) {
-        self.en = en(&self.en);
-        self.zh = zh(&self.zh);
-    }
-
-    /// The text in `lang`.
-    pub fn get(&self, lang: crate::report::Lang) -> &str {
-        lang.pick(&self.zh, &self.en)
-    }
-}
-
-impl Serialize for Words {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.en)
-    }
 }
 
 /// What a check measured on the photo.
@@ -414,30 +368,6 @@ impl Requirement {
     }
 }
 
-/// A fix-it hint in both languages the report speaks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Hint {
-    /// Chinese.
-    pub zh: String,
-    /// English.
-    pub en: String,
-}
-
-impl Hint {
-    /// A hint from its two texts.
-    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Hint {
-            zh: zh.into(),
-            en: en.into(),
-        }
-    }
-
-    /// The hint in `lang`.
-    pub fn get(&self, lang: crate::report::Lang) -> &str {
-        lang.pick(&self.zh, &self.en)
-    }
-}
-
 /// The result of one check on one photo.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
@@ -496,12 +426,15 @@ pub struct Context<'a> {
     pub spec: &'a Spec,
     /// The decoded photo and its file facts.
     pub photo: &'a Photo,
-    /// The working-resolution copy every analysis stage shares (see [`crate::ANALYSIS_MAX_SIDE`]).
+    /// The working-resolution copy every analysis stage shares (see
+    /// [`crate::pipeline::ANALYSIS_MAX_SIDE`]).
     pub working: &'a crate::imageops::Scaled,
     /// The face stage's findings, when it ran.
     pub face: Option<&'a crate::face::FaceAnalysis>,
     /// The person mask at working resolution, when segmentation ran.
     pub mask: Option<&'a crate::segment::PersonMask>,
+    /// The crop plan of the one face, when there is exactly one (`crop.possible` reports it).
+    pub plan: Option<&'a crate::crop::CropPlan>,
 }
 
 /// One rule of a spec, judged on a photo.
@@ -524,6 +457,7 @@ pub static ALL: &[&dyn Rule] = &[
     &FaceWidth,
     &TopMargin,
     &EyesToBottom,
+    &EyesFromTop,
     &Centring,
     &Roll,
     &Yaw,
@@ -575,6 +509,123 @@ pub(crate) fn fmt_num(v: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::face::{Face, FaceAnalysis, Sides};
+    use crate::spec::HeadRules;
+
+    /// The checks of `face` in a white photo of `size`, planned and judged as the pipeline does.
+    fn outcome(spec: &Spec, face: &Face, size: (u32, u32)) -> Vec<(CheckId, Status)> {
+        let photo = geometry::tests::photo(size.0, size.1);
+        let working = crate::imageops::downscale(&photo.image, crate::pipeline::ANALYSIS_MAX_SIDE);
+        let analysis = FaceAnalysis::single(face.clone());
+        let plan = crate::pipeline::plan(face, size, spec, None);
+        let ctx = Context {
+            spec,
+            photo: &photo,
+            working: &working,
+            face: Some(&analysis),
+            mask: None,
+            plan: Some(&plan),
+        };
+        run(&ctx).into_iter().map(|c| (c.id, c.status)).collect()
+    }
+
+    /// Every rule of a spec's `[head]` table is judged by a check of its own: set to a value no
+    /// face meets, it changes the outcome of some check other than `crop.possible` on a
+    /// compliant face, on a photo at the canvas size or on a larger phone photo. Steering the
+    /// crop is not judging (`head.eye_from_top_px` once steered the crop, and no check told a
+    /// person whose photo broke it). Only the correction's own limits are judged by
+    /// `crop.possible`. The literal below names every field, so a new field does not compile
+    /// until it is listed, with the value that breaks it.
+    #[test]
+    fn every_head_rule_of_a_spec_is_judged_by_a_check() {
+        let breaking = HeadRules {
+            face_width_px: Some([1e6, 2e6]),
+            top_margin_px: Some([1e6, 2e6]),
+            head_top_ref: Some("skull".into()),
+            eye_to_bottom_min_px: Some(1e6),
+            eye_from_top_px: Some([1e6, 2e6]),
+            head_height_px: Some([1e6, 2e6]),
+            centring_tolerance_px: Some(-1.0),
+            max_roll_deg: Some(-1.0),
+            max_yaw_deg: Some(-1.0),
+            warn_yaw_deg: Some(-1.0),
+            min_eye_opening: Some(1e6),
+            warn_eye_opening: Some(1e6),
+            max_red_eye: Some(-1.0),
+            max_mouth_opening: Some(-1.0),
+            warn_mouth_opening: Some(-1.0),
+            min_brow_skin: Some(1e6),
+            warn_brow_skin: Some(1e6),
+            max_upscale: Some(1e-6),
+            max_fix_roll_deg: Some(-1.0),
+        };
+        let fields = toml::Table::try_from(&breaking).unwrap();
+        assert_eq!(fields.len(), 19, "a field serialised as nothing");
+        let base = crate::spec::dongguan_id_card();
+        let face = Face {
+            eye_opening: Some(Sides {
+                right: 0.3,
+                left: 0.3,
+            }),
+            mouth_opening: Some(0.0),
+            brow_skin: Some(Sides {
+                right: 1.0,
+                left: 1.0,
+            }),
+            ..geometry::tests::compliant_face(0.0, 0.5)
+        };
+        // The same face in a photo twice the canvas, with room around it.
+        let mut far = face.clone();
+        for p in [&mut far.left_eye, &mut far.right_eye, &mut far.chin] {
+            *p = [p[0] * 2.0 + 358.0, p[1] * 2.0 + 200.0];
+        }
+        far.crown = far.crown.map(|c| [c[0] * 2.0 + 358.0, c[1] * 2.0 + 200.0]);
+        far.face_left_x = far.face_left_x * 2.0 + 358.0;
+        far.face_right_x = far.face_right_x * 2.0 + 358.0;
+        far.face_width_y = far.face_width_y * 2.0 + 200.0;
+        far.bbox = [
+            far.bbox[0] * 2.0 + 358.0,
+            far.bbox[1] * 2.0 + 200.0,
+            414.0,
+            600.0,
+        ];
+        let scenes = [(&face, (358, 441)), (&far, (1432, 1400))];
+        let before: Vec<_> = scenes.iter().map(|(f, s)| outcome(&base, f, *s)).collect();
+        let mut unjudged = Vec::new();
+        let correction_limits = ["max_upscale", "max_fix_roll_deg"];
+        for (key, value) in &fields {
+            let mut head = toml::Table::try_from(&base.body.head).unwrap();
+            head.insert(key.clone(), value.clone());
+            // A limit broken with its warning level left above it would be a spec the
+            // validator rejects: the warning level moves with it.
+            let rest = key.strip_prefix("max_").or(key.strip_prefix("min_"));
+            if let Some(warn) = rest.map(|r| format!("warn_{r}")) {
+                if head.contains_key(&warn) {
+                    head.insert(warn, value.clone());
+                }
+            }
+            let mut spec = base.clone();
+            spec.body.head = head.try_into().unwrap();
+            let mut changed = Vec::new();
+            for ((f, size), b) in scenes.iter().zip(&before) {
+                let after = outcome(&spec, f, *size);
+                changed.extend(
+                    after
+                        .iter()
+                        .zip(b)
+                        .filter(|(a, b)| a != b)
+                        .map(|(a, _)| a.0),
+                );
+            }
+            let judges = |id: &CheckId| {
+                (*id == CheckId::CropPossible) == correction_limits.contains(&key.as_str())
+            };
+            if !changed.iter().any(judges) {
+                unjudged.push(key.clone());
+            }
+        }
+        assert!(unjudged.is_empty(), "judged by no check: {unjudged:?}");
+    }
 
     #[test]
     fn registry_has_each_id_once_in_declared_order() {

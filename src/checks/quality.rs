@@ -1,11 +1,12 @@
 //! Image quality of the face: sharpness normalised for face size, JPEG blockiness, and grain in
 //! flat regions.
 
-use super::regions::{at_least, at_most, no_face, no_rule, quantile, FaceGeom, Rect};
+use super::regions::{at_least, at_most, no_face, no_rule, FaceGeom, Rect};
 use super::{Check, CheckId, Context, Hint, Measure, Rule, Unit};
 use crate::decode::Format;
 use crate::imageops::{immerkaer, IMMERKAER_TO_SIGMA};
-use crate::segment::box_mean;
+use crate::stats::box_mean;
+use crate::stats::quantile;
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
 

@@ -11,6 +11,7 @@
 use super::{Check, CheckId, Context, Hint, Measure, Requirement, Status};
 use crate::colour::lightness;
 use crate::face::{Face, Orientation};
+use crate::stats::quantile;
 use image::RgbImage;
 
 /// A rectangle in working pixels, `[x0, x1) × [y0, y1)`, clipped to the image.
@@ -282,19 +283,6 @@ impl SkinTone {
     }
 }
 
-/// The value at quantile `q` (0–1) of a slice: the element a full sort would put at index
-/// `round((n − 1) q)`, found by selection in linear time (the slice is reordered, not sorted).
-/// The face oval of a large face holds ~200 000 pixels; sorting them was the slowest step of
-/// the checks (`examples/bench_quality.rs`).
-pub(crate) fn quantile(v: &mut [f32], q: f32) -> Option<f32> {
-    if v.is_empty() {
-        return None;
-    }
-    let i = ((v.len() - 1) as f32 * q.clamp(0.0, 1.0)).round() as usize;
-    let (_, nth, _) = v.select_nth_unstable_by(i, f32::total_cmp);
-    Some(*nth)
-}
-
 /// "The spec sets no threshold for this check".
 pub(crate) fn no_rule(id: CheckId, key: &str) -> Check {
     Check::not_applicable(
@@ -414,16 +402,6 @@ pub(crate) mod tests {
         };
         let geom = FaceGeom::from_face(&face, 1.0, img.dimensions()).unwrap();
         (img, geom)
-    }
-
-    #[test]
-    fn quantile_is_the_sorted_element() {
-        let mut v: Vec<f32> = (0..1001).map(|i| ((i * 7919) % 1001) as f32).collect();
-        assert_eq!(quantile(&mut v.clone(), 0.5), Some(500.0));
-        assert_eq!(quantile(&mut v.clone(), 0.05), Some(50.0));
-        assert_eq!(quantile(&mut v.clone(), 0.95), Some(950.0));
-        assert_eq!(quantile(&mut v, 1.0), Some(1000.0));
-        assert_eq!(quantile(&mut [], 0.5), None);
     }
 
     #[test]

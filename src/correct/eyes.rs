@@ -8,8 +8,8 @@
 //! into the iris instead of leaving a ring. This is the classic desaturation of red-eye removal
 //! (e.g. GIMP's red-eye filter), limited to where the face stage puts the irises.
 
-use crate::checks::{red_pupil_share, PUPIL_RADIUS, RED_OVER_OTHERS};
 use crate::face::{Face, Point};
+use crate::redeye::{red_pupil_share, PUPIL_RADIUS, RED_OVER_OTHERS};
 use image::RgbImage;
 
 /// The disc that is corrected around each eye centre, in inter-eye distances: the whole iris
@@ -52,7 +52,7 @@ fn darken_red(image: &mut RgbImage, centre: Point, radius: f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::is_flash_red;
+    use crate::redeye::is_flash_red;
     use image::Rgb;
 
     /// A skin-coloured canvas with two brown irises 100 px apart, their pupils `pupil`.

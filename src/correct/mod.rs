@@ -3,9 +3,10 @@
 //! and re-checked before it is published.
 //!
 //! Stages, each in its own file: [`render`] (rotate, crop, resample), [`tone`] (exposure, white
-//! balance), [`eyes`] (red eye), [`background`] (matte compositing), [`encode`] (JPEG, size search, dpi), [`write`](mod@write)
-//! (destination, atomic write). [`correct`] runs the image stages in memory; [`run`] adds
-//! encoding, writing and the re-check and returns what the report shows.
+//! balance), [`eyes`] (red eye), [`background`] (matte compositing), [`encode`] (JPEG, size
+//! search, dpi), [`write`](mod@write) (destination, atomic write). [`correct`] runs the image
+//! stages in memory on the crop the planner chose; the pipeline encodes, stages, re-checks and
+//! publishes, and fills in the [`Correction`] the report shows.
 //!
 //! The invariant: the written photo, checked again with the same spec, passes every file,
 //! dimension, geometry and background check (background only when it was replaced; exposure and
@@ -22,42 +23,38 @@ pub use background::Matte;
 pub use write::{destination, OutputOptions};
 
 use crate::checks::regions::FaceGeom;
-use crate::checks::{self, Status};
-use crate::crop::{self, CropPlan, Infeasible, PlanOptions};
-use crate::decode::{self, Photo};
-use crate::face::{Face, FaceAnalysis, Point};
+use crate::crop::{CropPlan, Infeasible};
+use crate::face::{Face, Point};
+use crate::layout::{self, Layout, Placement};
 use crate::spec::Spec;
 use image::RgbImage;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// How photos are corrected and where the results go.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Fix {
     /// Where to write.
     pub output: OutputOptions,
-    /// Smallest matte confidence at which the background is replaced. Default 0.5: below it the
-    /// segmentation is as likely wrong as right, and a wrong cut-out (an ear or a shoulder
-    /// painted white) is worse than the original background, which the report then flags.
-    pub min_matte_confidence: f32,
 }
 
-impl Default for Fix {
-    fn default() -> Self {
-        Fix {
-            output: OutputOptions::default(),
-            min_matte_confidence: 0.5,
-        }
-    }
-}
+/// Smallest mask confidence at which the background is replaced when the spec sets none
+/// (`background.min_mask_confidence`): below it the segmentation is as likely wrong as right,
+/// and a wrong cut-out (an ear or a shoulder painted white) is worse than the original
+/// background, which the report then flags.
+pub const DEFAULT_MIN_MATTE_CONFIDENCE: f64 = 0.5;
 
-/// What the analysis stages hand to the correction.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Inputs<'a> {
-    /// The one face, when exactly one was found.
-    pub face: Option<&'a Face>,
-    /// The person matte, when segmentation ran.
-    pub matte: Option<&'a Matte>,
+/// The colour the corrected photo's background is replaced with: the spec's first allowed
+/// colour, when the person mask (of `mask_confidence`) is trusted enough to cut the person
+/// out. `None`: the background is kept. The crop planner lets the canvas run beyond the photo
+/// only then, since the new background fills it.
+pub fn replacement(spec: &Spec, mask_confidence: Option<f32>) -> Option<[u8; 3]> {
+    let background = &spec.body.background;
+    let colour = background.allowed.as_ref()?.first()?.rgb;
+    let min = background
+        .min_mask_confidence
+        .unwrap_or(DEFAULT_MIN_MATTE_CONFIDENCE) as f32;
+    mask_confidence.filter(|&c| c >= min).map(|_| colour)
 }
 
 /// What happened to the background.
@@ -133,15 +130,15 @@ pub fn face_on_canvas(face: &Face, plan: &CropPlan) -> Face {
     }
 }
 
-/// Renders, tone-corrects and (when the matte is confident) re-backgrounds the canvas; or says
-/// why no compliant crop exists.
+/// Renders the canvas `plan` cuts (a feasible plan for `face`), tone-corrects it and, where
+/// [`replacement`] says so, replaces its background through `matte`.
 pub fn correct(
     photo: &RgbImage,
     face: &Face,
+    plan: &CropPlan,
     spec: &Spec,
     matte: Option<&Matte>,
-    fix: &Fix,
-) -> Result<Corrected, Vec<Infeasible>> {
+) -> Corrected {
     let colour = spec
         .body
         .background
@@ -149,23 +146,8 @@ pub fn correct(
         .as_ref()
         .and_then(|a| a.first())
         .map(|c| c.rgb);
-    let confident = matte.filter(|m| m.confidence >= fix.min_matte_confidence);
-    let replace = match (colour, confident) {
-        (Some(c), Some(m)) => Some((c, m)),
-        _ => None,
-    };
-    let plan = crop::plan(
-        face,
-        photo.dimensions(),
-        spec,
-        &PlanOptions {
-            allow_padding: replace.is_some(),
-            ..Default::default()
-        },
-    );
-    if !plan.is_feasible() {
-        return Err(plan.problems);
-    }
+    let replace = matte.and_then(|m| replacement(spec, Some(m.confidence)).map(|c| (c, m)));
+    let plan = plan.clone();
     let rendered = render::render(photo, &plan);
     let mut image = rendered.image;
     let canvas_face = face_on_canvas(face, &plan);
@@ -219,80 +201,52 @@ pub fn correct(
             },
         },
     };
-    Ok(Corrected {
+    Corrected {
         image,
         plan,
         canvas_face,
         background,
         tone,
         red_eye_fixed,
-    })
+    }
 }
 
-/// One geometry rule measured on the corrected canvas.
+/// One placement rule measured on the corrected canvas.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GeometryMeasure {
-    /// Which rule: `face_width_px`, `top_margin_px`, `eye_to_bottom_px`, `centre_offset_px`.
-    pub rule: &'static str,
+    /// Which rule: `face_width_px`, `top_margin_px`, `eye_to_bottom_px`, `eye_from_top_px`,
+    /// `head_height_px`, `centre_offset_px`.
+    pub rule: layout::Rule,
     /// The value on the canvas, px.
     pub value_px: f64,
-    /// Allowed `[min, max]` (open ends as ±infinity are written as null).
+    /// Lower bound, when there is one.
     pub min_px: Option<f64>,
-    /// Upper bound.
+    /// Upper bound, when there is one.
     pub max_px: Option<f64>,
     /// Whether it is within.
     pub ok: bool,
 }
 
-/// Measures the spec's geometry rules on a canvas face (from [`face_on_canvas`]).
+/// Measures every placement rule the spec sets on a canvas face (from [`face_on_canvas`]).
+/// GA 461 lets over-tall hair be cropped to keep the eye line: with `hair_cropped` the crown is
+/// above the canvas and the hair-top rule does not apply.
 pub fn geometry(face: &Face, spec: &Spec, hair_cropped: bool) -> Vec<GeometryMeasure> {
-    let head = &spec.body.head;
-    let (cw, ch) = (spec.width_px as f64, spec.height_px as f64);
-    let mut out = Vec::new();
-    let mut push = |rule, v: f64, min: Option<f64>, max: Option<f64>| {
-        let ok =
-            v.is_finite() && min.is_none_or(|m| v >= m - 0.5) && max.is_none_or(|m| v <= m + 0.5);
-        out.push(GeometryMeasure {
-            rule,
-            value_px: (v * 10.0).round() / 10.0,
-            min_px: min,
-            max_px: max,
-            ok,
-        });
-    };
-    if let Some([lo, hi]) = head.face_width_px {
-        push("face_width_px", face.width() as f64, Some(lo), Some(hi));
-    }
-    // GA 461 lets over-tall hair be cropped to keep the eye line: the crown is then above the
-    // canvas and the margin rule does not apply.
-    if let (Some([lo, hi]), Some(c), false) = (head.top_margin_px, face.crown, hair_cropped) {
-        push("top_margin_px", c[1] as f64, Some(lo), Some(hi));
-    }
-    let eye_y = face.eye_mid()[1] as f64;
-    if let Some(min) = head.eye_to_bottom_min_px {
-        push("eye_to_bottom_px", ch - eye_y, Some(min), None);
-    }
-    if let Some([lo, hi]) = head.eye_from_top_px {
-        push("eye_from_top_px", eye_y, Some(lo), Some(hi));
-    }
-    if let (Some([lo, hi]), Some(c)) = (head.head_height_px, face.crown) {
-        push(
-            "head_height_px",
-            (face.chin[1] - c[1]) as f64,
-            Some(lo),
-            Some(hi),
-        );
-    }
-    if let Some(tol) = head.centring_tolerance_px {
-        let centre = (face.face_left_x + face.face_right_x) as f64 / 2.0;
-        push(
-            "centre_offset_px",
-            (centre - cw / 2.0).abs(),
-            None,
-            Some(tol),
-        );
-    }
-    out
+    let layout = Layout::of(spec);
+    let at = Placement::of(face, 1.0);
+    layout
+        .rules()
+        .filter(|(rule, _)| !(hair_cropped && *rule == layout::Rule::TopMargin))
+        .filter_map(|(rule, band)| {
+            let v = at.measure(rule, &layout)?;
+            Some(GeometryMeasure {
+                rule,
+                value_px: (v * 10.0).round() / 10.0,
+                min_px: band.min,
+                max_px: band.max,
+                ok: band.contains(v),
+            })
+        })
+        .collect()
 }
 
 /// What the correction stage did for one photo, as the report shows it.
@@ -395,7 +349,8 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn of(id: Infeasible) -> Self {
+    /// The problem `id`, explained.
+    pub fn of(id: Infeasible) -> Self {
         let (zh, en) = id.explain();
         Problem {
             id,
@@ -407,7 +362,8 @@ impl Problem {
 }
 
 impl Correction {
-    fn empty(status: CorrectionStatus) -> Self {
+    /// A correction that got as far as `status` and no further.
+    pub fn empty(status: CorrectionStatus) -> Self {
         Correction {
             status,
             path: None,
@@ -441,121 +397,4 @@ pub fn is_invariant(id: &str, background_replaced: bool) -> bool {
     const ALWAYS: [&str; 5] = ["file.", "face.", "head.", "eyes.", "crop."];
     ALWAYS.iter().any(|p| id.starts_with(p))
         || (background_replaced && id.starts_with("background."))
-}
-
-/// Corrects one photo end to end: plan, render, encode, stage beside the destination, re-check
-/// the staged file, publish. Never panics; failures are a `failed` [`Correction`].
-pub fn run(input: &Path, photo: &Photo, spec: &Spec, inputs: Inputs<'_>, fix: &Fix) -> Correction {
-    let Some(face) = inputs.face else {
-        return Correction::empty(CorrectionStatus::NoFace);
-    };
-    let corrected = match correct(&photo.image, face, spec, inputs.matte, fix) {
-        Ok(c) => c,
-        Err(problems) => {
-            let mut c = Correction::empty(CorrectionStatus::NotPossible);
-            c.problems = problems.into_iter().map(Problem::of).collect();
-            return c;
-        }
-    };
-    let mut c = Correction::empty(CorrectionStatus::Failed);
-    c.rotate_deg = Some(corrected.plan.rotate_deg);
-    c.scale = Some(corrected.plan.scale);
-    c.hair_cropped = corrected.plan.hair_cropped;
-    c.red_eye_fixed = corrected.red_eye_fixed;
-    c.background = Some(corrected.background.clone());
-    c.tone = Some(corrected.tone.clone());
-    c.geometry = geometry(&corrected.canvas_face, spec, corrected.plan.hair_cropped);
-    c.face = Some(corrected.canvas_face.clone());
-    let fail = |mut c: Correction, message: String| {
-        c.message = Some(message);
-        c
-    };
-    let encoded = match encode::encode(&corrected.image, spec) {
-        Ok(e) => e,
-        Err(e) => return fail(c, e.to_string()),
-    };
-    c.jpeg_quality = Some(encoded.quality);
-    c.kb = Some((encoded.kb() * 10.0).round() / 10.0);
-    c.size_fit = Some(encoded.fit);
-    let dest = destination(input, spec, &fix.output);
-    if fix.output.make_folder {
-        let dir = write::folder_of(&dest);
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            return fail(
-                c,
-                format!("{}: cannot create the folder: {e}", dir.display()),
-            );
-        }
-    }
-    let staged = match write::stage(&dest, input, &encoded.bytes, fix.output.force) {
-        Ok(s) => s,
-        Err(e) => return fail(c, e.to_string()),
-    };
-    // Re-check what is really on disk.
-    let written = match decode::open(staged.path(), &decode::Limits::default()) {
-        Ok(p) => p,
-        Err(e) => return fail(c, format!("cannot re-read the corrected photo: {e}")),
-    };
-    let replaced = matches!(corrected.background, BackgroundOutcome::Replaced { .. });
-    let failed = recheck(&written, spec, &corrected.canvas_face);
-    (c.recheck_failed, c.still_failing) = failed
-        .into_iter()
-        .partition(|id| is_invariant(id, replaced));
-    c.recheck_failed.extend(
-        c.geometry
-            .iter()
-            .filter(|g| !g.ok)
-            .map(|g| format!("geometry.{}", g.rule)),
-    );
-    // Only background checks failing on a replaced background: the person mask took pieces of
-    // the old backdrop for hair or clothing (a dark or busy one; HELEN's 3179042789 kept a dark
-    // blue blotch by the shoulder). A limit of the cut-out, not a bug: say so, write nothing.
-    if replaced
-        && !c.recheck_failed.is_empty()
-        && c.recheck_failed
-            .iter()
-            .all(|id| id.starts_with("background."))
-    {
-        c.status = CorrectionStatus::NotPossible;
-        c.problems = vec![Problem::of(Infeasible::BackgroundNotSeparable)];
-        return c;
-    }
-    if !c.recheck_failed.is_empty() {
-        let list = c.recheck_failed.join(", ");
-        return fail(
-            c,
-            format!("the corrected photo failed its own check ({list}); nothing written"),
-        );
-    }
-    match staged.publish() {
-        Ok(path) => {
-            c.path = Some(path);
-            c.status = CorrectionStatus::Written;
-            c
-        }
-        Err(e) => fail(c, e.to_string()),
-    }
-}
-
-/// Runs every registered check on the written photo; returns the ids of the checks that
-/// failed. The face is the original face mapped onto the canvas (detection is not re-run: the
-/// mapping is exact, a second detection would only add its own noise).
-pub fn recheck(written: &Photo, spec: &Spec, canvas_face: &Face) -> Vec<String> {
-    let working = crate::imageops::downscale(&written.image, crate::ANALYSIS_MAX_SIDE);
-    let analysis = FaceAnalysis::single(canvas_face.clone());
-    // The background checks judge the written photo through its own mask, as a later
-    // `idphoto check` of the output would.
-    let mask = crate::segment::segment(&working.image).ok();
-    let ctx = checks::Context {
-        spec,
-        photo: written,
-        working: &working,
-        face: Some(&analysis),
-        mask: mask.as_ref(),
-    };
-    checks::run(&ctx)
-        .into_iter()
-        .filter(|c| c.status == Status::Fail)
-        .map(|c| c.id.as_str().to_string())
-        .collect()
 }

@@ -7,10 +7,10 @@
 //! [`MAX_WB_GAIN`]. A correction only runs when the spec regulates what it fixes
 //! (`quality.face_l`, `quality.max_cast_chroma`) and the photo is outside it.
 
-use crate::checks::regions::quantile;
 use crate::colour::{
     from_linear, lightness_of_luminance, linear_luminance, linear_lut, linear_to_lab as lab,
 };
+use crate::stats::quantile;
 use image::RgbImage;
 use serde::Serialize;
 

@@ -39,16 +39,8 @@ pub fn file_name(input: &Path, spec: &Spec) -> PathBuf {
 }
 
 /// Where the corrected photo of `input` goes: `--out`, else `--out-dir`/name, else beside the
-/// input. Batch mode may swap this for a function that mirrors input folders.
-///
-/// # Examples
-/// ```
-/// use idphoto::correct::{destination, OutputOptions};
-/// let spec = idphoto::spec::Library::builtin()?.resolve("dongguan", None)?;
-/// let out = destination(std::path::Path::new("a/photo.jpg"), &spec, &OutputOptions::default());
-/// assert_eq!(out, std::path::Path::new("a/photo.dongguan.jpg"));
-/// # Ok::<(), idphoto::Error>(())
-/// ```
+/// input (`a/photo.jpg` → `a/photo.dongguan.jpg`). Batch mode may swap this for a function
+/// that mirrors input folders.
 pub fn destination(input: &Path, spec: &Spec, options: &OutputOptions) -> PathBuf {
     if let Some(out) = &options.out {
         return out.clone();
@@ -205,6 +197,10 @@ mod tests {
         assert_eq!(
             destination(Path::new("in/p.jpg"), &spec(), &o),
             PathBuf::from("out/p.dongguan.jpg")
+        );
+        assert_eq!(
+            destination(Path::new("a/photo.jpg"), &spec(), &OutputOptions::default()),
+            PathBuf::from("a/photo.dongguan.jpg")
         );
     }
 

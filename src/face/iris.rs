@@ -97,7 +97,7 @@ pub fn locate(
     // whose colour a blanket change would also alter (aniston_2's eye: 0.039 → 0.048).
     if pupil_is_red(out.as_ref(), &crop) {
         for p in crop.pixels_mut() {
-            if crate::checks::is_flash_red(p.0) {
+            if crate::redeye::is_flash_red(p.0) {
                 p.0[0] = ((u16::from(p.0[1]) + u16::from(p.0[2])) / 2) as u8;
             }
         }
@@ -147,7 +147,7 @@ fn pupil_is_red(answer: Option<&(Vec<f32>, Vec<f32>)>, crop: &RgbImage) -> bool 
     let Some((_, p)) = answer else {
         return false;
     };
-    crate::checks::red_pupil_share(crop, [p[0], p[1]], 0.5 * crop_radius(p))
+    crate::redeye::red_pupil_share(crop, [p[0], p[1]], 0.5 * crop_radius(p))
         .is_some_and(|share| share > RED_PUPIL_SHARE)
 }
 

@@ -35,7 +35,7 @@
 //!    turn (yaw): FaceMesh's depth of those two cheek points (a rigid fit of the whole mesh would need MediaPipe's canonical
 //!    face model in the binary; the two points agree with the outer eye corners within 0.5°).
 //! 5. Crown: the selfie-segmentation person mask (the pipeline's one mask, see
-//!    [`analyse_with`]), scanned up from the forehead in the middle half of the face; `None`
+//!    [`Look::analyse`]), scanned up from the forehead in the middle half of the face; `None`
 //!    when the head runs into the top edge or within the mask's top row of it.
 //!
 //! Measured (`examples/accuracy.rs`, shared set): eyes mean 0.026, p90 0.043, p95 0.049 of the
@@ -66,7 +66,6 @@ use crate::segment::PersonMask;
 use image::RgbImage;
 use mesh::{idx, Roi};
 use serde::Serialize;
-use std::borrow::Cow;
 
 /// FaceMesh's region is the face box enlarged this much (MediaPipe's `scale_x/scale_y`).
 const ROI_SCALE: f32 = 1.5;
@@ -84,8 +83,7 @@ const MIN_PRESENCE: f32 = 0.7;
 /// (logits +20 to +30), and so does each shared portrait turned on its side or upside down.
 const MIN_PRESENCE_SECOND_LOOK: f32 = 0.99;
 
-/// A point in photo pixels.
-pub type Point = [f32; 2];
+pub use crate::imageops::Point;
 
 /// How sure the analysis is of each measurement, 0 (guess) to 1 (certain).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
@@ -313,102 +311,71 @@ impl FaceAnalysis {
     }
 }
 
-/// Finds the faces in a photo and measures the main one, segmenting the person for the crown
-/// ([`segment_and_analyse`], without the mask).
-///
-/// `working` is the photo's working-resolution copy (detection and landmarks run there); `photo`
-/// is the full-resolution image the pupils and coordinates refer to.
-pub fn analyse(working: &Scaled, photo: &RgbImage) -> Result<FaceAnalysis> {
-    Ok(segment_and_analyse(working, photo)?.1)
+/// What the face stage measured in one photo: the faces as the photo lies and, when it was
+/// measured turned the right way up, the same measurement in the turned photo's coordinates
+/// (the corrected photo of a photo on its side is cut from that).
+#[derive(Debug, Clone)]
+pub struct Measured {
+    /// The faces in the photo's own coordinates.
+    pub analysis: FaceAnalysis,
+    /// The faces measured upright, when they were.
+    pub upright: Option<Upright>,
 }
 
-/// The person mask of a photo's working copy and the photo's face analysis made with it. One
-/// mask serves the crown, the background checks and the corrected photo; a segmentation
-/// failure (model error) leaves it out, so the crown is unknown and the background checks say
-/// they could not separate the person instead of failing the photo.
-///
-/// The selfie network knows upright people only. On a photo saved on its side or upside down
-/// (no EXIF orientation) its mask misses much of the person, whom the background checks then
-/// read as clutter (hv_test0 upside down: `background.clutter` 0.87 on its plain grey wall),
-/// and the crown and the search for someone further back read it too. So the mask is made on
-/// the working copy turned the way the face says the photo lies, and turned back. Where the
-/// detector already sees the photo turned (`detect::turned_upright`), it is segmented turned
-/// straight away and measured once; where only the measured face shows it (a face found as it
-/// lies on its side), or the two disagree, the photo is segmented again that way and the face
-/// measured again, from the same detections.
-pub fn segment_and_analyse(
-    working: &Scaled,
-    photo: &RgbImage,
-) -> Result<(Option<PersonMask>, FaceAnalysis)> {
-    let look = Look::at(working)?;
-    // The clockwise turn the mask is made at (`None`: as the photo lies), turned back. The
-    // detector's turn has its turned copy already.
-    let segment_at = |turn: Option<u16>| {
-        let mask = match turn {
-            Some(t) => {
-                let image = match &look.turned {
-                    Some(turned) if turned.degrees == t => Cow::Borrowed(&turned.image),
-                    _ => Cow::Owned(crate::imageops::turned_clockwise(&working.image, t)),
-                };
-                crate::segment::segment(&image).map(|m| m.turned(360 - t))
-            }
-            None => crate::segment::segment(&working.image),
-        };
-        mask.ok()
-    };
-    let first_turn = look.turned.as_ref().map(|t| t.degrees);
-    let mask = segment_at(first_turn);
-    let analysis = look.analyse(working, photo, mask.as_ref())?;
-    let lies = analysis
-        .face
-        .as_ref()
-        .and_then(|f| f.orientation().clockwise_turn_deg());
-    if lies == first_turn {
-        return Ok((mask, analysis));
-    }
-    match segment_at(lies) {
-        Some(mask) => {
-            let analysis = look.analyse(working, photo, Some(&mask))?;
-            Ok((Some(mask), analysis))
-        }
-        None => Ok((mask, analysis)),
-    }
-}
-
-/// [`analyse`] with a person mask already computed for the same working copy (the pipeline
-/// segments once for the crown, the background checks and the corrected photo). Without a
-/// mask the crown is unknown: `None` with confidence 0.
-pub fn analyse_with(
-    working: &Scaled,
-    photo: &RgbImage,
-    mask: Option<&PersonMask>,
-) -> Result<FaceAnalysis> {
-    Look::at(working)?.analyse(working, photo, mask)
+/// Faces measured in the photo turned the right way up.
+#[derive(Debug, Clone)]
+pub struct Upright {
+    /// The clockwise turn (90, 180 or 270 degrees) that sets the photo upright.
+    pub degrees: u16,
+    /// The faces in the turned photo's coordinates.
+    pub analysis: FaceAnalysis,
 }
 
 /// What the whole-image detector sees in a working copy: its candidates and, when the photo
 /// lies on its side or upside down, the turn that sets it upright with the candidates there.
-/// Taken once, it serves every analysis of the copy (the mask changes only the crown and the
-/// search for someone further back).
-struct Look {
+/// Taken once, it serves every measurement of the copy (the person mask changes only the crown
+/// and the search for someone further back).
+///
+/// The selfie network behind the mask knows upright people only, so the caller makes the mask
+/// on the copy turned the way [`Look::turn`] says (the turned copy is at hand in
+/// [`Look::turned_copy`]) and turns it back.
+pub struct Look {
     candidates: Vec<detect::Detection>,
     turned: Option<detect::Turned>,
 }
 
 impl Look {
-    fn at(working: &Scaled) -> Result<Look> {
+    /// Runs the detector on `working` (and on it turned, where the photo seems to lie turned).
+    pub fn at(working: &Scaled) -> Result<Look> {
         let candidates = detect::detect(&working.image)?;
         let turned = detect::turned_upright(&working.image, &candidates)?;
         Ok(Look { candidates, turned })
     }
 
-    /// Finds the faces and measures the main one with `mask` (made for the copy as it lies).
-    fn analyse(
+    /// The clockwise turn that sets the photo upright, when the detector saw it turned.
+    pub fn turn(&self) -> Option<u16> {
+        self.turned.as_ref().map(|t| t.degrees)
+    }
+
+    /// The working copy turned clockwise by `degrees`, when the detector made that copy.
+    pub fn turned_copy(&self, degrees: u16) -> Option<&RgbImage> {
+        self.turned
+            .as_ref()
+            .filter(|t| t.degrees == degrees)
+            .map(|t| &t.image)
+    }
+
+    /// Finds the faces and measures the main one with `mask` (made for the copy as it lies;
+    /// without it the crown is unknown: `None` with confidence 0).
+    ///
+    /// `working` is the photo's working-resolution copy (detection and landmarks run there);
+    /// `photo` is the full-resolution image the pupils and coordinates refer to.
+    pub fn analyse(
         &self,
         working: &Scaled,
         photo: &RgbImage,
         mask: Option<&PersonMask>,
-    ) -> Result<FaceAnalysis> {
+    ) -> Result<Measured> {
         let img = &working.image;
         if let Some(turned) = &self.turned {
             // FaceMesh fed an upside-down face answers with confident nonsense (a chin above
@@ -429,8 +396,14 @@ impl Look {
                 let mask = mask.map(|m| m.turned(degrees));
                 let found = with_others_further_back(&working.image, mask.as_ref(), found)?;
                 let photo_turned = turned_around_faces(photo, degrees, &found, working.scale);
-                let analysis = measured(&working, &photo_turned, mask.as_ref(), found)?;
-                return Ok(analysis.turned_back(degrees, photo.dimensions()));
+                let upright = measured(&working, &photo_turned, mask.as_ref(), found)?;
+                return Ok(Measured {
+                    analysis: upright.clone().turned_back(degrees, photo.dimensions()),
+                    upright: Some(Upright {
+                        degrees,
+                        analysis: upright,
+                    }),
+                });
             }
         }
         let found = confirmed(img, self.candidates.clone(), MIN_PRESENCE)?;
@@ -444,7 +417,10 @@ impl Look {
         } else {
             with_others_further_back(img, mask, found)?
         };
-        measured(working, photo, mask, found)
+        Ok(Measured {
+            analysis: measured(working, photo, mask, found)?,
+            upright: None,
+        })
     }
 }
 
@@ -945,7 +921,7 @@ fn brow_skin(
     }
     let median = |k: usize| {
         let mut v: Vec<f32> = cheek.iter().map(|c| c[k]).collect();
-        crate::checks::regions::quantile(&mut v, 0.5)
+        crate::stats::quantile(&mut v, 0.5)
     };
     let skin = [median(0)?, median(1)?, median(2)?];
     let side = |brow: &[usize]| -> Option<f32> {

@@ -89,11 +89,11 @@ impl Spec {
     }
 
     /// The document's display name in the given language.
-    pub fn doc_name(&self, lang: crate::report::Lang) -> &str {
+    pub fn doc_name(&self, lang: crate::lang::Lang) -> &str {
         let (zh, en) = (&self.body.name_zh, &self.body.name_en);
         match lang {
-            crate::report::Lang::Zh => zh.as_deref().or(en.as_deref()),
-            crate::report::Lang::En => en.as_deref().or(zh.as_deref()),
+            crate::lang::Lang::Zh => zh.as_deref().or(en.as_deref()),
+            crate::lang::Lang::En => en.as_deref().or(zh.as_deref()),
         }
         .unwrap_or(&self.doc)
     }
