@@ -21,11 +21,10 @@
 //! 2. FaceMesh runs twice: on the detector's rotated 1.5× box, then on the box of the first
 //!    pass's landmarks, rotated so the outer eye corners are level (MediaPipe's tracking ROI).
 //! 3. Eyes: MediaPipe's iris landmark model on a crop around each FaceMesh eye (`iris.rs`); how
-//!    clearly the iris shows in the opening is the eye confidence. The darkness search this
-//!    replaced (darkest iris-sized disc near the middle of the opening) missed irises half
-//!    hidden by the upper lid and lost light irises to dark make-up: p95 0.063, worst 0.155.
-//!    The same model's eye contour gives how open each eye is ([`Face::eye_opening`]); FaceMesh's own
-//!    lid points read a closed eye as open. A pupil lit red by a flash pulls the model off the
+//!    clearly the iris shows in the opening is the eye confidence. The model finds irises half
+//!    hidden by the upper lid and light irises under dark make-up, which a search for the
+//!    darkest iris-sized disc loses. The same model's eye contour gives how open each eye is
+//!    ([`Face::eye_opening`]); FaceMesh's own lid points read a closed eye as open. A pupil lit red by a flash pulls the model off the
 //!    iris; where the pupil it found is red, it looks again with the red turned grey.
 //!    Each pupil then moves a quarter of the way towards where the other eye's says the gaze
 //!    is (`GAZE_POOLING`): the model reads each eye on its own and errs in each on its own.
@@ -38,19 +37,8 @@
 //!    [`Look::analyse`]), scanned up from the forehead in the middle half of the face; `None`
 //!    when the head runs into the top edge or within the mask's top row of it.
 //!
-//! Measured (`examples/accuracy.rs`, shared set): eyes mean 0.026, p90 0.043, p95 0.049 of the
-//! inter-eye distance (target p95 0.05; the two worst, hv_test3 and siegel_1, are where the
-//! annotation and the model disagree on a brown iris under the lid and on narrowed eyes), crown
-//! p90 0.020, chin p90 0.011, width p90 0.012 of the face height; crown visible/cut-off right on
-//! 19/19 portraits. rustface was not tried: it gives a box only, and BlazeFace + FaceMesh
-//! already find 22/22.
-//!
-//! Speed (`examples/bench_face`, a 12 MP photo, one core): the stage takes about 21 ms on a
-//! plain wall and 27–30 ms on busy ones against a budget of 40 ms, decoding alone 35–45 ms.
-//! Where it goes: the working copy 5.5 ms, BlazeFace one run on the whole copy and one a tile
-//! on busy backgrounds (up to four), FaceMesh two passes and the iris model one run an eye.
-//! The networks' PReLU layers are rewritten on loading and the vector state is cleared
-//! between their nodes (`nn`), which together took two fifths off the stage.
+//! How accurate and how fast the stage is, with the commands that measure it:
+//! `docs/accuracy.md` and `docs/performance.md`.
 
 mod detect;
 mod iris;
