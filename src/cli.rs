@@ -205,7 +205,6 @@ impl OutputArgs {
                 force: self.force,
                 make_folder: false,
             },
-            ..Default::default()
         }))
     }
 
