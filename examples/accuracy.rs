@@ -1,7 +1,7 @@
 //! Accuracy of the face stage against hand annotations.
 //!
 //! ```sh
-//! cargo run --release --example accuracy -- [path/to/annotations.csv]
+//! cargo run --release --features examples --example accuracy -- [path/to/annotations.csv]
 //! ```
 //! Default: `photos/annotations.csv` in `$IDPHOTO_TESTDATA`, else in `../shared/data`.
 //! Prints, per landmark, the detection rate (`found`: measured on how many of the portraits that
@@ -9,22 +9,29 @@
 //! fraction of the inter-eye distance, the worse eye; crown, chin and width as a fraction of the
 //! face height; the eye line's roll in degrees), then the five worst photos per landmark, and
 //! how the measured head turn (yaw) follows the annotated eyes' offset from the middle of the
-//! face contour (the annotations hold no angle; `annotations::yaw_agreement`), and the eye
+//! face contour (the annotations hold no angle; `harness::yaw_agreement`), and the eye
 //! opening of the portraits, every one of which has its eyes open (the annotations hold no
 //! opening either: the figure to watch is the least open eye against `head.warn_eye_opening`)
 //! and every portrait's mouth opening and skin above the brows, to compare with what its mouth
 //! and forehead show (`tests/face.rs` holds the by-eye verdicts).
 
-use idphoto::annotations::{self, percentile, Errors};
-use idphoto::face::Face;
-use idphoto::{decode, face, imageops, ANALYSIS_MAX_SIDE};
+#[allow(dead_code)]
+#[path = "../src/annotations.rs"]
+mod annotations;
+#[path = "common/harness.rs"]
+mod harness;
+
+use harness::{percentile, Accepts, Errors, Measures};
+use idphoto::dev::decode;
+use idphoto::dev::face::Face;
+use idphoto::dev::Analysis;
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let csv = std::env::args_os()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| annotations::shared_data_dir().join("photos/annotations.csv"));
+        .unwrap_or_else(|| harness::shared_data_dir().join("photos/annotations.csv"));
     let dir = csv.parent().unwrap_or(std::path::Path::new("."));
     let rows = annotations::load(&csv)?;
     let mut results: Vec<(String, Errors)> = Vec::new();
@@ -49,13 +56,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             }
         };
-        let working = imageops::downscale(&photo.image, ANALYSIS_MAX_SIDE);
-        let fa = face::analyse(&working, &photo.image)?;
+        let fa = Analysis::of(&photo, None)?.faces;
         let ok = a.faces.accepts(fa.faces_found);
         count_ok += usize::from(ok);
         let single: Option<&Face> = fa.face.as_ref().filter(|_| fa.faces_found == 1);
         let e = match single {
-            Some(f) if is_portrait => a.errors(f),
+            Some(f) if is_portrait => harness::errors(a, f),
             _ => Errors::default(),
         };
         if let (Some(yaw), Some(offset)) = (single.and_then(|f| f.yaw_deg), a.eye_offset()) {
@@ -153,7 +159,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
     let pairs: Vec<(f32, f32)> = yaws.iter().map(|y| (y.1, y.2)).collect();
-    if let Some(g) = annotations::yaw_agreement(&pairs) {
+    if let Some(g) = harness::yaw_agreement(&pairs) {
         println!(
             "yaw vs annotated eye offset: n {}, correlation r {:.3} (of sin yaw), slope {:.2}, \
              sign disagrees on {} of {} clearly turned (|offset| >= 0.05)",

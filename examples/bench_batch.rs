@@ -3,8 +3,8 @@
 //! the same run, and reads the peak resident memory of a 50-photo and of the full batch.
 //!
 //! ```sh
-//! cargo run --release --example bench_batch            # 220 photos, N = logical cores
-//! cargo run --release --example bench_batch -- 400 4   # 400 photos, -j4
+//! cargo run --release --features examples --example bench_batch           # 220 photos, N = logical cores
+//! cargo run --release --features examples --example bench_batch -- 400 4  # 400 photos, -j4
 //! ```
 //!
 //! Each measurement runs in a fresh child process (this program re-run with `--child DIR`, its
@@ -12,6 +12,12 @@
 //! as `idphoto check DIR` (`batch::discover` + `batch::run`, each report turned into its JSON
 //! object and dropped, as JSONL output does), best wall time of 3 runs. Peak memory is the child's `VmHWM` (Linux), a
 //! high-water mark: if the batch kept photos or images around, 220 photos would need more than 50.
+
+#[allow(dead_code)]
+#[path = "../src/annotations.rs"]
+mod annotations;
+#[path = "common/harness.rs"]
+mod harness;
 
 use idphoto::batch::{self, Walk};
 use idphoto::report::{self, Lang};
@@ -180,7 +186,7 @@ type NamedBytes = (String, Vec<u8>);
 
 /// The shared photos (as the tests find them), else a few made-up photo-sized JPEGs.
 fn source_photos() -> Result<(Vec<NamedBytes>, &'static str), Box<dyn std::error::Error>> {
-    let dir = idphoto::annotations::shared_data_dir().join("photos");
+    let dir = harness::shared_data_dir().join("photos");
     if let Ok(entries) = std::fs::read_dir(&dir) {
         let mut out = Vec::new();
         for e in entries {

@@ -2,14 +2,20 @@
 //! encode, medians of several runs.
 //!
 //! ```sh
-//! cargo run --release --example bench_correct
+//! cargo run --release --features examples --example bench_correct
 //! ```
 //! The input is zuckerberg_1.jpg from `IDPHOTO_TESTDATA` (default `../shared/data`) upscaled in
 //! memory to 4000×3000 and re-encoded as a JPEG at quality 92, like a phone photo. "Analyse" is
-//! what this branch has: the working-resolution copy and the registered checks (face detection
-//! and segmentation are other branches; the face here comes from the annotations).
+//! `idphoto::check_photo` without a corrected photo (working copy, person mask, faces, checks);
+//! the face the correction is timed with comes from the annotations.
 
-use idphoto::correct::{self, Fix};
+#[allow(dead_code)]
+#[path = "../src/annotations.rs"]
+mod annotations;
+#[path = "common/harness.rs"]
+mod harness;
+
+use idphoto::dev::correct;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -21,16 +27,18 @@ fn median(mut v: Vec<Duration>) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let data = idphoto::annotations::shared_data_dir();
-    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv"))?;
+    let data = harness::shared_data_dir();
+    let rows = annotations::load(&data.join("photos/annotations.csv"))?;
     let row = rows
         .iter()
         .find(|r| r.file == "zuckerberg_1.jpg")
         .ok_or("no annotation")?;
-    let small = idphoto::decode::open(&data.join("photos/zuckerberg_1.jpg"), &Default::default())?;
+    let small =
+        idphoto::dev::decode::open(&data.join("photos/zuckerberg_1.jpg"), &Default::default())?;
     let (w, h) = (4000u32, 3000u32);
     let k = w as f32 / small.image.width() as f32;
-    let big = idphoto::imageops::resize(&small.image, w, h, idphoto::imageops::Quality::Best);
+    let big =
+        idphoto::dev::imageops::resize(&small.image, w, h, idphoto::dev::imageops::Quality::Best);
     let bytes = correct::encode::jpeg(&big, 92, None)?;
     let mut face = row.to_face().ok_or("no face")?;
     let s = |p: [f32; 2]| [p[0] * k, p[1] * k];
@@ -47,14 +55,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..RUNS {
         let t = Instant::now();
         let photo =
-            idphoto::decode::decode_bytes(Path::new("big.jpg"), &bytes, &Default::default())?;
+            idphoto::dev::decode::decode_bytes(Path::new("big.jpg"), &bytes, &Default::default())?;
         dec.push(t.elapsed());
         let t = Instant::now();
-        let report = idphoto::check_photo(Path::new("big.jpg"), &photo, &spec);
+        let report = idphoto::check_photo(
+            Path::new("big.jpg"),
+            &photo,
+            &spec,
+            &idphoto::Options::default(),
+        );
         ana.push(t.elapsed());
         let t = Instant::now();
-        let c = correct::correct(&photo.image, &face, &spec, None, &Fix::default())
-            .map_err(|p| format!("{p:?}"))?;
+        let plan = idphoto::dev::plan(&face, photo.image.dimensions(), &spec, None);
+        if !plan.is_feasible() {
+            return Err(format!("{:?}", plan.problems).into());
+        }
+        let c = correct::correct(&photo.image, &face, &plan, &spec, None);
         cor.push(t.elapsed());
         let t = Instant::now();
         let e = correct::encode::encode(&c.image, &spec)?;
@@ -64,7 +80,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("12 MP input ({w}×{h}), medians of {RUNS} runs, ms:");
     println!("  decode  {:8.1}", median(dec));
     println!(
-        "  analyse {:8.1}  (working copy + registered checks)",
+        "  analyse {:8.1}  (working copy, mask, faces, checks)",
         median(ana)
     );
     println!(

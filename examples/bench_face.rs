@@ -1,17 +1,23 @@
 //! Decode time vs face-analysis time on a 12 MP photo.
 //!
 //! ```sh
-//! cargo run --release --example bench_face -- [photo.jpg ...]
+//! cargo run --release --features examples --example bench_face -- [photo.jpg ...]
 //! ```
 //! Upscales each photo to 4000×3000 in memory, encodes it as JPEG, then times decoding alone,
 //! the working copy, the person mask (shared by the crown, the background checks and the matte)
-//! and the face analysis given that mask (`face::analyse_with`), medians of 10 runs; model
+//! and the face analysis given that mask (`face::Look`), medians of 10 runs; model
 //! loading is timed once, separately. Default: `$IDPHOTO_TESTDATA/photos/zuckerberg_1.jpg`
 //! (a white wall: no further-back tiles run) and `siegel_1.jpg` (a logo wall: the tiles that
 //! look for someone further back run too), measured in turns within each round so the host's
 //! load falls on both alike.
 
-use idphoto::{decode, face, imageops, ANALYSIS_MAX_SIDE};
+#[allow(dead_code)]
+#[path = "../src/annotations.rs"]
+mod annotations;
+#[path = "common/harness.rs"]
+mod harness;
+
+use idphoto::dev::{decode, face, imageops, ANALYSIS_MAX_SIDE};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -59,10 +65,12 @@ impl Bench {
         self.working.push(t.elapsed());
         // The pipeline segments once and shares the mask (crown, background checks, matte).
         let t = Instant::now();
-        let mask = idphoto::segment::segment(&working.image)?;
+        let mask = idphoto::dev::segment::segment(&working.image)?;
         self.mask.push(t.elapsed());
         let t = Instant::now();
-        let a = face::analyse_with(&working, &p.image, Some(&mask))?;
+        let a = face::Look::at(&working)?
+            .analyse(&working, &p.image, Some(&mask))?
+            .analysis;
         self.analysis.push(t.elapsed());
         assert_eq!(a.faces_found, 1, "{}: one face", self.name);
         Ok(())
@@ -90,7 +98,7 @@ impl Bench {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut sources: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     if sources.is_empty() {
-        let photos = idphoto::annotations::shared_data_dir().join("photos");
+        let photos = harness::shared_data_dir().join("photos");
         sources = vec![photos.join("zuckerberg_1.jpg"), photos.join("siegel_1.jpg")];
     }
     let dir = tempfile::tempdir()?;
@@ -100,10 +108,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Result<Vec<_>, _>>()?;
 
     let t = Instant::now();
-    idphoto::nn::face_detection()?;
-    idphoto::nn::face_landmark()?;
-    idphoto::nn::selfie_segmentation()?;
-    idphoto::nn::iris_landmark()?;
+    idphoto::dev::nn::face_detection()?;
+    idphoto::dev::nn::face_landmark()?;
+    idphoto::dev::nn::selfie_segmentation()?;
+    idphoto::dev::nn::iris_landmark()?;
     println!(
         "model loading (once): {:.1} ms",
         t.elapsed().as_secs_f64() * 1000.0

@@ -3,11 +3,15 @@
 //! per-photo median of several runs.
 //!
 //! ```sh
-//! cargo run --release --example bench_quality -- ../shared/data
+//! cargo run --release --features examples --example bench_quality -- ../shared/data
 //! ```
 
-use idphoto::checks::{self, Context};
-use idphoto::face::FaceAnalysis;
+#[allow(dead_code)]
+#[path = "../src/annotations.rs"]
+mod annotations;
+
+use idphoto::dev::checks::{self, Context};
+use idphoto::dev::face::FaceAnalysis;
 use idphoto::spec::Library;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -26,9 +30,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or_else(|| "../shared/data".into()),
     );
     let spec = Library::builtin()?.resolve("dongguan", None)?;
-    let notes = idphoto::annotations::load(&data.join("photos/annotations.csv"))?;
+    let notes = annotations::load(&data.join("photos/annotations.csv"))?;
     // Load the network once, outside the timings (it is loaded once per process).
-    idphoto::nn::selfie_segmentation()?;
+    idphoto::dev::nn::selfie_segmentation()?;
     let (mut net_ms, mut mask_ms, mut checks_ms) = (Vec::new(), Vec::new(), Vec::new());
     println!(
         "{:24} {:>10} {:>10} {:>10} {:>10}",
@@ -36,35 +40,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     for note in &notes {
         let photo =
-            idphoto::decode::open(&data.join("photos").join(&note.file), &Default::default())?;
-        let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
-        let face = note.to_face().map(FaceAnalysis::single);
+            idphoto::dev::decode::open(&data.join("photos").join(&note.file), &Default::default())?;
+        let working =
+            idphoto::dev::imageops::downscale(&photo.image, idphoto::dev::ANALYSIS_MAX_SIDE);
+        let known = note.to_face();
+        let face = known.clone().map(FaceAnalysis::single);
         let (mut net, mut seg, mut chk) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..RUNS {
             let t = Instant::now();
-            let input = idphoto::imageops::resize(
+            let input = idphoto::dev::imageops::resize(
                 &working.image,
                 256,
                 256,
-                idphoto::imageops::Quality::Fast,
+                idphoto::dev::imageops::Quality::Fast,
             );
-            idphoto::nn::selfie_segmentation()?.run(idphoto::nn::nhwc_tensor(
+            idphoto::dev::nn::selfie_segmentation()?.run(idphoto::dev::nn::nhwc_tensor(
                 &input,
                 1.0 / 255.0,
                 0.0,
             ))?;
             net.push(t.elapsed().as_secs_f64() * 1e3);
             let t = Instant::now();
-            let mask = idphoto::segment::segment(&working.image)?;
+            let mask = idphoto::dev::segment::segment(&working.image)?;
             seg.push(t.elapsed().as_secs_f64() * 1e3);
+            let t = Instant::now();
+            // The crop plan `crop.possible` reports, made once per photo as the pipeline does.
+            let plan = known
+                .as_ref()
+                .map(|f| idphoto::dev::plan(f, photo.image.dimensions(), &spec, Some(&mask)));
             let ctx = Context {
                 spec: &spec,
                 photo: &photo,
                 working: &working,
                 face: face.as_ref(),
                 mask: Some(&mask),
+                plan: plan.as_ref(),
             };
-            let t = Instant::now();
             let n = checks::run(&ctx)
                 .iter()
                 .filter(|c| !c.id.as_str().starts_with("file."))

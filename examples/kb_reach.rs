@@ -4,7 +4,7 @@
 //! crop to the aspect, then resize) and prints the median size at several JPEG qualities.
 //!
 //! ```sh
-//! cargo run --release --example kb_reach -- ../shared/data/photos 144x192
+//! cargo run --release --features examples --example kb_reach -- ../shared/data/photos 144x192
 //! ```
 //!
 //! Sizes after the folder (`WxH`) are measured too, e.g. a document's minimum size.

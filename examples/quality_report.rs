@@ -2,11 +2,15 @@
 //! (ground truth) instead of the detector, so the checks are judged on their own.
 //!
 //! ```sh
-//! cargo run --release --example quality_report -- ../shared/data [--compact]
+//! cargo run --release --features examples --example quality_report -- ../shared/data [--compact]
 //! ```
 
-use idphoto::checks::{self, Context};
-use idphoto::face::FaceAnalysis;
+#[allow(dead_code)]
+#[path = "../src/annotations.rs"]
+mod annotations;
+
+use idphoto::dev::checks::{self, Context};
+use idphoto::dev::face::FaceAnalysis;
 use idphoto::report::{render_human, Report, Style};
 use idphoto::spec::Library;
 use std::path::PathBuf;
@@ -16,20 +20,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = PathBuf::from(args.next().unwrap_or_else(|| "../shared/data".into()));
     let compact = args.next().is_some_and(|a| a == "--compact");
     let spec = Library::builtin()?.resolve("dongguan", None)?;
-    let notes = idphoto::annotations::load(&data.join("photos/annotations.csv"))?;
+    let notes = annotations::load(&data.join("photos/annotations.csv"))?;
     let mut out = std::io::stdout().lock();
     for note in &notes {
         let path = data.join("photos").join(&note.file);
-        let photo = idphoto::decode::open(&path, &Default::default())?;
-        let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
-        let mask = idphoto::segment::segment(&working.image).ok();
-        let face = note.to_face().map(FaceAnalysis::single);
+        let photo = idphoto::dev::decode::open(&path, &Default::default())?;
+        let working =
+            idphoto::dev::imageops::downscale(&photo.image, idphoto::dev::ANALYSIS_MAX_SIDE);
+        let mask = idphoto::dev::segment::segment(&working.image).ok();
+        let known = note.to_face();
+        let plan = known
+            .as_ref()
+            .map(|f| idphoto::dev::plan(f, photo.image.dimensions(), &spec, mask.as_ref()));
+        let face = known.map(FaceAnalysis::single);
         let ctx = Context {
             spec: &spec,
             photo: &photo,
             working: &working,
             face: face.as_ref(),
             mask: mask.as_ref(),
+            plan: plan.as_ref(),
         };
         let checks: Vec<_> = checks::run(&ctx)
             .into_iter()

@@ -1,7 +1,7 @@
 //! How the face stage holds up when the annotated photos are taken worse.
 //!
 //! ```sh
-//! cargo run --release --example robustness -- [path/to/annotations.csv]
+//! cargo run --release --features examples --example robustness -- [path/to/annotations.csv]
 //! ```
 //! Default: `photos/annotations.csv` in `$IDPHOTO_TESTDATA`, else in `../shared/data`.
 //!
@@ -22,10 +22,17 @@
 //! once degraded. A grainy photo should fail `noise`, not also `background.clutter`; a grey
 //! one `colour.present` and nothing else.
 
-use idphoto::annotations::{self, percentile, Annotation};
-use idphoto::checks::{self, Context, Status};
-use idphoto::imageops::{self, Quality};
-use idphoto::{decode, face, ANALYSIS_MAX_SIDE};
+#[allow(dead_code)]
+#[path = "../src/annotations.rs"]
+mod annotations;
+#[path = "common/harness.rs"]
+mod harness;
+
+use annotations::Annotation;
+use harness::{percentile, Accepts, Measures};
+use idphoto::dev::checks::{self, Context, Status};
+use idphoto::dev::imageops::{self, Quality};
+use idphoto::dev::{decode, Analysis};
 use image::RgbImage;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -244,7 +251,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .find(|a| !a.starts_with("--"))
         .map(PathBuf::from)
-        .unwrap_or_else(|| annotations::shared_data_dir().join("photos/annotations.csv"));
+        .unwrap_or_else(|| harness::shared_data_dir().join("photos/annotations.csv"));
     let spec = idphoto::spec::Library::builtin()?.resolve("dongguan", None)?;
     let dir = csv.parent().unwrap_or(Path::new("."));
     let rows = annotations::load(&csv)?;
@@ -286,19 +293,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 0 => img,
                 t => imageops::turned_clockwise(&img, t),
             };
-            let working = imageops::downscale(&img, ANALYSIS_MAX_SIDE);
-            let (mask, fa) = face::segment_and_analyse(&working, &img)?;
+            let photo = decode::Photo {
+                image: img,
+                info: original.info.clone(),
+            };
+            let analysis = Analysis::of(&photo, None)?;
             if with_checks {
-                let photo = decode::Photo {
-                    image: img.clone(),
-                    info: original.info.clone(),
-                };
+                let plan = analysis.plan(&photo, &spec);
                 let now = verdicts(&Context {
                     spec: &spec,
                     photo: &photo,
-                    working: &working,
-                    face: Some(&fa),
-                    mask: mask.as_ref(),
+                    working: &analysis.working,
+                    face: Some(&analysis.faces),
+                    mask: analysis.mask.as_ref(),
+                    plan: plan.as_ref(),
                 });
                 match as_given.get(i) {
                     None => as_given.push(now),
@@ -312,6 +320,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }
             }
+            let fa = analysis.faces;
             let fa = match v.turn {
                 0 => fa,
                 t => fa.turned_back(t, original.image.dimensions()),
@@ -326,7 +335,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             };
             t.one_found += 1;
-            let mut e = a.errors(f);
+            let mut e = harness::errors(&a, f);
             if v.turn % 180 != 0 {
                 // The face width is a span along the photo's x; on a photo on its side the
                 // cheeks lie one above the other and no width is reported.

@@ -3,14 +3,20 @@
 //! refusal reason in the file name).
 //!
 //! ```sh
-//! cargo run --release --example side_by_side -- OUT_DIR
+//! cargo run --release --features examples --example side_by_side -- OUT_DIR
 //! ```
 //! Photos come from `IDPHOTO_TESTDATA` (default `../shared/data`). The matte is the pipeline's
 //! own person mask, used when its confidence reaches the spec's `min_mask_confidence`, as
 //! `idphoto check` does.
 
-use idphoto::correct::{self, Fix};
-use idphoto::crop::{self, PlanOptions};
+#[allow(dead_code)]
+#[path = "../src/annotations.rs"]
+mod annotations;
+#[path = "common/harness.rs"]
+mod harness;
+
+use idphoto::dev::correct;
+use idphoto::dev::Analysis;
 use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_cross_mut, draw_line_segment_mut};
 use std::path::PathBuf;
@@ -22,7 +28,7 @@ fn panel(img: &RgbImage) -> RgbImage {
     let w = (img.width() as f32 * PANEL_H as f32 / img.height() as f32)
         .round()
         .max(1.0) as u32;
-    idphoto::imageops::resize(img, w, PANEL_H, idphoto::imageops::Quality::Best)
+    idphoto::dev::imageops::resize(img, w, PANEL_H, idphoto::dev::imageops::Quality::Best)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -32,40 +38,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("usage: side_by_side OUT_DIR")?,
     );
     std::fs::create_dir_all(&out_dir)?;
-    let data = idphoto::annotations::shared_data_dir();
-    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv"))?;
+    let data = harness::shared_data_dir();
+    let rows = annotations::load(&data.join("photos/annotations.csv"))?;
     let spec = idphoto::spec::Library::builtin()?.resolve("dongguan", None)?;
     for row in &rows {
         let Some(face) = row.to_face() else { continue };
         let photo =
-            idphoto::decode::open(&data.join("photos").join(&row.file), &Default::default())?;
-        let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
-        let mask = idphoto::segment::segment(&working.image)?;
-        let analysis = idphoto::face::FaceAnalysis::single(face.clone());
-        let Some(matte) = idphoto::matte_for(&idphoto::checks::Context {
-            spec: &spec,
-            photo: &photo,
-            working: &working,
-            face: Some(&analysis),
-            mask: Some(&mask),
-        }) else {
+            idphoto::dev::decode::open(&data.join("photos").join(&row.file), &Default::default())?;
+        let analysis = Analysis::of(&photo, Some(&face))?;
+        let Some(matte) = analysis.matte(&photo, &spec) else {
             continue;
         };
-        let mut fix = Fix::default();
-        if let Some(min) = spec.body.background.min_mask_confidence {
-            fix.min_matte_confidence = min as f32;
-        }
-        let matte = Some(matte).filter(|m| m.confidence >= fix.min_matte_confidence);
-        let result = correct::correct(&photo.image, &face, &spec, matte.as_ref(), &fix);
-        let plan = crop::plan(
+        // The pipeline's plan: padding only where the background will be replaced.
+        let plan = idphoto::dev::plan(
             &face,
             photo.image.dimensions(),
             &spec,
-            &PlanOptions {
-                allow_padding: matte.is_some(),
-                ..Default::default()
-            },
+            analysis.mask.as_ref(),
         );
+        let result = if plan.is_feasible() {
+            Ok(correct::correct(
+                &photo.image,
+                &face,
+                &plan,
+                &spec,
+                Some(&matte),
+            ))
+        } else {
+            Err(plan.problems.clone())
+        };
         // Annotated input: points and the canvas outline.
         let mut marked = photo.image.clone();
         let red = Rgb([255, 0, 0]);

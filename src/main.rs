@@ -126,6 +126,7 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
         let face = cli::annotated_face(&annotated, &input.path);
         let known = idphoto::dev::Known {
             face: face.as_ref(),
+            ..Default::default()
         };
         idphoto::dev::check_file_with(&input.path, &spec, &options, known)
     };

@@ -52,6 +52,9 @@ pub struct Options {
 pub struct Known<'a> {
     /// The one face in the photo (from annotations), instead of face detection.
     pub face: Option<&'a Face>,
+    /// The matte the corrected photo's background is replaced through, instead of the one
+    /// made from the photo's person mask (tests of the cut-out's limits).
+    pub matte: Option<&'a Matte>,
 }
 
 /// Decodes and judges one photo; never fails: a photo that cannot be judged yields a report
@@ -260,8 +263,18 @@ impl Analysis {
 /// the background colour only where the corrected photo will replace the background
 /// ([`correct::replacement`]).
 pub fn plan(face: &Face, size: (u32, u32), spec: &Spec, mask: Option<&PersonMask>) -> CropPlan {
+    plan_for_cutout(face, size, spec, mask.map(|m| m.confidence))
+}
+
+/// [`plan`] for a cut-out of `confidence` (`None`: no cut-out).
+fn plan_for_cutout(
+    face: &Face,
+    size: (u32, u32),
+    spec: &Spec,
+    confidence: Option<f32>,
+) -> CropPlan {
     let options = PlanOptions {
-        allow_padding: correct::replacement(spec, mask.map(|m| m.confidence)).is_some(),
+        allow_padding: correct::replacement(spec, confidence).is_some(),
         ..Default::default()
     };
     crop::plan(face, size, spec, &options)
@@ -269,12 +282,12 @@ pub fn plan(face: &Face, size: (u32, u32), spec: &Spec, mask: Option<&PersonMask
 
 /// The corrected photo of `photo`: made along the plan, encoded, staged beside its
 /// destination, re-checked and published; or why not. Never panics.
-#[allow(clippy::too_many_arguments)]
 ///
 /// A photo stored on its side or upside down (no EXIF orientation) is corrected turned
 /// upright, since the crown, the margins and the crop are all measured upwards: from its
 /// faces measured upright where the face stage measured them so, else from the turned photo
 /// analysed afresh.
+#[allow(clippy::too_many_arguments)]
 fn correction(
     path: &Path,
     photo: &Photo,
@@ -299,8 +312,17 @@ fn correction(
             return c;
         }
     }
-    let matte = analysis.matte(photo, spec);
-    corrected(path, photo, spec, face, plan, matte.as_ref(), options, fix)
+    let made = match known.matte {
+        Some(_) => None,
+        None => analysis.matte(photo, spec),
+    };
+    let matte = known.matte.or(made.as_ref());
+    // A supplied matte of another confidence than the mask may move the planner's padding.
+    let supplied_plan = known
+        .matte
+        .map(|m| plan_for_cutout(face, photo.image.dimensions(), spec, Some(m.confidence)));
+    let plan = supplied_plan.as_ref().unwrap_or(plan);
+    corrected(path, photo, spec, face, plan, matte, options, fix)
 }
 
 /// The correction of a photo that lies turned by `degrees`, made from the photo turned

@@ -1,11 +1,9 @@
 //! End-to-end tests of `idphoto check --annotate`: the preview PNG is written, decodes, has the
 //! preview size, and the flag is refused with several photos.
 
-mod util;
-
+use crate::util::{compliant_id_jpeg, idphoto, testdata, write};
 use predicates::prelude::*;
 use std::path::Path;
-use util::{compliant_id_jpeg, idphoto, testdata, write};
 
 /// Runs `check --annotate` on a shared photo copied into a temporary folder; returns the
 /// preview's size.

@@ -1,13 +1,11 @@
 //! End-to-end tests of batch mode: folders, path lists, bad files among good ones, symlink loops,
 //! JSONL / JSON / human / CSV outputs, exit codes, Ctrl-C, and inputs left untouched.
 
-mod util;
-
+use crate::util::{compliant_id_jpeg, idphoto, jpeg_bytes, testdata, textured, write};
 use predicates::prelude::*;
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use util::{compliant_id_jpeg, idphoto, jpeg_bytes, testdata, textured, write};
 
 /// Bytes of a few "good" photos (decodable, judged without error): the shared real photos when
 /// present, else photo-like pictures made here.
@@ -445,7 +443,9 @@ fn ctrl_c_stops_promptly_with_130_and_writes_no_summary() {
 /// inputs, instead of correcting them again (or reporting them as clashes).
 #[test]
 fn second_run_over_a_folder_skips_its_own_outputs() {
-    let Some(data) = util::testdata() else { return };
+    let Some(data) = crate::util::testdata() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
         data.join("photos/zuckerberg_2.jpg"),
@@ -475,7 +475,9 @@ fn second_run_over_a_folder_skips_its_own_outputs() {
 /// it mirrors: every photo of a sub-folder was an error ("folder … does not exist").
 #[test]
 fn a_recursive_batch_into_out_dir_makes_the_mirrored_folders() {
-    let Some(data) = util::testdata() else { return };
+    let Some(data) = crate::util::testdata() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let (input, out) = (dir.path().join("in"), dir.path().join("out"));
     std::fs::create_dir_all(input.join("sub/deeper")).unwrap();

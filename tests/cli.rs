@@ -1,11 +1,9 @@
 //! End-to-end tests of the `idphoto` command: file-level checks, bad input, specs, JSON, exit codes.
 
-mod util;
-
+use crate::util::{compliant_id_jpeg, idphoto, jpeg_bytes, textured, write};
 use predicates::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use util::{compliant_id_jpeg, idphoto, jpeg_bytes, textured, write};
 
 /// The JSON schema, mirrored strictly: a renamed or dropped field fails deserialisation here.
 // Every field is listed to pin the schema, even those no test reads.

@@ -3,14 +3,16 @@
 //! annotated points mapped through the crop plan — lands inside every geometry range. Photos
 //! with no compliant crop get no file and a reason.
 
-mod util;
-
-use idphoto::colour;
-use idphoto::correct::{self, CorrectionStatus, Fix, Inputs, Matte, OutputOptions};
-use idphoto::crop::{self, Infeasible, PlanOptions};
-use idphoto::decode::{self, ColourMode, Limits};
+use crate::util::testdata;
+use idphoto::dev::colour;
+use idphoto::dev::correct::{self, Correction, CorrectionStatus, Matte};
+use idphoto::dev::crop::{self, Infeasible, PlanOptions};
+use idphoto::dev::decode::{self, ColourMode, Limits};
+use idphoto::dev::face::Face;
+use idphoto::dev::{Analysis, Known};
 use idphoto::spec::{Library, Spec};
-use util::testdata;
+use idphoto::{Fix, Options, OutputOptions};
+use std::path::Path;
 
 fn spec() -> Spec {
     Library::builtin()
@@ -21,26 +23,16 @@ fn spec() -> Spec {
 
 /// The matte `idphoto check` corrects with: the person mask at working resolution, a colour
 /// reference where `colour.cast` takes its background as one.
-fn production_matte(photo: &decode::Photo, spec: &Spec, face: &idphoto::face::Face) -> Matte {
-    let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
-    let mask = idphoto::segment::segment(&working.image).unwrap();
-    let analysis = idphoto::face::FaceAnalysis::single(face.clone());
-    idphoto::matte_for(&idphoto::checks::Context {
-        spec,
-        photo,
-        working: &working,
-        face: Some(&analysis),
-        mask: Some(&mask),
-    })
-    .unwrap()
+fn production_matte(photo: &decode::Photo, spec: &Spec, face: &Face) -> Matte {
+    Analysis::of(photo, Some(face))
+        .unwrap()
+        .matte(photo, spec)
+        .unwrap()
 }
 
 /// A shared photo by name: its annotated face, its path and the decoded photo.
-fn annotated(
-    data: &std::path::Path,
-    name: &str,
-) -> (idphoto::face::Face, std::path::PathBuf, decode::Photo) {
-    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
+fn annotated(data: &Path, name: &str) -> (Face, std::path::PathBuf, decode::Photo) {
+    let rows = crate::annotations::load(&data.join("photos/annotations.csv")).unwrap();
     let face = rows
         .iter()
         .find(|r| r.file == name)
@@ -51,32 +43,44 @@ fn annotated(
     (face, input, photo)
 }
 
-/// Corrects `input` with the given face (and matte) into `out_dir`.
+/// Options that write the corrected photo into `out_dir`.
+fn fix_into(out_dir: &Path) -> Options {
+    Options {
+        fix: Some(Fix {
+            output: OutputOptions {
+                out_dir: Some(out_dir.to_path_buf()),
+                ..Default::default()
+            },
+        }),
+        ..Default::default()
+    }
+}
+
+/// Corrects `input` with the given face into `out_dir`, as `idphoto check --faces-from` does
+/// (the production matte; the background is replaced where the spec and the mask allow).
 fn correct_into(
-    out_dir: &std::path::Path,
-    input: &std::path::Path,
+    out_dir: &Path,
+    input: &Path,
     photo: &decode::Photo,
     spec: &Spec,
-    face: &idphoto::face::Face,
-    matte: Option<&Matte>,
-) -> correct::Correction {
-    let fix = Fix {
-        output: OutputOptions {
-            out_dir: Some(out_dir.to_path_buf()),
-            ..Default::default()
-        },
+    face: &Face,
+) -> Correction {
+    let known = Known {
+        face: Some(face),
         ..Default::default()
     };
-    correct::run(
-        input,
-        photo,
-        spec,
-        Inputs {
-            face: Some(face),
-            matte,
-        },
-        &fix,
-    )
+    idphoto::dev::check_photo_with(input, photo, spec, &fix_into(out_dir), known)
+        .correction
+        .expect("a correction was asked for")
+}
+
+/// `spec` with the background never replaced: a mask confidence above any the segmentation
+/// gives. The corrected photo is then the planned crop itself, tone-corrected (what correcting
+/// without a matte did before the pipeline made the matte itself).
+fn background_kept(spec: &Spec) -> Spec {
+    let mut kept = spec.clone();
+    kept.body.background.min_mask_confidence = Some(2.0);
+    kept
 }
 
 /// Mean of the photo over the square one canvas pixel covers, at a canvas point.
@@ -106,8 +110,9 @@ fn photo_mean(img: &image::RgbImage, p: [f32; 2], half: f32) -> [f32; 3] {
 #[test]
 fn every_annotated_photo_is_corrected_compliantly_or_refused_with_a_reason() {
     let Some(data) = testdata() else { return };
-    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
+    let rows = crate::annotations::load(&data.join("photos/annotations.csv")).unwrap();
     let spec = spec();
+    let kept = background_kept(&spec);
     let head = &spec.body.head;
     let (mut written, mut refused) = (0, 0);
     for row in &rows {
@@ -115,7 +120,7 @@ fn every_annotated_photo_is_corrected_compliantly_or_refused_with_a_reason() {
         let input = data.join("photos").join(&row.file);
         let photo = decode::open(&input, &Limits::default()).unwrap();
         let out = tempfile::tempdir().unwrap();
-        let c = correct_into(out.path(), &input, &photo, &spec, &face, None);
+        let c = correct_into(out.path(), &input, &photo, &kept, &face);
         let files: Vec<_> = std::fs::read_dir(out.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
@@ -162,7 +167,7 @@ fn every_annotated_photo_is_corrected_compliantly_or_refused_with_a_reason() {
                 let broken: Vec<&str> = r
                     .checks
                     .iter()
-                    .filter(|k| k.status == idphoto::checks::Status::Fail)
+                    .filter(|k| k.status == idphoto::report::Status::Fail)
                     .map(|k| k.id.as_str())
                     .filter(|id| correct::is_invariant(id, replaced))
                     .filter(|id| !(crown_disagrees && *id == "head.top_margin"))
@@ -178,7 +183,7 @@ fn every_annotated_photo_is_corrected_compliantly_or_refused_with_a_reason() {
                     .find(|k| k.id.as_str() == "exposure.brightness")
                     .unwrap();
                 assert!(
-                    brightness.status != idphoto::checks::Status::Fail || tone.capped,
+                    brightness.status != idphoto::report::Status::Fail || tone.capped,
                     "{}: {tone:?} but the re-check measured {:?}",
                     row.file,
                     brightness.measured
@@ -287,7 +292,7 @@ fn every_annotated_photo_is_corrected_compliantly_or_refused_with_a_reason() {
 #[test]
 fn plain_backdrop_becomes_white_with_a_confident_matte() {
     let Some(data) = testdata() else { return };
-    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
+    let rows = crate::annotations::load(&data.join("photos/annotations.csv")).unwrap();
     let spec = spec();
     for name in [
         "zuckerberg_1.jpg",
@@ -300,9 +305,8 @@ fn plain_backdrop_becomes_white_with_a_confident_matte() {
         let face = row.to_face().unwrap();
         let input = data.join("photos").join(name);
         let photo = decode::open(&input, &Limits::default()).unwrap();
-        let matte = production_matte(&photo, &spec, &face);
         let out = tempfile::tempdir().unwrap();
-        let c = correct_into(out.path(), &input, &photo, &spec, &face, Some(&matte));
+        let c = correct_into(out.path(), &input, &photo, &spec, &face);
         assert_eq!(
             c.status,
             CorrectionStatus::Written,
@@ -350,7 +354,9 @@ fn low_confidence_matte_keeps_the_background_and_says_so() {
         confidence: 0.2,
         colour_reference: false,
     };
-    let c = correct::correct(&photo.image, &face, &spec(), Some(&matte), &Fix::default()).unwrap();
+    let spec = spec();
+    let plan = idphoto::dev::plan(&face, photo.image.dimensions(), &spec, None);
+    let c = correct::correct(&photo.image, &face, &plan, &spec, Some(&matte));
     assert_eq!(
         c.background,
         correct::BackgroundOutcome::Kept {
@@ -371,7 +377,7 @@ fn low_confidence_matte_keeps_the_background_and_says_so() {
 #[test]
 fn white_balance_comes_only_from_a_background_colour_cast_trusts() {
     let Some(data) = testdata() else { return };
-    let rows = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
+    let rows = crate::annotations::load(&data.join("photos/annotations.csv")).unwrap();
     let spec = spec();
     for (name, reference) in [
         ("hv_test2.jpg", false),
@@ -386,11 +392,17 @@ fn white_balance_comes_only_from_a_background_colour_cast_trusts() {
             .and_then(|r| r.to_face())
             .unwrap();
         let photo = decode::open(&data.join("photos").join(name), &Limits::default()).unwrap();
-        let matte = production_matte(&photo, &spec, &face);
+        let analysis = Analysis::of(&photo, Some(&face)).unwrap();
+        let matte = analysis.matte(&photo, &spec).unwrap();
         assert_eq!(matte.colour_reference, reference, "{name}");
         if !reference {
-            let c = correct::correct(&photo.image, &face, &spec, Some(&matte), &Fix::default())
-                .unwrap();
+            let plan = idphoto::dev::plan(
+                &face,
+                photo.image.dimensions(),
+                &spec,
+                analysis.mask.as_ref(),
+            );
+            let c = correct::correct(&photo.image, &face, &plan, &spec, Some(&matte));
             assert_eq!(c.tone.white_balance_gains, None, "{name}: {:?}", c.tone);
         }
     }
@@ -406,7 +418,7 @@ fn red_pupils_fail_eyes_red_and_the_corrected_photo_darkens_them() {
     let Some(data) = testdata() else { return };
     let (face, input, plain) = annotated(&data, "zuckerberg_1.jpg");
     let mut red = plain.clone();
-    idphoto::imageops::paint_red_pupils(
+    idphoto::dev::imageops::paint_red_pupils(
         &mut red.image,
         [face.right_eye, face.left_eye],
         0.055 * face.inter_eye(),
@@ -414,17 +426,8 @@ fn red_pupils_fail_eyes_red_and_the_corrected_photo_darkens_them() {
     let spec = spec();
     let run = |photo: &decode::Photo| {
         let out = tempfile::tempdir().unwrap();
-        let options = idphoto::Options {
-            fix: Some(Fix {
-                output: OutputOptions {
-                    out_dir: Some(out.path().to_path_buf()),
-                    ..Default::default()
-                },
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
-        let r = idphoto::check_photo_with(&input, photo, &spec, &options, Inputs::default());
+        let options = fix_into(out.path());
+        let r = idphoto::dev::check_photo_with(&input, photo, &spec, &options, Known::default());
         let status = |r: &idphoto::report::Report| {
             let c = r
                 .checks
@@ -438,7 +441,7 @@ fn red_pupils_fail_eyes_red_and_the_corrected_photo_darkens_them() {
         let written = idphoto::check_file(c.path.as_ref().unwrap(), &spec, &Default::default());
         (status(&r), c.red_eye_fixed, status(&written), out)
     };
-    use idphoto::checks::Status;
+    use idphoto::report::Status;
     let (before, fixed, after, _out) = run(&red);
     assert_eq!((before, fixed, after), (Status::Fail, true, Status::Pass));
     let (before, fixed, after, _out) = run(&plain);
@@ -480,7 +483,13 @@ fn backdrop_left_in_the_new_background_is_not_possible_not_a_bug() {
         }
     }
     let out = tempfile::tempdir().unwrap();
-    let c = correct_into(out.path(), &input, &photo, &spec, &face, Some(&matte));
+    let known = Known {
+        face: Some(&face),
+        matte: Some(&matte),
+    };
+    let report =
+        idphoto::dev::check_photo_with(&input, &photo, &spec, &fix_into(out.path()), known);
+    let c = report.correction.expect("a correction was asked for");
     eprintln!("re-check failed: {:?}", c.recheck_failed);
     assert_eq!(c.status, CorrectionStatus::NotPossible, "{c:?}");
     assert_eq!(

@@ -1,27 +1,27 @@
-//! The face stage (`idphoto::face::analyse`) on the shared real photos and on images made from
+//! The face stage (`idphoto::dev::Analysis::of`) on the shared real photos and on images made from
 //! them: accuracy against the hand annotations (issue 3's targets), geometry that follows a
 //! shift, a scale and a rotation of the photo, and the no-face / two-face / cut-off-head cases.
 //!
 //! Needs the shared photos (`IDPHOTO_TESTDATA`, see `tests/util`); each photo is decoded once.
 
-mod util;
-
-use idphoto::annotations::{self, percentile, Annotation, Errors};
-use idphoto::face::{self, Face, FaceAnalysis, Point};
-use idphoto::imageops::{self, Quality};
-use idphoto::{decode, ANALYSIS_MAX_SIDE};
+use crate::annotations::{self, Annotation};
+use crate::harness::{self, percentile, Accepts, Errors, Measures};
+use crate::util::testdata;
+use idphoto::dev::decode;
+use idphoto::dev::face::{Face, FaceAnalysis, Point};
+use idphoto::dev::imageops::{self, Quality};
+use idphoto::dev::Analysis;
 use image::{Rgb, RgbImage};
 use imageproc::geometric_transformations::{rotate_about_center, Interpolation};
 use std::sync::OnceLock;
-use util::testdata;
 
 /// The portrait the metamorphic tests transform (576×768, frontal, plain background, crown
 /// visible).
 const PORTRAIT: &str = "hv_test0.jpg";
 
 fn analyse(img: &RgbImage) -> FaceAnalysis {
-    let working = imageops::downscale(img, ANALYSIS_MAX_SIDE);
-    face::analyse(&working, img).expect("face stage runs")
+    let photo = crate::util::photo_of(img.clone());
+    Analysis::of(&photo, None).expect("face stage runs").faces
 }
 
 fn decode(name: &str) -> Option<RgbImage> {
@@ -90,7 +90,7 @@ fn shared_results() -> Option<&'static Vec<(Annotation, FaceAnalysis)>> {
 }
 
 /// Errors of each portrait's main face against its annotation (`shared/data/README.md`'s
-/// definition, via `Annotation::errors`), picked by `pick`, sorted.
+/// definition, via `harness::errors`), picked by `pick`, sorted.
 fn sorted_errors(pick: fn(&Errors) -> Option<f32>) -> Option<Vec<f32>> {
     let results = shared_results()?;
     let mut v: Vec<f32> = results
@@ -101,7 +101,7 @@ fn sorted_errors(pick: fn(&Errors) -> Option<f32>) -> Option<Vec<f32>> {
                 .face
                 .as_ref()
                 .unwrap_or_else(|| panic!("{}: no face", a.file));
-            pick(&a.errors(f))
+            pick(&harness::errors(a, f))
         })
         .collect();
     assert!(v.len() >= 10, "enough annotated values: {}", v.len());
@@ -142,7 +142,7 @@ fn crown_visibility_agrees_with_the_annotations_on_every_portrait() {
         .filter(|(a, _)| a.is_portrait())
         .filter_map(|(a, fa)| {
             let f = fa.face.as_ref()?;
-            (!a.errors(f).crown_visibility_agrees).then(|| {
+            (!harness::errors(a, f).crown_visibility_agrees).then(|| {
                 format!(
                     "{}: annotated {:?}, measured {:?}",
                     a.file, a.crown, f.crown
@@ -490,7 +490,7 @@ fn yaw_follows_the_annotated_eye_offset() {
         .collect();
     let portraits = results.iter().filter(|(a, _)| a.is_portrait()).count();
     assert_eq!(pairs.len(), portraits, "a yaw on every portrait");
-    let g = annotations::yaw_agreement(&pairs).unwrap();
+    let g = harness::yaw_agreement(&pairs).unwrap();
     eprintln!("yaw vs eye offset: {g:?}");
     assert!(g.r >= 0.9, "correlation {:.3}", g.r);
     assert!(g.clearly_turned >= 4, "{g:?}");
@@ -807,7 +807,7 @@ fn grey_and_heavily_compressed_photos_keep_their_faces_crowns_and_eyes() {
                 continue;
             }
             let f = fa.face.as_ref().expect("face");
-            let e = a.errors(f);
+            let e = harness::errors(a, f);
             assert!(
                 e.crown_visibility_agrees,
                 "{} ({how}): crown {:?}, annotated {:?}",

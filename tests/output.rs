@@ -2,9 +2,7 @@
 //! --out, --out-dir, --no-fix, --force, never the input, no temp files, no metadata, JSON. The
 //! input photos fail their check (exit 1) while their corrected photo is written.
 
-mod util;
-
-use util::{idphoto, testdata};
+use crate::util::{idphoto, testdata};
 
 /// A temp folder holding a copy of hv_test0.jpg (a photo that can be corrected) and the
 /// annotations, so outputs land in the temp folder.
@@ -58,7 +56,7 @@ fn default_output_is_written_beside_the_input_and_reported() {
         .iter()
         .filter(|c| c["status"] == "fail")
         .filter_map(|c| c["id"].as_str())
-        .filter(|id| idphoto::correct::is_invariant(id, true))
+        .filter(|id| idphoto::dev::correct::is_invariant(id, true))
         .collect();
     assert!(broken.is_empty(), "{broken:?}");
     assert_eq!(
@@ -327,7 +325,7 @@ fn a_blue_backdrop_leaves_no_blue_rim_around_the_head() {
     let bluish = out
         .pixels()
         .filter(|p| {
-            let [l, _, b] = idphoto::colour::srgb_to_lab(p.0);
+            let [l, _, b] = idphoto::dev::colour::srgb_to_lab(p.0);
             l > 75.0 && b < -6.0
         })
         .count();

@@ -3,11 +3,9 @@
 //! fails while every other check keeps its status. The face is the annotated one (ground truth),
 //! so these tests judge the checks, not the face detector.
 
-mod util;
-
-use idphoto::checks::{self, CheckId, Context, Status};
-use idphoto::decode::Photo;
-use idphoto::face::{Face, FaceAnalysis};
+use idphoto::dev::checks::{self, CheckId, Context, Status};
+use idphoto::dev::decode::Photo;
+use idphoto::dev::face::{Face, FaceAnalysis};
 use idphoto::spec::{Library, Spec};
 use image::{Rgb, RgbImage};
 use std::collections::BTreeMap;
@@ -22,11 +20,11 @@ struct Base {
 }
 
 fn base() -> Option<Base> {
-    let data = util::testdata()?;
-    let notes = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
+    let data = crate::util::testdata()?;
+    let notes = crate::annotations::load(&data.join("photos/annotations.csv")).unwrap();
     let face = notes.iter().find(|n| n.file == BASE)?.to_face()?;
     let photo =
-        idphoto::decode::open(&data.join("photos").join(BASE), &Default::default()).unwrap();
+        idphoto::dev::decode::open(&data.join("photos").join(BASE), &Default::default()).unwrap();
     let spec = Library::builtin()
         .unwrap()
         .resolve("dongguan", None)
@@ -45,15 +43,18 @@ fn statuses(b: &Base, image: &RgbImage) -> BTreeMap<&'static str, Status> {
 }
 
 fn statuses_of(b: &Base, photo: &Photo) -> BTreeMap<&'static str, Status> {
-    let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
-    let mask = idphoto::segment::segment(&working.image).unwrap();
+    let working = idphoto::dev::imageops::downscale(&photo.image, idphoto::dev::ANALYSIS_MAX_SIDE);
+    let mask = idphoto::dev::segment::segment(&working.image).unwrap();
     let face = FaceAnalysis::single(b.face.clone());
+    // The crop plan production judges with (the `crop.` checks are left out below anyway).
+    let plan = idphoto::dev::plan(&b.face, photo.image.dimensions(), &b.spec, Some(&mask));
     let ctx = Context {
         spec: &b.spec,
         photo,
         working: &working,
         face: Some(&face),
         mask: Some(&mask),
+        plan: Some(&plan),
     };
     checks::run(&ctx)
         .into_iter()
@@ -110,7 +111,7 @@ fn map(img: &RgbImage, f: impl Fn(u32, u32, [u8; 3]) -> [f32; 3]) -> RgbImage {
 }
 
 fn mask_of(img: &RgbImage) -> image::GrayImage {
-    idphoto::segment::segment(img).unwrap().alpha
+    idphoto::dev::segment::segment(img).unwrap().alpha
 }
 
 fn noise(seed: u32) -> impl FnMut() -> f32 {
@@ -150,7 +151,7 @@ fn metamorphic_defects_fail_exactly_their_check() {
     let check = |name: &str, out: RgbImage, expected: &[CheckId], allowed: &[CheckId]| {
         eprintln!(
             "{name}: sharpness {:?}",
-            idphoto::checks::sharpness(&out, f)
+            idphoto::dev::checks::sharpness(&out, f)
         );
         let got = statuses(&b, &out);
         for m in mismatches(&base_status, &got, expected, allowed) {
@@ -384,10 +385,13 @@ fn metamorphic_defects_fail_exactly_their_check() {
 fn heavy_jpeg_compression_fails_compression_only() {
     let Some(b) = base() else { return };
     let base_status = statuses(&b, &b.photo.image);
-    let bytes = util::jpeg_bytes(&b.photo.image, 8, None);
-    let photo =
-        idphoto::decode::decode_bytes(std::path::Path::new("q8.jpg"), &bytes, &Default::default())
-            .unwrap();
+    let bytes = crate::util::jpeg_bytes(&b.photo.image, 8, None);
+    let photo = idphoto::dev::decode::decode_bytes(
+        std::path::Path::new("q8.jpg"),
+        &bytes,
+        &Default::default(),
+    )
+    .unwrap();
     let got = statuses_of(&b, &photo);
     assert_only(
         &b,
@@ -407,17 +411,21 @@ fn heavy_jpeg_compression_fails_compression_only() {
 
 /// The checks on a shared photo with its annotated face, by id.
 fn judge_shared(file: &str) -> Option<BTreeMap<&'static str, checks::Check>> {
-    let data = util::testdata()?;
-    let notes = idphoto::annotations::load(&data.join("photos/annotations.csv")).unwrap();
+    let data = crate::util::testdata()?;
+    let notes = crate::annotations::load(&data.join("photos/annotations.csv")).unwrap();
     let face = notes.iter().find(|n| n.file == file).unwrap().to_face();
     let photo =
-        idphoto::decode::open(&data.join("photos").join(file), &Default::default()).unwrap();
+        idphoto::dev::decode::open(&data.join("photos").join(file), &Default::default()).unwrap();
     let spec = Library::builtin()
         .unwrap()
         .resolve("dongguan", None)
         .unwrap();
-    let working = idphoto::imageops::downscale(&photo.image, idphoto::ANALYSIS_MAX_SIDE);
-    let mask = idphoto::segment::segment(&working.image).unwrap();
+    let working = idphoto::dev::imageops::downscale(&photo.image, idphoto::dev::ANALYSIS_MAX_SIDE);
+    let mask = idphoto::dev::segment::segment(&working.image).unwrap();
+    // The crop plan of the one face, as production judges `crop.possible` with.
+    let plan = face
+        .as_ref()
+        .map(|f| idphoto::dev::plan(f, photo.image.dimensions(), &spec, Some(&mask)));
     let face = face.map(FaceAnalysis::single);
     let ctx = Context {
         spec: &spec,
@@ -425,6 +433,7 @@ fn judge_shared(file: &str) -> Option<BTreeMap<&'static str, checks::Check>> {
         working: &working,
         face: face.as_ref(),
         mask: Some(&mask),
+        plan: plan.as_ref(),
     };
     Some(
         checks::run(&ctx)
@@ -495,7 +504,7 @@ fn issue4_sharpness_separates_soft_sources_from_blur_with_margin() {
     let min = b.spec.body.quality.min_sharpness.unwrap();
     let siegel = number(&s["sharpness"]);
     assert!(siegel > 1.15 * min, "siegel_1 {siegel} vs {min}");
-    let sharp = idphoto::checks::sharpness(&b.photo.image, &b.face).unwrap();
+    let sharp = idphoto::dev::checks::sharpness(&b.photo.image, &b.face).unwrap();
     assert!(sharp > 1.2 * min, "base {sharp} vs {min}");
     let d = b.face.inter_eye();
     // Heavier blur stays as clearly blurred: past the fine band the mid band vanishes too, and
@@ -504,7 +513,7 @@ fn issue4_sharpness_separates_soft_sources_from_blur_with_margin() {
     let mut mild = None;
     for share in [0.08, 0.16, 0.3] {
         let blurred = image::imageops::blur(&b.photo.image, share * d);
-        let blurred = idphoto::checks::sharpness(&blurred, &b.face).unwrap();
+        let blurred = idphoto::dev::checks::sharpness(&blurred, &b.face).unwrap();
         let mild = *mild.get_or_insert(blurred);
         assert!(
             blurred < 0.85 * min && blurred <= mild,

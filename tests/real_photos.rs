@@ -1,12 +1,11 @@
 //! Real photos from `../shared/data/photos` (or `IDPHOTO_TESTDATA`): every one is judged without
 //! error and its file facts are reported correctly; turned copies are told to turn the photo.
 
-mod util;
-
+use crate::harness::Accepts;
+use crate::util::{idphoto, testdata};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Output;
-use util::{idphoto, testdata};
 
 /// `idphoto check PATH` for Dongguan's ID card, JSON, no corrected photo, English hints.
 fn check_json(path: &Path) -> (Output, Value) {
@@ -44,7 +43,7 @@ fn every_shared_photo_is_checked_without_error() {
         .collect();
     names.sort();
     assert!(names.len() >= 22, "expected the 22 shared photos");
-    let rows = idphoto::annotations::load(&photos.join("annotations.csv")).unwrap();
+    let rows = crate::annotations::load(&photos.join("annotations.csv")).unwrap();
     for path in names {
         let (out, r) = check_json(&path);
         let name = path.file_name().unwrap().to_string_lossy().to_string();

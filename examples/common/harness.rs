@@ -48,7 +48,6 @@ pub trait Measures {
     /// The annotation of the same photo cropped at `origin` (photo pixels) and then scaled by
     /// `scale`. A crown that lands within `CUT_OFF_PX` of the new top edge, or above it, is cut
     /// off there, as it would be annotated on the cropped photo ("not visible").
-    /// Hair this close to the top edge cannot be told from hair cut off by it.
     fn moved(&self, origin: Point, scale: f32) -> Annotation;
 }
 

@@ -42,7 +42,7 @@ const CITY_DOCUMENTS: [&str; 7] = [
 ];
 
 /// Median bits per pixel of the shared test photos scaled to 390×567 and saved at JPEG quality
-/// 95, the lowest of the shipped canvas sizes (`cargo run --release --example kb_reach`: 80.7 KB
+/// 95, the lowest of the shipped canvas sizes (`cargo run --release --features examples --example kb_reach`: 80.7 KB
 /// at 390×567). A `kb` minimum above this needs quality ≈ 100 or padding: not a usable target.
 const REACHABLE_BITS_PER_PIXEL: f64 = 3.0;
 /// Below about quality 50 (0.8 bits per pixel at 390×567 in the same measurement) JPEG blocking

@@ -73,7 +73,7 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 /// The shared real photos. Under `CI=true` a missing folder is a failure, elsewhere a skip
 /// (returns `None`), so a contributor without the data can still run the other tests.
 pub fn testdata() -> Option<PathBuf> {
-    let dir = idphoto::annotations::shared_data_dir();
+    let dir = crate::harness::shared_data_dir();
     if dir.join("photos/annotations.csv").is_file() {
         return Some(dir);
     }
@@ -85,4 +85,24 @@ pub fn testdata() -> Option<PathBuf> {
     }
     eprintln!("skipping: no test data at {}", dir.display());
     None
+}
+
+/// A photo of already decoded pixels, as the analysis stages take it (file facts of a plain
+/// PNG of that size; the face stage reads only the pixels).
+pub fn photo_of(image: RgbImage) -> idphoto::Photo {
+    use idphoto::dev::decode::{ColourMode, Format};
+    let info = idphoto::FileInfo {
+        bytes: 0,
+        format: Format::Png,
+        extension_matches: true,
+        width: image.width(),
+        height: image.height(),
+        orientation: 1,
+        colour_mode: ColourMode::Rgb24,
+        dpi: None,
+        has_exif: false,
+        has_gps: false,
+        jpeg_quality: None,
+    };
+    idphoto::Photo { image, info }
 }
