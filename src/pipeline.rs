@@ -93,16 +93,14 @@ pub fn check_photo_with(
     let checks = analysis.judge(photo, spec, plan.as_ref());
     let mut report = Report::judged(path.to_path_buf(), spec.key(), photo.info.clone(), checks);
     if let Some(fix) = &options.fix {
-        let mut c = correction(
+        let job = Job {
             path,
-            photo,
             spec,
-            &analysis,
-            plan.as_ref(),
             known,
-            options,
+            limits: &options.limits,
             fix,
-        );
+        };
+        let mut c = job.correction(photo, &analysis, plan.as_ref());
         let busy = report
             .checks
             .iter()
@@ -280,192 +278,187 @@ fn plan_for_cutout(
     crop::plan(face, size, spec, &options)
 }
 
-/// The corrected photo of `photo`: made along the plan, encoded, staged beside its
-/// destination, re-checked and published; or why not. Never panics.
-///
-/// A photo stored on its side or upside down (no EXIF orientation) is corrected turned
-/// upright, since the crown, the margins and the crop are all measured upwards: from its
-/// faces measured upright where the face stage measured them so, else from the turned photo
-/// analysed afresh.
-#[allow(clippy::too_many_arguments)]
-fn correction(
-    path: &Path,
-    photo: &Photo,
-    spec: &Spec,
-    analysis: &Analysis,
-    plan: Option<&CropPlan>,
-    known: Known<'_>,
-    options: &Options,
-    fix: &Fix,
-) -> Correction {
-    let (Some(face), Some(plan)) = (analysis.single_face(), plan) else {
-        return Correction::empty(CorrectionStatus::NoFace);
-    };
-    // A face the caller supplied is taken as the photo lies.
-    let turn = match known.face {
-        None => face.orientation().clockwise_turn_deg(),
-        Some(_) => None,
-    };
-    if let Some(degrees) = turn {
-        if let Some(mut c) = correction_turned(path, photo, spec, analysis, degrees, options, fix) {
-            c.turned_deg = Some(degrees);
+/// One photo's correction: what it is corrected for and where it goes.
+struct Job<'a> {
+    /// The photo's path: names the corrected photo, which never replaces it.
+    path: &'a Path,
+    spec: &'a Spec,
+    known: Known<'a>,
+    /// Decoding limits, for the re-check of the written photo.
+    limits: &'a decode::Limits,
+    fix: &'a Fix,
+}
+
+impl Job<'_> {
+    /// The corrected photo of `photo`: made along the plan, encoded, staged beside its
+    /// destination, re-checked and published; or why not. Never panics.
+    ///
+    /// A photo stored on its side or upside down (no EXIF orientation) is corrected turned
+    /// upright, since the crown, the margins and the crop are all measured upwards: from its
+    /// faces measured upright where the face stage measured them so, else from the turned photo
+    /// analysed afresh.
+    fn correction(
+        &self,
+        photo: &Photo,
+        analysis: &Analysis,
+        plan: Option<&CropPlan>,
+    ) -> Correction {
+        let (spec, known) = (self.spec, self.known);
+        let (Some(face), Some(plan)) = (analysis.single_face(), plan) else {
+            return Correction::empty(CorrectionStatus::NoFace);
+        };
+        // A face the caller supplied is taken as the photo lies.
+        let turn = match known.face {
+            None => face.orientation().clockwise_turn_deg(),
+            Some(_) => None,
+        };
+        if let Some(degrees) = turn {
+            if let Some(mut c) = self.correction_turned(photo, analysis, degrees) {
+                c.turned_deg = Some(degrees);
+                return c;
+            }
+        }
+        let made = match known.matte {
+            Some(_) => None,
+            None => analysis.matte(photo, spec),
+        };
+        let matte = known.matte.or(made.as_ref());
+        // A supplied matte of another confidence than the mask may move the planner's padding.
+        let supplied_plan = known
+            .matte
+            .map(|m| plan_for_cutout(face, photo.image.dimensions(), spec, Some(m.confidence)));
+        let plan = supplied_plan.as_ref().unwrap_or(plan);
+        self.corrected(photo, face, plan, matte)
+    }
+
+    /// The correction of a photo that lies turned by `degrees`, made from the photo turned
+    /// upright; `None` when the turned photo does not hold one upright face.
+    fn correction_turned(
+        &self,
+        photo: &Photo,
+        analysis: &Analysis,
+        degrees: u16,
+    ) -> Option<Correction> {
+        let spec = self.spec;
+        let image = imageops::turned_clockwise(&photo.image, degrees);
+        let mut info = photo.info.clone();
+        (info.width, info.height) = image.dimensions();
+        let turned = Photo { image, info };
+        let upright = match &analysis.upright {
+            // Measured upright already: the same faces, mask and working copy, turned.
+            Some(u) if u.degrees == degrees => Analysis {
+                working: Scaled {
+                    image: imageops::turned_clockwise(&analysis.working.image, degrees),
+                    scale: analysis.working.scale,
+                },
+                mask: analysis.mask.as_ref().map(|m| m.turned(degrees)),
+                faces: u.analysis.clone(),
+                upright: None,
+            },
+            _ => Analysis::of(&turned, None).ok()?,
+        };
+        let face = upright
+            .single_face()
+            .filter(|f| f.orientation() == face::Orientation::Upright)?;
+        let plan = upright.plan(&turned, spec)?;
+        let matte = upright.matte(&turned, spec);
+        Some(self.corrected(&turned, face, &plan, matte.as_ref()))
+    }
+
+    /// Corrects `photo` along `plan` (the plan of `face`), then encodes, stages, re-checks and
+    /// publishes the result.
+    fn corrected(
+        &self,
+        photo: &Photo,
+        face: &Face,
+        plan: &CropPlan,
+        matte: Option<&Matte>,
+    ) -> Correction {
+        let (path, spec, fix) = (self.path, self.spec, self.fix);
+        if !plan.is_feasible() {
+            let mut c = Correction::empty(CorrectionStatus::NotPossible);
+            c.problems = plan.problems.iter().copied().map(Problem::of).collect();
             return c;
         }
-    }
-    let made = match known.matte {
-        Some(_) => None,
-        None => analysis.matte(photo, spec),
-    };
-    let matte = known.matte.or(made.as_ref());
-    // A supplied matte of another confidence than the mask may move the planner's padding.
-    let supplied_plan = known
-        .matte
-        .map(|m| plan_for_cutout(face, photo.image.dimensions(), spec, Some(m.confidence)));
-    let plan = supplied_plan.as_ref().unwrap_or(plan);
-    corrected(path, photo, spec, face, plan, matte, options, fix)
-}
-
-/// The correction of a photo that lies turned by `degrees`, made from the photo turned
-/// upright; `None` when the turned photo does not hold one upright face.
-fn correction_turned(
-    path: &Path,
-    photo: &Photo,
-    spec: &Spec,
-    analysis: &Analysis,
-    degrees: u16,
-    options: &Options,
-    fix: &Fix,
-) -> Option<Correction> {
-    let image = imageops::turned_clockwise(&photo.image, degrees);
-    let mut info = photo.info.clone();
-    (info.width, info.height) = image.dimensions();
-    let turned = Photo { image, info };
-    let upright = match &analysis.upright {
-        // Measured upright already: the same faces, mask and working copy, turned.
-        Some(u) if u.degrees == degrees => Analysis {
-            working: Scaled {
-                image: imageops::turned_clockwise(&analysis.working.image, degrees),
-                scale: analysis.working.scale,
-            },
-            mask: analysis.mask.as_ref().map(|m| m.turned(degrees)),
-            faces: u.analysis.clone(),
-            upright: None,
-        },
-        _ => Analysis::of(&turned, None).ok()?,
-    };
-    let face = upright
-        .single_face()
-        .filter(|f| f.orientation() == face::Orientation::Upright)?;
-    let plan = upright.plan(&turned, spec)?;
-    let matte = upright.matte(&turned, spec);
-    Some(corrected(
-        path,
-        &turned,
-        spec,
-        face,
-        &plan,
-        matte.as_ref(),
-        options,
-        fix,
-    ))
-}
-
-/// Corrects `photo` along `plan` (the plan of `face`), then encodes, stages, re-checks and
-/// publishes the result.
-#[allow(clippy::too_many_arguments)]
-fn corrected(
-    path: &Path,
-    photo: &Photo,
-    spec: &Spec,
-    face: &Face,
-    plan: &CropPlan,
-    matte: Option<&Matte>,
-    options: &Options,
-    fix: &Fix,
-) -> Correction {
-    if !plan.is_feasible() {
-        let mut c = Correction::empty(CorrectionStatus::NotPossible);
-        c.problems = plan.problems.iter().copied().map(Problem::of).collect();
-        return c;
-    }
-    let corrected = correct::correct(&photo.image, face, plan, spec, matte);
-    let mut c = Correction::empty(CorrectionStatus::Failed);
-    c.rotate_deg = Some(corrected.plan.rotate_deg);
-    c.scale = Some(corrected.plan.scale);
-    c.hair_cropped = corrected.plan.hair_cropped;
-    c.red_eye_fixed = corrected.red_eye_fixed;
-    c.background = Some(corrected.background.clone());
-    c.tone = Some(corrected.tone.clone());
-    c.geometry = correct::geometry(&corrected.canvas_face, spec, corrected.plan.hair_cropped);
-    c.face = Some(corrected.canvas_face.clone());
-    let fail = |mut c: Correction, message: String| {
-        c.message = Some(message);
-        c
-    };
-    let encoded = match correct::encode::encode(&corrected.image, spec) {
-        Ok(e) => e,
-        Err(e) => return fail(c, e.to_string()),
-    };
-    c.jpeg_quality = Some(encoded.quality);
-    c.kb = Some((encoded.kb() * 10.0).round() / 10.0);
-    c.size_fit = Some(encoded.fit);
-    let dest = correct::destination(path, spec, &fix.output);
-    if fix.output.make_folder {
-        let dir = correct::write::folder_of(&dest);
-        if let Err(e) = std::fs::create_dir_all(dir) {
+        let corrected = correct::correct(&photo.image, face, plan, spec, matte);
+        let mut c = Correction::empty(CorrectionStatus::Failed);
+        c.rotate_deg = Some(corrected.plan.rotate_deg);
+        c.scale = Some(corrected.plan.scale);
+        c.hair_cropped = corrected.plan.hair_cropped;
+        c.red_eye_fixed = corrected.red_eye_fixed;
+        c.background = Some(corrected.background.clone());
+        c.tone = Some(corrected.tone.clone());
+        c.geometry = correct::geometry(&corrected.canvas_face, spec, corrected.plan.hair_cropped);
+        c.face = Some(corrected.canvas_face.clone());
+        let fail = |mut c: Correction, message: String| {
+            c.message = Some(message);
+            c
+        };
+        let encoded = match correct::encode::encode(&corrected.image, spec) {
+            Ok(e) => e,
+            Err(e) => return fail(c, e.to_string()),
+        };
+        c.jpeg_quality = Some(encoded.quality);
+        c.kb = Some((encoded.kb() * 10.0).round() / 10.0);
+        c.size_fit = Some(encoded.fit);
+        let dest = correct::destination(path, spec, &fix.output);
+        if fix.output.make_folder {
+            let dir = correct::write::folder_of(&dest);
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                return fail(
+                    c,
+                    format!("{}: cannot create the folder: {e}", dir.display()),
+                );
+            }
+        }
+        let staged = match correct::write::stage(&dest, path, &encoded.bytes, fix.output.force) {
+            Ok(s) => s,
+            Err(e) => return fail(c, e.to_string()),
+        };
+        // Re-check what is really on disk, the way `idphoto check` would check it.
+        let written = match decode::open(staged.path(), self.limits) {
+            Ok(p) => p,
+            Err(e) => return fail(c, format!("cannot re-read the corrected photo: {e}")),
+        };
+        let replaced = matches!(corrected.background, BackgroundOutcome::Replaced { .. });
+        let failed = recheck(&written, spec, &corrected.canvas_face);
+        (c.recheck_failed, c.still_failing) = failed
+            .into_iter()
+            .partition(|id| correct::is_invariant(id, replaced));
+        c.recheck_failed.extend(
+            c.geometry
+                .iter()
+                .filter(|g| !g.ok)
+                .map(|g| format!("geometry.{}", g.rule.as_str())),
+        );
+        // Only background checks failing on a replaced background: the person mask took pieces of
+        // the old backdrop for hair or clothing (a dark or busy one; HELEN's 3179042789 kept a dark
+        // blue blotch by the shoulder). A limit of the cut-out, not a bug: say so, write nothing.
+        if replaced
+            && !c.recheck_failed.is_empty()
+            && c.recheck_failed
+                .iter()
+                .all(|id| id.starts_with("background."))
+        {
+            c.status = CorrectionStatus::NotPossible;
+            c.problems = vec![Problem::of(Infeasible::BackgroundNotSeparable)];
+            return c;
+        }
+        if !c.recheck_failed.is_empty() {
+            let list = c.recheck_failed.join(", ");
             return fail(
                 c,
-                format!("{}: cannot create the folder: {e}", dir.display()),
+                format!("the corrected photo failed its own check ({list}); nothing written"),
             );
         }
-    }
-    let staged = match correct::write::stage(&dest, path, &encoded.bytes, fix.output.force) {
-        Ok(s) => s,
-        Err(e) => return fail(c, e.to_string()),
-    };
-    // Re-check what is really on disk, the way `idphoto check` would check it.
-    let written = match decode::open(staged.path(), &options.limits) {
-        Ok(p) => p,
-        Err(e) => return fail(c, format!("cannot re-read the corrected photo: {e}")),
-    };
-    let replaced = matches!(corrected.background, BackgroundOutcome::Replaced { .. });
-    let failed = recheck(&written, spec, &corrected.canvas_face);
-    (c.recheck_failed, c.still_failing) = failed
-        .into_iter()
-        .partition(|id| correct::is_invariant(id, replaced));
-    c.recheck_failed.extend(
-        c.geometry
-            .iter()
-            .filter(|g| !g.ok)
-            .map(|g| format!("geometry.{}", g.rule.as_str())),
-    );
-    // Only background checks failing on a replaced background: the person mask took pieces of
-    // the old backdrop for hair or clothing (a dark or busy one; HELEN's 3179042789 kept a dark
-    // blue blotch by the shoulder). A limit of the cut-out, not a bug: say so, write nothing.
-    if replaced
-        && !c.recheck_failed.is_empty()
-        && c.recheck_failed
-            .iter()
-            .all(|id| id.starts_with("background."))
-    {
-        c.status = CorrectionStatus::NotPossible;
-        c.problems = vec![Problem::of(Infeasible::BackgroundNotSeparable)];
-        return c;
-    }
-    if !c.recheck_failed.is_empty() {
-        let list = c.recheck_failed.join(", ");
-        return fail(
-            c,
-            format!("the corrected photo failed its own check ({list}); nothing written"),
-        );
-    }
-    match staged.publish() {
-        Ok(path) => {
-            c.path = Some(path);
-            c.status = CorrectionStatus::Written;
-            c
+        match staged.publish() {
+            Ok(path) => {
+                c.path = Some(path);
+                c.status = CorrectionStatus::Written;
+                c
+            }
+            Err(e) => fail(c, e.to_string()),
         }
-        Err(e) => fail(c, e.to_string()),
     }
 }
 
