@@ -111,3 +111,28 @@ pub fn noise_input(side: usize, seed: u32) -> Tensor {
         .collect();
     Tensor::from_shape(&[1, side, side, 3], &data).expect("shape matches data")
 }
+
+/// A fixed `[1, side, side, 3]` input shaped like an ID photo, values `v / 255` as the networks
+/// get them: a light background shading left to right, a skin-toned oval head, dark shoulders.
+/// Noise alone can leave a network's later layers in a range where two ways of computing an
+/// activation agree; a portrait drives them as real photos do.
+pub fn portrait_input(side: usize) -> Tensor {
+    let s = side as f32;
+    let mut data = Vec::with_capacity(side * side * 3);
+    for y in 0..side {
+        for x in 0..side {
+            let (fx, fy) = (x as f32 / s, y as f32 / s);
+            let head = ((fx - 0.5) / 0.22).powi(2) + ((fy - 0.4) / 0.3).powi(2) <= 1.0;
+            let shoulders = fy > 0.72 && (fx - 0.5).abs() < 0.45;
+            let rgb: [f32; 3] = if head {
+                [224.0 - 40.0 * fy, 172.0 - 30.0 * fy, 140.0]
+            } else if shoulders {
+                [40.0, 44.0, 60.0 + 20.0 * fx]
+            } else {
+                [236.0 - 30.0 * fx, 238.0 - 20.0 * fx, 242.0]
+            };
+            data.extend(rgb.map(|v| v.round() / 255.0));
+        }
+    }
+    Tensor::from_shape(&[1, side, side, 3], &data).expect("shape matches data")
+}
