@@ -1,13 +1,16 @@
 //! The neural networks idphoto ships, embedded in the binary and loaded once per process.
 //!
 //! The models are MediaPipe's (Apache-2.0), converted to ONNX by `models/convert.py` and run with
-//! tract, pure Rust, so the binary needs no files and no native libraries. Loading and optimising
-//! one costs 20–55 ms, more than running it (3–12 ms), so each is loaded lazily on first use and
-//! shared by every photo and thread afterwards. Tensor layouts and normalisation: `models/README.md`.
+//! tract, pure Rust, so the binary needs no files and no native libraries. The binary embeds them
+//! as tract NNEF files already typed and decluttered (`models/*.nnef.tar`, made from the ONNX
+//! files by `nn/onnx.rs` and checked against them by this module's tests), so a start only
+//! builds the execution plans. That still costs more than running a network, so each is loaded
+//! lazily on first use (or by `preload`) and shared by every photo and thread afterwards.
+//! Tensor layouts and normalisation: `models/README.md`.
 
 use crate::error::{Error, Result};
 use std::sync::{Arc, OnceLock};
-use tract_onnx::prelude::*;
+use tract_nnef::prelude::*;
 
 /// A loaded, optimised network ready to run.
 pub struct Network {
@@ -22,23 +25,50 @@ impl std::fmt::Debug for Network {
 }
 
 impl Network {
-    fn load(name: &'static str, bytes: &[u8]) -> Result<Self> {
-        let onnx = tract_onnx::onnx();
-        let plan = onnx
-            .proto_model_for_read(&mut std::io::Cursor::new(bytes))
-            .and_then(|mut proto| {
-                prelu_as_relu(&mut proto);
-                onnx.model_for_proto_model(&proto)
+    /// Reads a network's decluttered NNEF file and builds its execution plan. The file already
+    /// holds the typed, decluttered graph (`nn/onnx.rs` makes it from the ONNX source), so for
+    /// most networks only tract's code generation (`optimize`) is left.
+    fn load(name: &'static str, nnef_tar: &[u8], prepare: Prepare) -> Result<Self> {
+        let plan = nnef()
+            .model_for_read(&mut std::io::Cursor::new(nnef_tar))
+            .and_then(|mut model| {
+                if prepare == Prepare::DeclutterAgain {
+                    model.declutter()?;
+                }
+                model.optimize()?;
+                model.into_runnable()
             })
-            .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
             .map_err(|e| Error::Model {
                 name,
                 message: format!("{e:#}"),
             })?;
         Ok(Network { name, plan })
     }
+}
 
+/// What a network read back from its NNEF file needs before its plan gives the same outputs,
+/// to the bit, as the plan built from the ONNX source (the unit tests check each on noise and
+/// on a drawn portrait).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Prepare {
+    /// Code generation only. Decluttering again changes nothing for these networks and cost
+    /// as much as the code generation: iris 198 ms against 134, FaceMesh 63 against 35
+    /// (`into_optimized` against `optimize`, one busy-host run).
+    Optimize,
+    /// Declutter, then generate code. The segmentation network read back from NNEF, optimised
+    /// at once, gets a different plan (a direct convolution where the ONNX path has im2col,
+    /// 355 nodes instead of 297) whose mask differs in the last bits on a portrait.
+    DeclutterAgain,
+}
+
+/// The NNEF reader, built once: parsing NNEF's standard library of fragments costs about as
+/// much as reading a small network, so the four networks share it.
+fn nnef() -> &'static tract_nnef::framework::Nnef {
+    static NNEF: OnceLock<tract_nnef::framework::Nnef> = OnceLock::new();
+    NNEF.get_or_init(tract_nnef::nnef)
+}
+
+impl Network {
     /// Runs the network on one NHWC float input; returns its outputs in graph order.
     ///
     /// The vector state is cleared after every node (`clear_upper_vector_state`), not only
@@ -56,7 +86,7 @@ impl Network {
                 state.run_plan_with_eval(
                     tvec!(input.into_tvalue()),
                     |ctx, op_state, node, inputs| {
-                        let out = tract_onnx::tract_core::plan::eval(ctx, op_state, node, inputs);
+                        let out = tract_nnef::tract_core::plan::eval(ctx, op_state, node, inputs);
                         clear_upper_vector_state();
                         out
                     },
@@ -67,53 +97,6 @@ impl Network {
                 message: format!("{e:#}"),
             })
     }
-}
-
-/// Rewrites every `PRelu(x, slope)` of the graph as `Relu(x) + (x − Relu(x)) · slope`, the same
-/// value to the bit (for x ≥ 0 the second term is 0, for x < 0 the first is), so tract runs it
-/// with its vectorised kernels: tract 0.23 expands PRelu into a comparison and a select that run
-/// element by element through generic array code. FaceMesh (23 PReLUs) and the iris model (53)
-/// spend a third of their time there; rewritten, one FaceMesh run takes 4.3 ms instead of 5.0
-/// and one iris run 3.0 ms instead of 4.4 (`cargo run --release --example bench_face` shows the
-/// face stage). Their slopes run from −1.6 to 1.5, so the cheaper `max(x, slope · x)`, right
-/// only for slopes in [0, 1], would change the answers.
-fn prelu_as_relu(proto: &mut tract_onnx::pb::ModelProto) {
-    let Some(graph) = proto.graph.as_mut() else {
-        return;
-    };
-    let node = |op: &str, inputs: [&str; 2], output: String| tract_onnx::pb::NodeProto {
-        op_type: op.into(),
-        name: output.clone(),
-        input: inputs
-            .iter()
-            .filter(|i| !i.is_empty())
-            .map(|i| i.to_string())
-            .collect(),
-        output: vec![output],
-        ..Default::default()
-    };
-    let mut nodes = Vec::with_capacity(graph.node.len());
-    for n in std::mem::take(&mut graph.node) {
-        let (true, [x, slope], [y]) = (
-            n.op_type == "PRelu" && n.domain.is_empty(),
-            n.input.as_slice(),
-            n.output.as_slice(),
-        ) else {
-            nodes.push(n);
-            continue;
-        };
-        // Output names are unique in a graph, so names derived from one are free.
-        let (relu, neg, scaled) = (
-            format!("{y}.relu"),
-            format!("{y}.negative"),
-            format!("{y}.scaled"),
-        );
-        nodes.push(node("Relu", [x, ""], relu.clone()));
-        nodes.push(node("Sub", [x, &relu], neg.clone()));
-        nodes.push(node("Mul", [&neg, slope], scaled.clone()));
-        nodes.push(node("Add", [&relu, &scaled], y.clone()));
-    }
-    graph.node = nodes;
 }
 
 /// tract's AVX/AVX-512 kernels return with the upper halves of the vector registers dirty, and
@@ -138,13 +121,13 @@ unsafe fn zero_upper() {
 }
 
 macro_rules! embedded {
-    ($(#[$doc:meta])* $fn_name:ident, $file:literal) => {
+    ($(#[$doc:meta])* $fn_name:ident, $file:literal, $prepare:expr) => {
         $(#[$doc])*
         pub fn $fn_name() -> Result<&'static Network> {
             static CELL: OnceLock<std::result::Result<Network, String>> = OnceLock::new();
             CELL.get_or_init(|| {
-                Network::load($file, include_bytes!(concat!("../models/", $file, ".onnx")))
-                    .map_err(|e| e.to_string())
+                let bytes = include_bytes!(concat!("../models/", $file, ".nnef.tar"));
+                Network::load($file, bytes, $prepare).map_err(|e| e.to_string())
             })
             .as_ref()
             .map_err(|message| Error::Model {
@@ -158,29 +141,33 @@ macro_rules! embedded {
 embedded!(
     /// FaceMesh: 192×192 RGB face crop in [0, 1] → 468 landmarks (crop pixels) and a face logit.
     face_landmark,
-    "face_landmark"
+    "face_landmark",
+    Prepare::Optimize
 );
 embedded!(
     /// BlazeFace short range: 128×128 RGB in [−1, 1] → 896 anchors × (box + 6 keypoints), logits.
     face_detection,
-    "face_detection_short_range"
+    "face_detection_short_range",
+    Prepare::Optimize
 );
 embedded!(
     /// Iris landmarks: 64×64 RGB crop of an image-left eye in [0, 1] → 71 eye-contour points and
     /// 5 iris points (centre first), x, y, z in crop pixels.
     iris_landmark,
-    "iris_landmark"
+    "iris_landmark",
+    Prepare::Optimize
 );
 embedded!(
     /// Selfie segmentation: 256×256 RGB in [0, 1] → person probability per pixel.
     selfie_segmentation,
-    "selfie_segmentation"
+    "selfie_segmentation",
+    Prepare::DeclutterAgain
 );
 
 /// Starts loading the networks the face stage needs last (iris, then FaceMesh) on a background
-/// thread. Loading and optimising all four takes about 180 ms, more than checking a photo; this
-/// way the two loaded here overlap decoding and the loading of the segmentation and detection
-/// networks on the calling thread. A caller that needs a network still being loaded waits for
+/// thread. Loading all four takes more CPU than checking a photo; this way the two loaded here
+/// overlap decoding and the loading of the segmentation and detection networks on the calling
+/// thread. A caller that needs a network still being loaded waits for
 /// that load instead of repeating it (`OnceLock`); an error is kept and reported to the caller.
 pub fn preload() {
     // If the thread cannot start, every network still loads on first use.
@@ -216,29 +203,94 @@ pub fn floats(value: &TValue) -> Vec<f32> {
 }
 
 #[cfg(test)]
+mod onnx;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The embedded network of a `models/` file stem.
+    fn embedded(stem: &str) -> &'static Network {
+        match stem {
+            "face_detection_short_range" => face_detection(),
+            "face_landmark" => face_landmark(),
+            "iris_landmark" => iris_landmark(),
+            "selfie_segmentation" => selfie_segmentation(),
+            _ => panic!("no network {stem}"),
+        }
+        .unwrap()
+    }
+
+    /// Outputs as bit patterns: `-0.0 == 0.0` and `NaN != NaN` would hide or invent differences.
+    fn bits(outputs: &[TValue]) -> Vec<Vec<u32>> {
+        outputs
+            .iter()
+            .map(|t| floats(t).iter().map(|f| f.to_bits()).collect())
+            .collect()
+    }
+
     #[test]
     fn every_embedded_network_loads_and_runs_on_its_input_size() {
-        for (net, size, outputs) in [
-            (face_landmark().unwrap(), 192, 2),
-            (face_detection().unwrap(), 128, 2),
-            (selfie_segmentation().unwrap(), 256, 1),
-            (iris_landmark().unwrap(), 64, 2),
-        ] {
-            let input = nhwc_tensor(&image::RgbImage::new(size, size), 1.0 / 255.0, 0.0);
+        for (stem, size, outputs) in onnx::NETWORKS {
+            let net = embedded(stem);
+            let input = nhwc_tensor(&image::RgbImage::new(size as u32, size as u32), 1.0, 0.0);
             let out = net.run(input).unwrap();
             assert_eq!(out.len(), outputs, "{net:?}");
         }
     }
 
+    /// The shipped NNEF files are what `onnx::decluttered` makes of the ONNX sources with this
+    /// tract, byte for byte; `REGENERATE=1 cargo test --lib nn` rewrites them (after a tract
+    /// upgrade, say), and the next test proves the rewritten ones answer as the sources do.
+    #[test]
+    fn shipped_nnef_files_are_the_onnx_sources_decluttered() {
+        let regenerate = std::env::var_os("REGENERATE").is_some_and(|v| v == "1");
+        for (stem, ..) in onnx::NETWORKS {
+            let source = std::fs::read(onnx::model_path(stem, "onnx")).unwrap();
+            let expected = onnx::nnef_tar(&onnx::decluttered(&source).unwrap()).unwrap();
+            let path = onnx::model_path(stem, "nnef.tar");
+            if regenerate {
+                std::fs::write(&path, &expected).unwrap();
+            }
+            let shipped = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                shipped == expected,
+                "{} is not {stem}.onnx decluttered by this tract; \
+                 `REGENERATE=1 cargo test --lib nn` rewrites it",
+                path.display()
+            );
+        }
+    }
+
+    /// Loading the decluttered NNEF instead of the ONNX source changes no output bit: the same
+    /// inputs through the plan every start used to build from ONNX (parse, PReLU rewrite, type,
+    /// declutter, optimise) and through the embedded network.
+    #[test]
+    fn networks_answer_as_their_onnx_sources_to_the_bit() {
+        for (stem, side, outputs) in onnx::NETWORKS {
+            let source = std::fs::read(onnx::model_path(stem, "onnx")).unwrap();
+            let from_onnx = onnx::plan(&source).unwrap();
+            let net = embedded(stem);
+            let inputs = [
+                ("noise 7", onnx::noise_input(side, 7)),
+                ("noise 2024", onnx::noise_input(side, 2024)),
+                ("portrait", onnx::portrait_input(side)),
+            ];
+            for (what, input) in inputs {
+                let expected = from_onnx.run(tvec!(input.clone().into_tvalue())).unwrap();
+                let got = net.run(input).unwrap();
+                assert_eq!(got.len(), outputs, "{stem}");
+                assert_eq!(bits(&got), bits(&expected), "{stem}, {what}");
+            }
+        }
+    }
+
     #[test]
     fn prelu_rewritten_gives_the_networks_answers_to_the_bit() {
-        let bytes = include_bytes!("../models/iris_landmark.onnx");
-        let onnx = tract_onnx::onnx();
-        let mut proto = onnx
-            .proto_model_for_read(&mut std::io::Cursor::new(bytes))
+        let bytes = std::fs::read(onnx::model_path("iris_landmark", "onnx")).unwrap();
+        let onnx_fw = tract_onnx::onnx();
+        let proto = onnx_fw
+            .proto_model_for_read(&mut std::io::Cursor::new(&bytes))
             .unwrap();
         let count = |p: &tract_onnx::pb::ModelProto, op: &str| {
             p.graph
@@ -247,31 +299,23 @@ mod tests {
         };
         let prelus = count(&proto, "PRelu");
         assert!(prelus > 0);
-        let plain = onnx
+        let plain = onnx_fw
             .model_for_proto_model(&proto)
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
             .unwrap();
-        prelu_as_relu(&mut proto);
-        assert_eq!((count(&proto, "PRelu"), count(&proto, "Relu")), (0, prelus));
+        let mut rewritten = proto.clone();
+        onnx::prelu_as_relu(&mut rewritten);
+        assert_eq!(
+            (count(&rewritten, "PRelu"), count(&rewritten, "Relu")),
+            (0, prelus)
+        );
+        let rewritten = onnx::plan(&bytes).unwrap();
 
         // An eye-sized crop of noise: every PReLU sees inputs of both signs.
-        let mut state = 7u32;
-        let crop = image::RgbImage::from_fn(64, 64, |_, _| {
-            image::Rgb([0, 8, 16].map(|shift| {
-                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                (state >> (8 + shift)) as u8
-            }))
-        });
-        let input = || tvec!(nhwc_tensor(&crop, 1.0 / 255.0, 0.0).into_tvalue());
-        let rewritten = Network::load("iris_landmark", bytes).unwrap();
-        let (a, b) = (
-            plain.run(input()).unwrap(),
-            rewritten.plan.run(input()).unwrap(),
-        );
-        assert_eq!(a.len(), b.len());
-        for (a, b) in a.iter().zip(&b) {
-            assert_eq!(floats(a), floats(b));
-        }
+        let input = || tvec!(onnx::noise_input(64, 7).into_tvalue());
+        let (a, b) = (plain.run(input()).unwrap(), rewritten.run(input()).unwrap());
+        assert_eq!(a.len(), 2);
+        assert_eq!(bits(&a), bits(&b));
     }
 }
