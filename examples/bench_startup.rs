@@ -3,7 +3,7 @@
 //! the way every start used to (parse, rewrite PReLU, type, declutter, optimise).
 //!
 //! ```sh
-//! cargo run --release --example bench_startup -- [--runs 15] [--baseline OLD_IDPHOTO [photo]]
+//! cargo run --release --features examples --example bench_startup -- [--runs 15] [--baseline OLD_IDPHOTO [photo]]
 //! ```
 //! Each measurement is a fresh process (this example run again with `--child MODE`), the modes
 //! taking turns within each round so the host's load falls on all alike; medians of `--runs`
@@ -62,7 +62,7 @@ fn child(mode: &str) -> Result<String, Box<dyn std::error::Error>> {
             }
         }
         "nnef" => {
-            use idphoto::nn;
+            use idphoto::dev::nn;
             for load in [
                 nn::selfie_segmentation,
                 nn::face_detection,
@@ -85,7 +85,7 @@ fn child(mode: &str) -> Result<String, Box<dyn std::error::Error>> {
             assert!(second.join().unwrap_or(false), "preload failed");
         }
         "nnef-ready" => {
-            use idphoto::nn;
+            use idphoto::dev::nn;
             nn::preload();
             nn::selfie_segmentation()?;
             nn::face_detection()?;

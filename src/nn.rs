@@ -208,6 +208,7 @@ mod onnx;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tract_onnx::prelude::InferenceModelExt;
 
     /// The embedded network of a `models/` file stem.
     fn embedded(stem: &str) -> &'static Network {
