@@ -216,6 +216,10 @@ pub fn error_hint(error: &crate::Error) -> Option<Hint> {
             format!("照片像素过多：先缩小到 {limit_mp} 百万像素以内"),
             format!("too many pixels: shrink the photo below {limit_mp} megapixels first"),
         ),
+        E::TooManyBytes { .. } => Hint::new(
+            "照片解码后占用内存过多（16 位色深或动画）：先导出为普通 8 位 JPEG",
+            "the photo takes too much memory to decode (16-bit or animated): export an ordinary 8-bit JPEG first",
+        ),
         E::FileTooLarge { .. } => Hint::new(
             "文件过大：先用相册或修图软件导出一份较小的 JPEG",
             "the file is too large: export a smaller JPEG from your photo app first",
