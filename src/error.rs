@@ -143,8 +143,10 @@ pub enum Error {
         reason: String,
     },
     /// `extends` chains loop back on themselves.
-    #[error("spec inheritance cycle: {}", chain.join(" -> "))]
+    #[error("{location}: spec inheritance cycle: {}; remove one `extends` to break it", chain.join(" -> "))]
     SpecCycle {
+        /// The file and line of the `extends` that closes the loop.
+        location: SpecLocation,
         /// The ids in the loop, first repeated last.
         chain: Vec<String>,
     },

@@ -548,6 +548,28 @@ fn issue23_a_fifo_or_device_named_as_a_photo_is_refused_at_once() {
     }
 }
 
+/// Issue 23, defect 6: `--specs-dir` holding links back to itself was walked exponentially
+/// (six `ln -s .` ran past a minute and hundreds of MB).
+#[test]
+fn issue23_specs_dir_with_symlink_loops_loads_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.toml",
+        format!("{CITY_HEAD}[documents.id-card]\n").as_bytes(),
+    );
+    for i in 0..8 {
+        std::os::unix::fs::symlink(".", dir.path().join(format!("l{i}"))).unwrap();
+    }
+    idphoto()
+        .args(["specs", "show", "testcity", "--specs-dir"])
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("width_px = 358"));
+}
+
 /// CRC-32 (IEEE), to patch PNG chunks.
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = !0u32;
@@ -632,4 +654,63 @@ fn issue23_a_jpeg_cut_mid_image_and_closed_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("image data stops early"), "{text}");
+}
+
+/// Issue 23, defect 10: a TOML syntax error at the very end of a file printed an empty message.
+#[test]
+fn issue23_a_toml_error_at_the_end_of_a_file_says_what_is_wrong() {
+    let err = spec_error("id = ");
+    let line = err.lines().next().unwrap_or_default();
+    let (_, message) = line.split_once("city.toml:1: ").expect(line);
+    assert!(
+        message.trim().len() > 5,
+        "a message after the location: {err}"
+    );
+}
+
+/// Issue 23, defect 10: an inheritance cycle names the file and line of the `extends` closing it.
+#[test]
+fn issue23_an_inheritance_cycle_names_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.toml",
+        b"id = \"loop-a\"\nextends = \"loop-b\"\n",
+    );
+    write(
+        dir.path(),
+        "b.toml",
+        b"# loops\nid = \"loop-b\"\nextends = \"loop-a\"\n",
+    );
+    write(
+        dir.path(),
+        "c.toml",
+        format!("{CITY_HEAD}[documents.loop-a]\n").as_bytes(),
+    );
+    let b = dir.path().join("b.toml");
+    idphoto()
+        .args([
+            "specs",
+            "show",
+            "testcity",
+            "--doc",
+            "loop-a",
+            "--specs-dir",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("{}:3: ", b.display())));
+}
+
+/// Issue 23, defect 10: a rule across two keys, broken by the person's own value, pointed at
+/// the built-in file that set the other key.
+#[test]
+fn issue23_a_cross_key_error_points_at_the_persons_file() {
+    let err = spec_error(&format!(
+        "{CITY_HEAD}\n[documents.id-card.head]\nmax_yaw_deg = 3.0\n"
+    ));
+    assert!(err.contains("city.toml:7: "), "{err}");
+    assert!(err.contains("max_yaw_deg"), "{err}");
+    assert!(!err.starts_with("idphoto: <built-in>"), "{err}");
 }
