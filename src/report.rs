@@ -304,12 +304,15 @@ pub fn to_json(report: &Report, lang: Lang) -> serde_json::Value {
         .collect();
     let json = JsonReport {
         schema: SCHEMA_VERSION,
-        file: report.file.display().to_string(),
+        file: crate::correct::write::path_text(&report.file),
         spec: &report.spec,
         verdict: report.verdict,
         checks,
         image: &report.image,
-        output: report.output.as_ref().map(|p| p.display().to_string()),
+        output: report
+            .output
+            .as_deref()
+            .map(crate::correct::write::path_text),
         correction: &report.correction,
         error: &report.error,
         error_hint: report.error_hint.as_ref().map(|h| h.get(lang)),

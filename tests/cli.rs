@@ -714,3 +714,21 @@ fn issue23_a_cross_key_error_points_at_the_persons_file() {
     assert!(err.contains("max_yaw_deg"), "{err}");
     assert!(!err.starts_with("idphoto: <built-in>"), "{err}");
 }
+
+/// Issue 23, defect 10: an OS error's text was printed twice.
+#[test]
+fn issue23_an_os_error_is_printed_once() {
+    let out = idphoto()
+        .args(["specs", "list", "--spec", "/no/such/spec.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    let out = idphoto()
+        .args(["specs", "list", "--specs-dir", "/no/such/specs"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}
