@@ -9,7 +9,7 @@ use idphoto::batch;
 use idphoto::report::{Lang, Style};
 use idphoto::spec::Library;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Checks an ID photo against the official rules of a city and document before you submit it.
 #[derive(Debug, Parser)]
@@ -217,24 +217,57 @@ impl OutputArgs {
     }
 }
 
-/// `--summary FILE` is written at the end of the batch: a folder that is missing, or a folder
-/// in FILE's place, would only show after every photo was checked, so both are refused first.
-pub fn check_summary_path(path: Option<&Path>) -> anyhow::Result<()> {
-    let Some(path) = path else {
-        return Ok(());
-    };
-    if path.is_dir() {
-        anyhow::bail!("--summary {}: is a folder, not a file", path.display());
+/// Where each photo's corrected photo goes and which of them must not be written, decided once
+/// before the first photo is checked; `--summary` is judged here too, as it is written only at
+/// the end of the batch and a refusal then would come after every photo was checked.
+pub struct OutputPlan {
+    /// One destination per input; empty under `--no-fix`.
+    pub dests: Vec<PathBuf>,
+    /// Why an input's destination must not be written (see
+    /// [`batch::clashing_destinations`]); one entry per input.
+    pub refused: Vec<Option<idphoto::Error>>,
+    /// The destinations mirror the input tree under `--out-dir`, whose sub-folders are made.
+    pub mirrored: bool,
+}
+
+/// Builds the [`OutputPlan`] and checks `--summary` against the inputs and destinations.
+pub fn plan_outputs(
+    args: &CheckArgs,
+    inputs: &[batch::Input],
+    spec: &idphoto::spec::Spec,
+    fix: Option<&idphoto::Fix>,
+    batch_mode: bool,
+) -> anyhow::Result<OutputPlan> {
+    let dests = fix.map_or_else(Vec::new, |f| {
+        batch::destinations(inputs, spec, &f.output, batch_mode)
+    });
+    let mut refused = batch::clashing_destinations(inputs, &dests);
+    refused.resize_with(inputs.len(), || None);
+    if let Some(path) = &args.summary {
+        batch::summary_target(path, inputs, &dests)?;
     }
-    let dir = idphoto::batch::folder_of(path);
-    if !dir.is_dir() {
-        anyhow::bail!(
-            "--summary {}: folder {} does not exist",
-            path.display(),
-            dir.display()
-        );
+    Ok(OutputPlan {
+        mirrored: batch_mode && fix.is_some() && args.output.out_dir.is_some(),
+        dests,
+        refused,
+    })
+}
+
+/// An error and its causes as one line, as anyhow's `{:#}` joins them, but without repeating a
+/// cause whose text the message before it already ends with: `Error::Io` shows its OS error and
+/// also returns it as its source, which printed "No such file or directory" twice.
+pub fn error_chain(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.is_empty() {
+            line = text;
+        } else if !line.ends_with(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
     }
-    Ok(())
+    line
 }
 
 /// `--annotate` names one file, so it takes one photo.
@@ -312,11 +345,12 @@ pub fn load_library(args: &SpecArgs) -> anyhow::Result<Library> {
 pub fn paths(args: &CheckArgs) -> anyhow::Result<Vec<PathBuf>> {
     let mut paths = args.paths.clone();
     if let Some(list) = &args.files_from {
+        let limits = batch::ListLimits::default();
         let read = if list.as_os_str() == "-" {
-            idphoto::batch::read_path_list(std::io::stdin().lock())
+            batch::read_path_list_limited(std::io::stdin().lock(), &limits)
         } else {
             std::fs::File::open(list)
-                .and_then(|f| idphoto::batch::read_path_list(std::io::BufReader::new(f)))
+                .and_then(|f| batch::read_path_list_limited(std::io::BufReader::new(f), &limits))
         };
         paths.extend(read.with_context(|| format!("reading paths from {}", list.display()))?);
     }
@@ -424,5 +458,21 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Issue 23: an OS error's text was printed twice ("…: No such file or directory (os error
+    /// 2): No such file or directory (os error 2)").
+    #[test]
+    fn error_chain_does_not_repeat_the_os_error() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let text = io.to_string();
+        let err = anyhow::Error::new(idphoto::Error::Io {
+            path: "specs".into(),
+            source: io,
+        })
+        .context("loading specs from specs");
+        let line = error_chain(&err);
+        assert_eq!(line, format!("loading specs from specs: specs: {text}"));
+        assert_eq!(line.matches(&text).count(), 1, "{line}");
     }
 }

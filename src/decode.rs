@@ -6,12 +6,21 @@
 //! are checked against [`Limits`], so a 60 000 × 60 000 "decompression bomb" costs nothing.
 //! The decoders run under `catch_unwind`: a decoder bug on a hostile file is an error for that
 //! file, not a crash of a batch.
+//!
+//! Memory is bounded three ways: by pixels, by the bytes the decoded image takes (pixels × bytes
+//! per pixel: a 16-bit RGBA file takes twice an 8-bit one), and across threads, by a pool the
+//! photos being decoded at once share ([`DECODE_POOL_BYTES`]), so `-j 16` does not mean sixteen
+//! of the largest photos in memory at once. Only regular files are read, and no more bytes than
+//! the file limit: a FIFO or a device named as a photo is an error, not a hang or an endless read.
+
+mod scan;
 
 use crate::error::{Error, Result};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 use serde::Serialize;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 use std::path::Path;
+use std::sync::{Condvar, Mutex};
 
 /// How much idphoto is willing to read and decode.
 #[derive(Debug, Clone, Copy)]
@@ -20,16 +29,56 @@ pub struct Limits {
     pub max_file_bytes: u64,
     /// Largest image decoded, in pixels (after which a photo is a bomb, not a portrait).
     pub max_pixels: u64,
+    /// Most bytes the decoded image may take: pixels × bytes per pixel as stored (3 for 8-bit
+    /// RGB, 8 for 16-bit RGBA), plus a second canvas for formats that compose frames on one
+    /// (GIF).
+    pub max_decoded_bytes: u64,
 }
 
 impl Default for Limits {
-    /// 200 MB files and 100 megapixels: twice the largest phone sensors (50 MP), far below what
-    /// would exhaust memory (100 MP × 4 bytes = 400 MB at most while decoding).
+    /// 200 MB files, 100 megapixels (twice the largest phone sensors, 50 MP) and 512 MiB
+    /// decoded: a 100 MP photo in 8-bit RGB (300 MB) or RGBA (400 MB) fits, the same photo in
+    /// 16 bits per channel does not. With the 8-bit copy made from it, one photo peaks near
+    /// 0.8 GB.
     fn default() -> Self {
         Limits {
             max_file_bytes: 200 * 1024 * 1024,
             max_pixels: 100_000_000,
+            max_decoded_bytes: 512 << 20,
         }
+    }
+}
+
+/// Decoded bytes all threads together may hold at once while decoding: two photos at the
+/// decoded limit. A photo waits for room rather than fail, so a batch of huge photos runs with
+/// fewer of them at a time; ordinary photos (a 12 MP JPEG takes 36 MB) never wait.
+pub const DECODE_POOL_BYTES: u64 = 1 << 30;
+
+/// Bytes reserved from [`DECODE_POOL_BYTES`] by decodes in flight.
+static POOL_USED: Mutex<u64> = Mutex::new(0);
+static POOL_FREED: Condvar = Condvar::new();
+
+/// A share of the decode pool, returned when dropped.
+struct Reservation(u64);
+
+impl Reservation {
+    /// Waits until `bytes` (at most the whole pool) fit, then takes them.
+    fn take(bytes: u64) -> Reservation {
+        let bytes = bytes.min(DECODE_POOL_BYTES);
+        let mut used = POOL_USED.lock().unwrap_or_else(|e| e.into_inner());
+        while *used + bytes > DECODE_POOL_BYTES {
+            used = POOL_FREED.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += bytes;
+        Reservation(bytes)
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        let mut used = POOL_USED.lock().unwrap_or_else(|e| e.into_inner());
+        *used -= self.0;
+        POOL_FREED.notify_all();
     }
 }
 
@@ -197,26 +246,67 @@ impl Photo {
 ///
 /// # Examples
 pub fn open(path: &Path, limits: &Limits) -> Result<Photo> {
+    let bytes = read_regular_file(path, limits.max_file_bytes)?;
+    decode_bytes(path, &bytes, limits)
+}
+
+/// Reads a whole regular file of at most `max_bytes`.
+///
+/// Anything else is refused before a byte is read: a folder, and a FIFO or device, which would
+/// wait forever for a writer or never end (`/dev/zero`). The type is looked up first, and the
+/// file is then opened without blocking (`O_NONBLOCK`) and looked at again, so a FIFO swapped in
+/// between cannot hang the open either. No more than `max_bytes` + 1 bytes are read, whatever
+/// the size said.
+pub(crate) fn read_regular_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
     };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.is_dir() {
-        return Err(io(std::io::Error::new(
+    let not_regular = |meta: &std::fs::Metadata| -> Option<Error> {
+        let reason = if meta.is_dir() {
+            "is a folder, not a file"
+        } else if !meta.is_file() {
+            "is not a regular file (a FIFO, socket or device); idphoto reads only files"
+        } else {
+            return None;
+        };
+        Some(io(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
-            "is a directory, not a photo",
-        )));
+            reason,
+        )))
+    };
+    let too_large = |bytes: u64| Error::FileTooLarge {
+        path: path.to_path_buf(),
+        bytes,
+        limit: max_bytes,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if let Some(e) = not_regular(&meta) {
+        return Err(e);
     }
-    if meta.len() > limits.max_file_bytes {
-        return Err(Error::FileTooLarge {
-            path: path.to_path_buf(),
-            bytes: meta.len(),
-            limit: limits.max_file_bytes,
-        });
+    if meta.len() > max_bytes {
+        return Err(too_large(meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(io)?;
-    decode_bytes(path, &bytes, limits)
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if let Some(e) = not_regular(&meta) {
+        return Err(e);
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(max_bytes) as usize);
+    file.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Decodes a photo already in memory; `path` is only used in messages and for the extension.
@@ -252,7 +342,7 @@ pub fn decode_bytes(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Photo>
     }
     let exif = read_exif(bytes);
 
-    let result = std::panic::catch_unwind(|| -> Result<(DynamicImage, ColourMode, u8)> {
+    let result = std::panic::catch_unwind(|| -> Result<(RgbImage, ColourMode, u8)> {
         let reader = ImageReader::with_format(Cursor::new(bytes), format_to_image(format));
         let mut decoder = reader
             .into_decoder()
@@ -269,11 +359,23 @@ pub fn decode_bytes(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Photo>
         if w == 0 || h == 0 {
             return Err(decode_err(format!("image has no pixels ({w}×{h})")));
         }
+        let decoded = decoded_bytes(format, w, h, decoder.total_bytes());
+        if decoded > limits.max_decoded_bytes {
+            return Err(Error::TooManyBytes {
+                path: path.to_path_buf(),
+                width: w,
+                height: h,
+                bytes: decoded,
+                limit: limits.max_decoded_bytes,
+            });
+        }
+        // The 8-bit copy made from the decoded image is held too until the decoded one is freed.
+        let _room = Reservation::take(decoded + u64::from(w) * u64::from(h) * 3);
         let mut image_limits = image::Limits::default();
         image_limits.max_image_width = Some(w);
         image_limits.max_image_height = Some(h);
-        // The largest buffer is the decoded image itself (up to 16-bit RGBA) plus decoder scratch.
-        image_limits.max_alloc = Some(u64::from(w) * u64::from(h) * 8 + (64 << 20));
+        // The largest buffer is the decoded image itself plus decoder scratch.
+        image_limits.max_alloc = Some(decoded + (64 << 20));
         decoder
             .set_limits(image_limits)
             .map_err(|e| decode_err(e.to_string()))?;
@@ -283,10 +385,17 @@ pub fn decode_bytes(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Photo>
         let mode = container
             .colour_mode
             .unwrap_or_else(|| colour_mode_of(decoder.original_color_type()));
-        let mut image =
-            DynamicImage::from_decoder(decoder).map_err(|e| decode_err(e.to_string()))?;
+        let image = DynamicImage::from_decoder(decoder).map_err(|e| decode_err(e.to_string()))?;
+        // Down to 8-bit RGB first, then turned: turning copies the image, cheaper at 3 bytes per
+        // pixel than at up to 8.
+        let image = if image.color().has_alpha() {
+            flatten_on_white(image)
+        } else {
+            image.into_rgb8()
+        };
+        let mut image = DynamicImage::ImageRgb8(image);
         image.apply_orientation(orientation);
-        Ok((image, mode, orientation_tag(orientation)))
+        Ok((image.into_rgb8(), mode, orientation_tag(orientation)))
     });
     let (image, colour_mode, orientation) = match result {
         Ok(r) => r?,
@@ -297,12 +406,16 @@ pub fn decode_bytes(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Photo>
             })
         }
     };
-    let has_alpha = image.color().has_alpha();
-    let image = if has_alpha {
-        flatten_on_white(&image)
-    } else {
-        image.into_rgb8()
-    };
+    if format == Format::Jpeg {
+        if let scan::Verdict::Incomplete { coded, expected } = scan::walk(bytes) {
+            let missing = 100.0 * (1.0 - coded as f64 / expected.max(1) as f64);
+            return Err(decode_err(format!(
+                "the image data stops early ({missing:.0} % of a scan is missing: the file was \
+                 cut short, then closed), so part of the photo would be made up: use the \
+                 original file"
+            )));
+        }
+    }
     let dpi = container.dpi.or(exif.dpi);
     let extension_matches = path
         .extension()
@@ -367,9 +480,35 @@ fn colour_mode_of(t: image::ExtendedColorType) -> ColourMode {
     }
 }
 
+/// The bytes a decoded image takes: what the decoder reports (pixels × bytes per pixel as
+/// stored), plus for GIF the canvas its decoder composes frames on.
+fn decoded_bytes(format: Format, w: u32, h: u32, total: u64) -> u64 {
+    let canvas = match format {
+        Format::Gif => u64::from(w) * u64::from(h) * 4,
+        _ => 0,
+    };
+    total.saturating_add(canvas)
+}
+
 /// Composites an image with alpha over white, the background every document starts from.
-fn flatten_on_white(image: &DynamicImage) -> RgbImage {
-    let rgba = image.to_rgba8();
+/// Takes the image so that an 8-bit RGBA one is not copied first.
+fn flatten_on_white(image: DynamicImage) -> RgbImage {
+    let rgba = match image {
+        DynamicImage::ImageRgba8(rgba) => rgba,
+        DynamicImage::ImageRgba16(deep) => {
+            // Straight from 16 bits: an 8-bit RGBA copy would cost another 4 bytes per pixel.
+            let mut out = RgbImage::new(deep.width(), deep.height());
+            for (o, p) in out.pixels_mut().zip(deep.pixels()) {
+                let a = u64::from(p[3]);
+                for c in 0..3 {
+                    let v = (u64::from(p[c]) * a + 65535 * (65535 - a)) / 65535;
+                    o[c] = ((v * 255 + 32767) / 65535) as u8;
+                }
+            }
+            return out;
+        }
+        other => other.to_rgba8(),
+    };
     let mut out = RgbImage::new(rgba.width(), rgba.height());
     for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
         let a = u16::from(p[3]);
@@ -826,6 +965,113 @@ mod tests {
         b.extend([0xFF, 0xC0, 0, 17, 8, 0, 16, 0, 16, 4]);
         b.extend([1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0]);
         assert_eq!(probe_jpeg(&b).colour_mode, Some(ColourMode::Cmyk));
+    }
+
+    /// A JPEG cut at `keep` of its entropy-coded data (after the first scan header) and closed
+    /// with an end-of-image marker.
+    fn cut_with_eoi(jpeg: &[u8], keep: f64) -> Vec<u8> {
+        let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+        let data = jpeg.len() - 2 - sos;
+        let mut cut = jpeg[..sos + (data as f64 * keep) as usize].to_vec();
+        cut.extend_from_slice(&[0xFF, 0xD9]);
+        cut
+    }
+
+    /// Progressive files made with Pillow (libjpeg): ten scans, one with restart markers too.
+    const PROGRESSIVE: [&[u8]; 2] = [
+        include_bytes!("../tests/fixtures/progressive-40x32.jpg"),
+        include_bytes!("../tests/fixtures/progressive-restarts-40x32.jpg"),
+    ];
+
+    /// Issue 23, defect 8: a JPEG cut mid-image and closed with EOI decoded without complaint,
+    /// its missing rows a flat band.
+    #[test]
+    fn issue23_a_jpeg_cut_mid_image_and_closed_is_refused() {
+        let grey = image::GrayImage::from_fn(64, 48, |x, y| image::Luma([(x * 3 + y * 2) as u8]));
+        let mut grey_jpeg = Vec::new();
+        JpegEncoder::new_with_quality(&mut grey_jpeg, 90)
+            .encode_image(&grey)
+            .unwrap();
+        let files = [jpeg(320, 240, 90, None), jpeg(64, 48, 30, None), grey_jpeg]
+            .into_iter()
+            .chain(PROGRESSIVE.iter().map(|b| b.to_vec()));
+        for (n, whole) in files.enumerate() {
+            assert_eq!(scan::walk(&whole), scan::Verdict::Complete, "file {n}");
+            decode_bytes(Path::new("a.jpg"), &whole, &Limits::default()).unwrap();
+            for keep in [0.1, 0.5, 0.9] {
+                let cut = cut_with_eoi(&whole, keep);
+                assert!(
+                    matches!(scan::walk(&cut), scan::Verdict::Incomplete { .. }),
+                    "file {n} cut at {keep}"
+                );
+                // The decoder may notice damage of its own first; either way it is an error.
+                match decode_bytes(Path::new("a.jpg"), &cut, &Limits::default()) {
+                    Err(Error::Decode { .. }) => {}
+                    other => panic!("file {n} cut at {keep}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    /// Issue 23, defect 7: a 16-bit RGBA image takes 8 bytes per pixel decoded, not the 3 or 4
+    /// the pixel limit assumed.
+    #[test]
+    fn issue23_decoded_bytes_are_limited_by_bytes_per_pixel() {
+        let limits = Limits {
+            max_decoded_bytes: 50_000,
+            ..Limits::default()
+        };
+        let png = |image: DynamicImage| {
+            let mut out = Vec::new();
+            image
+                .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+                .unwrap();
+            out
+        };
+        let deep = png(DynamicImage::ImageRgba16(image::ImageBuffer::new(100, 100)));
+        match decode_bytes(Path::new("deep.png"), &deep, &limits) {
+            Err(e @ Error::TooManyBytes { bytes: 80_000, .. }) => {
+                assert!(e.to_string().contains("8-bit JPEG"), "{e}")
+            }
+            other => panic!("expected TooManyBytes, got {other:?}"),
+        }
+        let plain = png(DynamicImage::ImageRgb8(RgbImage::new(100, 100)));
+        assert!(decode_bytes(Path::new("plain.png"), &plain, &limits).is_ok());
+    }
+
+    /// Issue 23, defect 5: a FIFO named as a photo waited forever for a writer; it is refused
+    /// without being opened for a blocking read.
+    #[cfg(unix)]
+    #[test]
+    fn issue23_a_fifo_is_refused_not_waited_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("p.jpg");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        match open(&fifo, &Limits::default()) {
+            Err(e @ Error::Io { .. }) => assert!(e.to_string().contains("not a regular file")),
+            other => panic!("expected an I/O error, got {other:?}"),
+        }
+        assert!(matches!(
+            read_regular_file(Path::new("/dev/zero"), 10),
+            Err(Error::Io { .. })
+        ));
+    }
+
+    /// Over the limit is refused; at or under it the whole file is read.
+    #[test]
+    fn reading_refuses_a_file_over_the_byte_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.jpg");
+        std::fs::write(&path, vec![0u8; 2048]).unwrap();
+        assert!(matches!(
+            read_regular_file(&path, 1024),
+            Err(Error::FileTooLarge { bytes: 2048, .. })
+        ));
+        assert_eq!(read_regular_file(&path, 4096).unwrap().len(), 2048);
     }
 
     #[test]

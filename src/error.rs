@@ -99,6 +99,21 @@ pub enum Error {
         /// The limit in megapixels.
         limit_mp: u32,
     },
+    /// Decoding the image would take more memory than idphoto allows one photo (a 16-bit or
+    /// many-channel file at a size that is fine in 8 bits, or a GIF bomb).
+    #[error("{path}: decoding this {width}×{height} px image takes {} MB, over the limit of {} MB; save it as an 8-bit JPEG or shrink it first", bytes.div_ceil(1 << 20), limit >> 20)]
+    TooManyBytes {
+        /// The file involved.
+        path: PathBuf,
+        /// Width from the file header.
+        width: u32,
+        /// Height from the file header.
+        height: u32,
+        /// Bytes the decoded image would take.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// The file is larger on disk than idphoto reads.
     #[error("{path}: file is {bytes} bytes, over the limit of {limit} bytes")]
     FileTooLarge {
@@ -128,8 +143,10 @@ pub enum Error {
         reason: String,
     },
     /// `extends` chains loop back on themselves.
-    #[error("spec inheritance cycle: {}", chain.join(" -> "))]
+    #[error("{location}: spec inheritance cycle: {}; remove one `extends` to break it", chain.join(" -> "))]
     SpecCycle {
+        /// The file and line of the `extends` that closes the loop.
+        location: SpecLocation,
         /// The ids in the loop, first repeated last.
         chain: Vec<String>,
     },

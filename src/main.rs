@@ -36,7 +36,7 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("idphoto: {err:#}");
+            eprintln!("idphoto: {}", cli::error_chain(&err));
             let hint = err
                 .downcast_ref::<idphoto::Error>()
                 .and_then(idphoto::report::error_hint);
@@ -72,10 +72,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
-/// The first Ctrl-C lets photos in flight finish and starts no new one; a second exits at once.
+/// The first Ctrl-C lets photos in flight finish and starts no new one; a second exits at once,
+/// deleting the temporary files of the photos in flight (no destructor runs on `exit`).
 fn watch_ctrl_c(quiet: bool) {
     let on_ctrl_c = || {
         if CANCEL.swap(true, Ordering::SeqCst) {
+            idphoto::batch::remove_temp_files();
             std::process::exit(INTERRUPTED.into());
         }
     };
@@ -91,7 +93,6 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
     let lib = cli::load_library(&args.specs)?;
     let spec = lib.resolve(&args.city, args.doc.as_deref())?;
     let (style, title) = cli::style(&args, &spec);
-    cli::check_summary_path(args.summary.as_deref())?;
     let inputs = cli::inputs(&args, &spec)?;
     if let Some(n) = args.threads {
         rayon::ThreadPoolBuilder::new()
@@ -99,7 +100,6 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
             .build_global()
             .context("starting worker threads")?;
     }
-    watch_ctrl_c(args.quiet);
     let bar = cli::progress(args.quiet, inputs.len());
     let mut printer =
         render::Printer::new(std::io::stdout().lock(), args.format, style, title, &bar);
@@ -111,17 +111,17 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
         preview: args.annotate.clone(),
         ..Default::default()
     };
-    // In a batch written to --out-dir, outputs mirror the input tree and never collide.
-    let mirrored = match (&options.fix, &args.output.out_dir) {
-        (Some(_), Some(dir)) if printer.batch => Some(batch::mirror_paths(&inputs, dir, &spec)),
-        _ => None,
-    };
+    let plan = cli::plan_outputs(&args, &inputs, &spec, options.fix.as_ref(), printer.batch)?;
     let annotated = args.output.faces()?;
+    watch_ctrl_c(args.quiet);
     let process = |i: usize, input: &batch::Input| {
+        if let Some(refused) = &plan.refused[i] {
+            return idphoto::report::Report::error(input.path.clone(), spec.key(), refused);
+        }
         let mut options = options.clone();
-        if let (Some(fix), Some(dests)) = (options.fix.as_mut(), &mirrored) {
-            fix.output.out = Some(dests[i].clone());
-            fix.output.make_folder = true;
+        if let Some(fix) = options.fix.as_mut() {
+            fix.output.out = plan.dests.get(i).cloned();
+            fix.output.make_folder = plan.mirrored;
         }
         let face = cli::annotated_face(&annotated, &input.path);
         let known = idphoto::dev::Known {

@@ -204,6 +204,10 @@ pub fn error_hint(error: &crate::Error) -> Option<Hint> {
             format!("照片像素过多：先缩小到 {limit_mp} 百万像素以内"),
             format!("too many pixels: shrink the photo below {limit_mp} megapixels first"),
         ),
+        E::TooManyBytes { .. } => Hint::new(
+            "照片解码后占用内存过多（16 位色深或动画）：先导出为普通 8 位 JPEG",
+            "the photo takes too much memory to decode (16-bit or animated): export an ordinary 8-bit JPEG first",
+        ),
         E::FileTooLarge { .. } => Hint::new(
             "文件过大：先用相册或修图软件导出一份较小的 JPEG",
             "the file is too large: export a smaller JPEG from your photo app first",
@@ -288,12 +292,15 @@ pub fn to_json(report: &Report, lang: Lang) -> serde_json::Value {
         .collect();
     let json = JsonReport {
         schema: SCHEMA_VERSION,
-        file: report.file.display().to_string(),
+        file: crate::correct::write::path_text(&report.file),
         spec: &report.spec,
         verdict: report.verdict,
         checks,
         image: &report.image,
-        output: report.output.as_ref().map(|p| p.display().to_string()),
+        output: report
+            .output
+            .as_deref()
+            .map(crate::correct::write::path_text),
         correction: &report.correction,
         error: &report.error,
         error_hint: report.error_hint.as_ref().map(|h| h.get(lang)),

@@ -509,3 +509,187 @@ fn a_recursive_batch_into_out_dir_makes_the_mirrored_folders() {
         assert!(written.is_file(), "{}", written.display());
     }
 }
+
+// Issue 23 regression tests
+
+/// Issue 23, defect 1: `--summary` named a photo being checked (given, or found in a folder)
+/// and turned it into CSV.
+#[test]
+fn issue23_summary_never_overwrites_a_photo_being_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = compliant_id_jpeg();
+    let a = write(tmp.path(), "a.jpg", &bytes);
+    let b = write(tmp.path(), "b.jpg", &bytes);
+    let folder = tmp.path().join("in");
+    std::fs::create_dir(&folder).unwrap();
+    let inside = write(&folder, "c.jpg", &bytes);
+    let runs: [(Vec<&Path>, &Path); 3] = [
+        (vec![&a, &b], &a),
+        (vec![&folder], &inside),
+        // Another spelling of the same file.
+        (vec![&a, &b], &tmp.path().join(".").join("b.jpg")),
+    ];
+    for (paths, summary) in runs {
+        idphoto()
+            .args(["check", "-c", "dongguan", "--no-fix", "--summary"])
+            .arg(summary)
+            .args(paths)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains("a photo being checked"));
+    }
+    for photo in [&a, &b, &inside] {
+        assert_eq!(std::fs::read(photo).unwrap(), bytes, "{}", photo.display());
+    }
+}
+
+/// Issue 23, defect 3: `--summary` renamed a regular file over a device or a symbolic link
+/// (as root it replaced /dev/null). A link to a file is refused; a character device or pipe,
+/// such as `/dev/stdout`, is written into.
+#[test]
+fn issue23_summary_refuses_links_to_files_and_writes_into_devices() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photo = write(tmp.path(), "a.jpg", &compliant_id_jpeg());
+    let target = write(tmp.path(), "target.csv", b"keep me");
+    let link = tmp.path().join("link.csv");
+    symlink(&target, &link).unwrap();
+    let run = |summary: &Path| {
+        idphoto()
+            .args([
+                "check",
+                "-c",
+                "dongguan",
+                "--no-fix",
+                "--format",
+                "json",
+                "--summary",
+            ])
+            .arg(summary)
+            .arg(&photo)
+            .output()
+            .unwrap()
+    };
+    let out = run(&link);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("symbolic link"));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+    // Standard output is a pipe here: the table follows the JSON report on it.
+    let out = run(Path::new("/dev/stdout"));
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("path,verdict,failed_checks"));
+    let null = run(Path::new("/dev/null"));
+    assert_ne!(null.status.code(), Some(2));
+    let meta = std::fs::metadata("/dev/null").unwrap();
+    assert!(std::os::unix::fs::FileTypeExt::is_char_device(
+        &meta.file_type()
+    ));
+}
+
+/// Issue 23, defect 7: `--files-from /dev/zero` grew to gigabytes (no line limit).
+#[test]
+fn issue23_files_from_an_endless_stream_is_refused() {
+    idphoto()
+        .args([
+            "check",
+            "-c",
+            "dongguan",
+            "--no-fix",
+            "--files-from",
+            "/dev/zero",
+        ])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("line 1 is longer than 4096 bytes"));
+}
+
+/// Issue 23, defect 4: a second Ctrl-C, which exits at once, left the hidden temporary file of
+/// a photo being written (`.idphoto-XXXXXX.tmp`). The test waits until such a file exists, then
+/// sends both interrupts.
+#[test]
+fn issue23_a_second_ctrl_c_leaves_no_temporary_file() {
+    let Some(data) = crate::util::testdata() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let (input, out) = (tmp.path().join("in"), tmp.path().join("out"));
+    std::fs::create_dir_all(&input).unwrap();
+    let photo = std::fs::read(data.join("photos/zuckerberg_2.jpg")).unwrap();
+    for i in 0..40 {
+        write(&input, &format!("p{i:02}.jpg"), &photo);
+    }
+    let temps = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|r| {
+                r.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with(".idphoto-"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let interrupt = |pid: u32| {
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    let mut caught = 0;
+    for _attempt in 0..3 {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("idphoto"))
+            .args([
+                "check",
+                "-c",
+                "dongguan",
+                "-q",
+                "-j",
+                "2",
+                "--format",
+                "jsonl",
+                "--out-dir",
+            ])
+            .arg(&out)
+            .arg(&input)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        let mut seen = false;
+        while start.elapsed() < std::time::Duration::from_secs(120) {
+            if !temps(&out).is_empty() {
+                seen = true;
+                break;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if seen {
+            interrupt(child.id());
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            interrupt(child.id());
+            caught += 1;
+        } else {
+            let _ = child.kill();
+        }
+        let status = child.wait().unwrap();
+        if seen {
+            assert_eq!(status.code(), Some(130));
+            assert_eq!(temps(&out), Vec::<String>::new(), "no temporary file left");
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    assert!(caught > 0, "never saw a temporary file to interrupt");
+}

@@ -498,3 +498,235 @@ fn doc_accepts_chinese_and_english_names() {
             .stdout(predicate::str::starts_with(key));
     }
 }
+
+// Issue 23 regression tests
+
+/// Runs `idphoto check` on one path, killed after `secs` seconds (a hang fails the test instead
+/// of stalling the suite).
+fn check_within(path: &std::path::Path, secs: u64) -> std::process::Output {
+    idphoto()
+        .arg("check")
+        .arg(path)
+        .args(["-c", "dongguan", "--no-fix"])
+        .timeout(std::time::Duration::from_secs(secs))
+        .output()
+        .unwrap()
+}
+
+fn mknod(path: &std::path::Path, args: &[&str]) -> bool {
+    std::process::Command::new("mknod")
+        .arg(path)
+        .args(args)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Issue 23, defect 5: a FIFO named explicitly waited forever for a writer; a character
+/// device (`/dev/zero`, or one named `z.jpg`) was read without end, to gigabytes.
+#[test]
+fn issue23_a_fifo_or_device_named_as_a_photo_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("p.jpg");
+    assert!(mknod(&fifo, &["p"]), "mkfifo");
+    let mut cases = vec![fifo, "/dev/zero".into()];
+    let zero = dir.path().join("z.jpg");
+    // Making a device node needs root (CAP_MKNOD); /dev/zero itself covers the case otherwise.
+    if mknod(&zero, &["c", "1", "5"]) {
+        cases.push(zero);
+    }
+    for path in cases {
+        let out = check_within(&path, 20);
+        assert_eq!(out.status.code(), Some(2), "{}", path.display());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("not a regular file"),
+            "{}: {text}",
+            path.display()
+        );
+    }
+}
+
+/// Issue 23, defect 6: `--specs-dir` holding links back to itself was walked exponentially
+/// (six `ln -s .` ran past a minute and hundreds of MB).
+#[test]
+fn issue23_specs_dir_with_symlink_loops_loads_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.toml",
+        format!("{CITY_HEAD}[documents.id-card]\n").as_bytes(),
+    );
+    for i in 0..8 {
+        std::os::unix::fs::symlink(".", dir.path().join(format!("l{i}"))).unwrap();
+    }
+    idphoto()
+        .args(["specs", "show", "testcity", "--specs-dir"])
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("width_px = 358"));
+}
+
+/// CRC-32 (IEEE), to patch PNG chunks.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// Issue 23, defect 7: memory was bounded by pixels only. A 16-bit RGBA PNG of 10000×10000
+/// (800 MB decoded) peaked at 1.47 GB and a GIF with a 10000×10000 screen at 1.09 GB; both are
+/// now refused from their headers, naming the memory they would take.
+#[test]
+fn issue23_deep_and_animated_bombs_are_refused_by_decoded_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    // A tiny 16-bit RGBA PNG whose header is rewritten to 10000×10000 (the pixel data is never
+    // reached: the refusal comes from the header).
+    let small = image::ImageBuffer::<image::Rgba<u16>, _>::new(2, 2);
+    let mut png = Vec::new();
+    small
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    png[16..20].copy_from_slice(&10_000u32.to_be_bytes());
+    png[20..24].copy_from_slice(&10_000u32.to_be_bytes());
+    let crc = crc32(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    // A one-pixel GIF on a 10000×10000 logical screen.
+    let mut gif = Vec::new();
+    {
+        let mut enc = image::codecs::gif::GifEncoder::new(&mut gif);
+        let frame = image::Frame::new(image::RgbaImage::new(1, 1));
+        enc.encode_frames([frame.clone(), frame]).unwrap();
+    }
+    gif[6..8].copy_from_slice(&10_000u16.to_le_bytes());
+    gif[8..10].copy_from_slice(&10_000u16.to_le_bytes());
+    for (name, bytes) in [("deep.png", png), ("bomb.gif", gif)] {
+        let path = write(dir.path(), name, &bytes);
+        let out = check_within(&path, 60);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("10000×10000") && text.contains("MB, over the limit of 512 MB"),
+            "{name}: {text}"
+        );
+    }
+}
+
+/// A JPEG cut at `keep` of its entropy-coded data and closed with an end-of-image marker, as a
+/// broken download or a careless repair tool leaves it.
+fn cut_with_eoi(jpeg: &[u8], keep: f64) -> Vec<u8> {
+    let sos = jpeg
+        .windows(2)
+        .position(|w| w == [0xFF, 0xDA])
+        .expect("a scan");
+    let data = jpeg.len() - 2 - sos;
+    let mut cut = jpeg[..sos + (data as f64 * keep) as usize].to_vec();
+    cut.extend_from_slice(&[0xFF, 0xD9]);
+    cut
+}
+
+/// Issue 23, defect 8: a JPEG cut mid-image with an end-of-image marker appended was accepted
+/// and "corrected" (its missing rows a flat band); djpeg reports a premature end of data.
+#[test]
+fn issue23_a_jpeg_cut_mid_image_and_closed_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = jpeg_bytes(&textured(400, 500, 10), 90, Some(300));
+    let path = write(dir.path(), "whole.jpg", &whole);
+    assert_ne!(
+        check_within(&path, 60).status.code(),
+        Some(2),
+        "the whole file is fine"
+    );
+    let path = write(dir.path(), "cut.jpg", &cut_with_eoi(&whole, 0.6));
+    let out = check_within(&path, 60);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("image data stops early"), "{text}");
+}
+
+/// Issue 23, defect 10: a TOML syntax error at the very end of a file printed an empty message.
+#[test]
+fn issue23_a_toml_error_at_the_end_of_a_file_says_what_is_wrong() {
+    let err = spec_error("id = ");
+    let line = err.lines().next().unwrap_or_default();
+    let (_, message) = line.split_once("city.toml:1: ").expect(line);
+    assert!(
+        message.trim().len() > 5,
+        "a message after the location: {err}"
+    );
+}
+
+/// Issue 23, defect 10: an inheritance cycle names the file and line of the `extends` closing it.
+#[test]
+fn issue23_an_inheritance_cycle_names_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.toml",
+        b"id = \"loop-a\"\nextends = \"loop-b\"\n",
+    );
+    write(
+        dir.path(),
+        "b.toml",
+        b"# loops\nid = \"loop-b\"\nextends = \"loop-a\"\n",
+    );
+    write(
+        dir.path(),
+        "c.toml",
+        format!("{CITY_HEAD}[documents.loop-a]\n").as_bytes(),
+    );
+    let b = dir.path().join("b.toml");
+    idphoto()
+        .args([
+            "specs",
+            "show",
+            "testcity",
+            "--doc",
+            "loop-a",
+            "--specs-dir",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("{}:3: ", b.display())));
+}
+
+/// Issue 23, defect 10: a rule across two keys, broken by the person's own value, pointed at
+/// the built-in file that set the other key.
+#[test]
+fn issue23_a_cross_key_error_points_at_the_persons_file() {
+    let err = spec_error(&format!(
+        "{CITY_HEAD}\n[documents.id-card.head]\nmax_yaw_deg = 3.0\n"
+    ));
+    assert!(err.contains("city.toml:7: "), "{err}");
+    assert!(err.contains("max_yaw_deg"), "{err}");
+    assert!(!err.starts_with("idphoto: <built-in>"), "{err}");
+}
+
+/// Issue 23, defect 10: an OS error's text was printed twice.
+#[test]
+fn issue23_an_os_error_is_printed_once() {
+    let out = idphoto()
+        .args(["specs", "list", "--spec", "/no/such/spec.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    let out = idphoto()
+        .args(["specs", "list", "--specs-dir", "/no/such/specs"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}

@@ -380,3 +380,254 @@ fn a_corrected_photo_of_a_broad_smile_says_it_still_fails_the_mouth_check() {
         "{text}"
     );
 }
+
+// Issue 23 regression tests
+
+fn check_photo(photo: &std::path::Path, csv: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = idphoto();
+    cmd.arg("check")
+        .arg(photo)
+        .args(["--city", "dongguan", "--faces-from"])
+        .arg(csv);
+    cmd
+}
+
+/// Issue 23, defect 2: with `--force`, `x.jpg`'s corrected photo `x.dongguan.jpg` replaced the
+/// input `x.dongguan.jpg` checked in the same run.
+#[test]
+fn issue23_force_never_overwrites_another_input_of_the_run() {
+    let Some((dir, photo, csv)) = setup() else {
+        return;
+    };
+    let other = dir.path().join("hv_test0.dongguan.jpg");
+    std::fs::copy(&photo, &other).unwrap();
+    let original = std::fs::read(&other).unwrap();
+    let out = check_photo(&photo, &csv)
+        .arg(&other)
+        .args(["--force", "--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(&other).unwrap(),
+        original,
+        "the input is untouched"
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("another photo being checked"), "{text}");
+    assert!(!names(dir.path()).iter().any(|n| n.starts_with(".idphoto-")));
+}
+
+/// Issue 23, defect 3: `--out n --force` and `--annotate n` renamed a regular file over a
+/// device or a symbolic link `n` (as root this replaced /dev/null). They are refused, and
+/// neither the link, its target nor the device changes.
+#[test]
+fn issue23_outputs_never_replace_a_link_or_a_device() {
+    let Some((dir, photo, csv)) = setup() else {
+        return;
+    };
+    let target = dir.path().join("target.jpg");
+    std::fs::write(&target, b"keep me").unwrap();
+    let link = dir.path().join("link.jpg");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let device = dir.path().join("null.jpg");
+    // A device node needs root (CAP_MKNOD); /dev/null itself stands in otherwise.
+    let made = std::process::Command::new("mknod")
+        .arg(&device)
+        .args(["c", "1", "3"])
+        .status()
+        .is_ok_and(|s| s.success());
+    let device = if made { device } else { "/dev/null".into() };
+    for (flag, dest, why) in [
+        ("--out", &link, "symbolic link"),
+        ("--out", &device, "not a regular file"),
+        ("--annotate", &link, "symbolic link"),
+        ("--annotate", &device, "not a regular file"),
+    ] {
+        // `--force` asks to replace an existing output; the preview is always replaced.
+        let force = if flag == "--out" {
+            "--force"
+        } else {
+            "--no-fix"
+        };
+        let out = check_photo(&photo, &csv)
+            .args([force, "--format", "json", flag])
+            .arg(dest)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{flag} {}: {text}",
+            dest.display()
+        );
+        assert!(text.contains(why), "{flag} {}: {text}", dest.display());
+    }
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+    let meta = std::fs::symlink_metadata(&device).unwrap();
+    assert!(std::os::unix::fs::FileTypeExt::is_char_device(
+        &meta.file_type()
+    ));
+}
+
+/// Issue 23, defect 9: a file name that is not UTF-8 (GBK, from a Windows zip) made the JSON
+/// report `null` once a corrected photo was written, and two such names got one output name.
+#[test]
+fn issue23_non_utf8_names_get_distinct_reports_and_outputs() {
+    use std::os::unix::ffi::OsStrExt;
+    let Some(data) = testdata() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // "张三.jpg" and "李四.jpg" in GBK: not UTF-8, and each is one replacement character per
+    // byte when shown lossily, so the two looked alike.
+    let names: [&[u8]; 2] = [b"\xd5\xc5\xc8\xfd.jpg", b"\xc0\xee\xcb\xc4.jpg"];
+    let mut inputs = Vec::new();
+    for name in names {
+        let path = dir.path().join(std::ffi::OsStr::from_bytes(name));
+        std::fs::copy(data.join("photos/zuckerberg_2.jpg"), &path).unwrap();
+        inputs.push(path);
+    }
+    let out = idphoto()
+        .args(["check", "-c", "dongguan", "--format", "jsonl"])
+        .args(&inputs)
+        .output()
+        .unwrap();
+    let reports: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|r: &serde_json::Value| r["type"] == "photo")
+        .collect();
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    let files: Vec<&str> = reports
+        .iter()
+        .map(|r| r["file"].as_str().unwrap())
+        .collect();
+    assert_ne!(files[0], files[1]);
+    for r in &reports {
+        assert_eq!(r["correction"]["status"], "written", "{r}");
+        let output = r["output"].as_str().unwrap();
+        assert!(output.contains("\\x"), "bytes kept visibly: {output}");
+        assert!(r["correction"]["path"].is_string(), "{r}");
+    }
+    let written: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.as_bytes().ends_with(b".dongguan.jpg"))
+        .collect();
+    assert_eq!(written.len(), 2, "one output per photo: {written:?}");
+}
+
+/// The binary run under a shell that lets no file grow past `kb` KB (`ulimit -f`), with the
+/// signal that would kill it ignored, so a write fails as on a full disk.
+fn idphoto_with_disk_of(kb: u32) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f {kb}; exec \"$0\" \"$@\""))
+        .arg(assert_cmd::cargo::cargo_bin("idphoto"))
+        .env_remove("IDPHOTO_SPECS_DIR")
+        .env("LANG", "C")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Issue 23 fault test: a destination that fills up mid-write gives an error naming it, leaves
+/// no temporary file and no partial output, and never touches the input. `ulimit -f` makes the
+/// full disk without privileges, so the test always runs.
+#[test]
+fn issue23_a_full_disk_fails_the_photo_cleanly() {
+    let Some((dir, photo, csv)) = setup() else {
+        return;
+    };
+    let original = std::fs::read(&photo).unwrap();
+    let out = idphoto_with_disk_of(4)
+        .arg("check")
+        .arg(&photo)
+        .args(["--city", "dongguan", "--format", "json", "--faces-from"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["correction"]["status"], "failed", "{r}");
+    let message = r["correction"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("hv_test0.dongguan.jpg"), "{message}");
+    assert_eq!(names(dir.path()), ["hv_test0.jpg"], "nothing half-written");
+    assert_eq!(std::fs::read(&photo).unwrap(), original);
+    // The summary table likewise: an error naming it, and no file.
+    let csv_out = dir.path().join("s.csv");
+    let out = idphoto_with_disk_of(0)
+        .args(["check", "--city", "dongguan", "--no-fix", "--summary"])
+        .arg(&csv_out)
+        .arg(&photo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("s.csv"));
+    assert_eq!(names(dir.path()), ["hv_test0.jpg"], "nothing half-written");
+}
+
+/// A folder nothing can be written into, even by root: a read-only mount when one can be made
+/// (root in most sandboxes), else the folder's write bits removed (enough for anyone but root),
+/// else `/proc/self`, where no file can be created.
+fn read_only_folder(dir: &std::path::Path) -> (std::path::PathBuf, Option<std::path::PathBuf>) {
+    let ro = dir.join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if !root {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+        return (ro, None);
+    }
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs"])
+        .arg(&ro)
+        .status()
+        .is_ok_and(|s| s.success());
+    if mounted {
+        (ro.clone(), Some(ro))
+    } else {
+        ("/proc/self".into(), None)
+    }
+}
+
+/// Issue 23 fault test: a destination folder that cannot be written gives an error naming the
+/// destination and leaves the input as it was.
+#[test]
+fn issue23_a_read_only_destination_fails_the_photo_cleanly() {
+    let Some((dir, photo, csv)) = setup() else {
+        return;
+    };
+    let original = std::fs::read(&photo).unwrap();
+    let (ro, mount) = read_only_folder(dir.path());
+    let out = check_photo(&photo, &csv)
+        .args(["--format", "json", "--out-dir"])
+        .arg(&ro)
+        .output()
+        .unwrap();
+    let summary = idphoto()
+        .args(["check", "--city", "dongguan", "--no-fix", "--summary"])
+        .arg(ro.join("s.csv"))
+        .arg(&photo)
+        .output()
+        .unwrap();
+    if let Some(m) = &mount {
+        let _ = std::process::Command::new("umount").arg(m).status();
+    }
+    assert_eq!(out.status.code(), Some(2));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["correction"]["status"], "failed", "{r}");
+    let message = r["correction"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("hv_test0.dongguan.jpg"), "{message}");
+    assert_eq!(summary.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&summary.stderr).contains("s.csv"));
+    assert_eq!(std::fs::read(&photo).unwrap(), original);
+    assert_eq!(names(dir.path()), ["hv_test0.jpg", "ro"]);
+}

@@ -4,7 +4,7 @@
 
 use crate::error::Error;
 use std::ffi::OsString;
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 
 /// File extensions picked up when walking a folder, compared case-insensitively. Only the walk
@@ -141,8 +141,32 @@ pub fn has_image_extension(path: &Path) -> bool {
         .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
+/// How much of a path list (`--files-from`) is read: a list is a person's or a script's, and a
+/// stream with no end (`/dev/zero`, a runaway pipe) must become an error, not exhaust memory.
+#[derive(Debug, Clone, Copy)]
+pub struct ListLimits {
+    /// Longest line, bytes. Default 4096, Linux's `PATH_MAX`: no longer path can be opened.
+    pub max_line_bytes: usize,
+    /// Most paths. Default 1,000,000: a bigger batch is better split (each path also becomes a
+    /// report held until the summary).
+    pub max_paths: usize,
+    /// Most bytes in all. Default 256 MiB, a million paths of 256 bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for ListLimits {
+    fn default() -> Self {
+        ListLimits {
+            max_line_bytes: 4096,
+            max_paths: 1_000_000,
+            max_bytes: 256 << 20,
+        }
+    }
+}
+
 /// Reads a path list, one path per line (as `find` prints them); blank lines are skipped and a
 /// trailing `\r` (lists written on Windows) is dropped. On Unix, paths are taken byte for byte.
+/// The [`ListLimits::default`] apply (see [`read_path_list_limited`]).
 ///
 /// # Examples
 /// ```
@@ -150,15 +174,55 @@ pub fn has_image_extension(path: &Path) -> bool {
 /// assert_eq!(paths, [std::path::PathBuf::from("a.jpg"), "sub/b.png".into()]);
 /// ```
 pub fn read_path_list(reader: impl BufRead) -> io::Result<Vec<PathBuf>> {
+    read_path_list_limited(reader, &ListLimits::default())
+}
+
+/// [`read_path_list`] within `limits`: a line, a count or a total beyond them is an
+/// `InvalidData` error saying which, read no further than the limit.
+pub fn read_path_list_limited(
+    mut reader: impl BufRead,
+    limits: &ListLimits,
+) -> io::Result<Vec<PathBuf>> {
+    let too_much = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
     let mut paths = Vec::new();
-    for line in reader.split(b'\n') {
-        let mut line = line?;
+    let mut total = 0u64;
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        let cap = limits.max_line_bytes as u64 + 1;
+        let n = (&mut reader).take(cap).read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        if total > limits.max_bytes {
+            return Err(too_much(format!(
+                "the list is longer than {} bytes; split it into smaller lists",
+                limits.max_bytes
+            )));
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        } else if n as u64 == cap {
+            return Err(too_much(format!(
+                "line {number} is longer than {} bytes, longer than any path; is this a list of \
+                 paths, one per line?",
+                limits.max_line_bytes
+            )));
+        }
         if line.last() == Some(&b'\r') {
             line.pop();
         }
-        if !line.is_empty() {
-            paths.push(path_from_bytes(line));
+        if line.is_empty() {
+            continue;
         }
+        if paths.len() == limits.max_paths {
+            return Err(too_much(format!(
+                "the list holds more than {} paths; split it into smaller lists",
+                limits.max_paths
+            )));
+        }
+        paths.push(path_from_bytes(line.clone()));
     }
     Ok(paths)
 }
@@ -185,6 +249,37 @@ mod tests {
             got,
             [PathBuf::from("a b.jpg"), "  ".into(), "/x/y.png".into()]
         );
+    }
+
+    /// Issue 23: `--files-from /dev/zero` grew to gigabytes; an endless line, too many paths or
+    /// too many bytes are now errors, read no further than the limit.
+    #[test]
+    fn path_list_stops_at_its_limits() {
+        let limits = ListLimits {
+            max_line_bytes: 16,
+            max_paths: 3,
+            max_bytes: 64,
+        };
+        let endless = io::BufReader::new(io::repeat(0));
+        let err = read_path_list_limited(endless, &limits).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(
+            err.to_string().contains("line 1 is longer than 16 bytes"),
+            "{err}"
+        );
+        let many = "a\nb\n\nc\nd\n";
+        let err = read_path_list_limited(many.as_bytes(), &limits).unwrap_err();
+        assert!(err.to_string().contains("more than 3 paths"), "{err}");
+        let long = "0123456789\n".repeat(7);
+        let roomy = ListLimits {
+            max_paths: 100,
+            ..limits
+        };
+        let err = read_path_list_limited(long.as_bytes(), &roomy).unwrap_err();
+        assert!(err.to_string().contains("longer than 64 bytes"), "{err}");
+        // At the limits exactly: accepted, a last line without newline included.
+        let ok = read_path_list_limited("0123456789abcdef\nx\ny".as_bytes(), &limits).unwrap();
+        assert_eq!(ok.len(), 3);
     }
 
     #[test]

@@ -16,10 +16,18 @@ mod discover;
 mod outputs;
 mod summary;
 
-pub use crate::correct::write::folder_of;
-pub use discover::{discover, has_image_extension, read_path_list, Input, Walk, IMAGE_EXTENSIONS};
-pub use outputs::{mirror_paths, mirror_paths_tagged, output_tag, skip_outputs};
-pub use summary::{write_summary_csv, write_summary_file, SummaryRow};
+pub use crate::correct::write::remove_temp_files;
+pub use discover::{
+    discover, has_image_extension, read_path_list, read_path_list_limited, Input, ListLimits, Walk,
+    IMAGE_EXTENSIONS,
+};
+pub use outputs::{
+    clashing_destinations, destinations, mirror_paths, mirror_paths_tagged, output_tag,
+    skip_outputs,
+};
+pub use summary::{
+    summary_target, write_summary_csv, write_summary_file, SummaryRow, SummaryTarget,
+};
 
 use crate::error::{Error, Result};
 use crate::report::{Exit, Report, Verdict};

@@ -1,11 +1,92 @@
 //! Where a batch's corrected photos go: idphoto's own earlier outputs are skipped when walking
-//! folders, and `--out-dir` mirrors the input tree with clash-free names.
+//! folders, `--out-dir` mirrors the input tree with clash-free names, and no photo of a run is
+//! given another photo of the run, or another photo's output, as its destination.
 
 use super::Input;
+use crate::correct::write::{same_file, OutputOptions};
+use crate::error::Error;
 use crate::spec::Spec;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+
+/// Where each input's corrected photo goes, in order: `--out` for a single photo, the mirrored
+/// tree under `--out-dir` in a batch ([`mirror_paths`]), else [`crate::correct::destination`]
+/// (beside the input, or flat in `--out-dir`).
+pub fn destinations(
+    inputs: &[Input],
+    spec: &Spec,
+    output: &OutputOptions,
+    batch: bool,
+) -> Vec<PathBuf> {
+    match &output.out_dir {
+        Some(dir) if batch => mirror_paths(inputs, dir, spec),
+        _ => inputs
+            .iter()
+            .map(|i| crate::correct::destination(&i.path, spec, output))
+            .collect(),
+    }
+}
+
+/// Why each input's destination (from [`destinations`]) must not be written, if it must not: it
+/// is another input of the run (`x.jpg`'s output `x.dongguan.jpg` given as a photo too), or an
+/// earlier input's destination (`a.jpg` and `a.png` in one folder). Either would replace a
+/// person's file with `--force`, or be refused with advice to use `--force`. A destination that
+/// is the input itself is left to [`crate::correct::write::guard`], which says so.
+pub fn clashing_destinations(inputs: &[Input], dests: &[PathBuf]) -> Vec<Option<Error>> {
+    #[cfg(unix)]
+    let identity = |p: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+    };
+    #[cfg(not(unix))]
+    let identity = |p: &Path| p.canonicalize().ok();
+    let mut by_identity = HashMap::new();
+    for (i, input) in inputs.iter().enumerate() {
+        if let Some(id) = identity(&input.path) {
+            by_identity.entry(id).or_insert(i);
+        }
+    }
+    // Destinations mostly do not exist yet: compared by their folder resolved plus their name.
+    let resolved = |p: &Path| {
+        let dir = crate::correct::write::folder_of(p);
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        dir.join(p.file_name().unwrap_or_default())
+    };
+    let mut first_with: HashMap<PathBuf, usize> = HashMap::new();
+    dests
+        .iter()
+        .enumerate()
+        .map(|(i, dest)| {
+            let refuse = |reason: String| {
+                Some(Error::Output {
+                    path: dest.clone(),
+                    reason,
+                })
+            };
+            if let Some(&other) = identity(dest).and_then(|id| by_identity.get(&id)) {
+                if other != i && !same_file(dest, &inputs[i].path) {
+                    return refuse(format!(
+                        "is {}, another photo being checked; idphoto never overwrites an input \
+                         (use --out-dir, or check the two photos apart)",
+                        inputs[other].path.display()
+                    ));
+                }
+            }
+            match first_with.entry(resolved(dest)) {
+                std::collections::hash_map::Entry::Occupied(e) => refuse(format!(
+                    "is also where the corrected photo of {} goes; use --out-dir, which gives \
+                     every photo its own name",
+                    inputs[*e.get()].path.display()
+                )),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(i);
+                    None
+                }
+            }
+        })
+        .collect()
+}
 
 /// Drops photos found in folders that are idphoto's own corrected photos for this spec
 /// (`<stem>.<tag>.jpg`), so checking a folder a second time does not check — and correct again —

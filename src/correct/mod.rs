@@ -255,6 +255,7 @@ pub struct Correction {
     /// What happened.
     pub status: CorrectionStatus,
     /// The written photo.
+    #[serde(serialize_with = "write::serialize_opt_path")]
     pub path: Option<PathBuf>,
     /// The JPEG quality chosen.
     pub jpeg_quality: Option<u8>,

@@ -57,7 +57,7 @@ pub fn plan(onnx_bytes: &[u8]) -> TractResult<std::sync::Arc<TypedSimplePlan>> {
 /// with its vectorised kernels: tract 0.23 expands PRelu into a comparison and a select that run
 /// element by element through generic array code. FaceMesh (23 PReLUs) and the iris model (53)
 /// spend a third of their time there; rewritten, one FaceMesh run takes 4.3 ms instead of 5.0
-/// and one iris run 3.0 ms instead of 4.4 (`cargo run --release --example bench_face` shows the
+/// and one iris run 3.0 ms instead of 4.4 (`cargo run --release --features examples --example bench_face` shows the
 /// face stage). Their slopes run from −1.6 to 1.5, so the cheaper `max(x, slope · x)`, right
 /// only for slopes in [0, 1], would change the answers.
 pub fn prelu_as_relu(proto: &mut tract_onnx::pb::ModelProto) {

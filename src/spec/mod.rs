@@ -36,6 +36,20 @@ pub const NATIONAL_CITY: &str = "china";
 /// The document `--doc` means when it is not given.
 pub const DEFAULT_DOCUMENT: &str = "id-card";
 
+/// How errors name a spec shipped inside the binary: `<built-in>/base/id-card.toml`.
+const BUILTIN_LABEL: &str = "<built-in>/";
+
+/// Largest spec file read: real ones are a few KB; a bigger file is the wrong file, or a
+/// device or stream that would never end.
+const MAX_SPEC_BYTES: u64 = 1 << 20;
+
+/// Most spec files a folder may hold, entries walked, and how deep they may sit: a spec folder
+/// is a handful of files one or two levels down, and links between sub-folders must not
+/// multiply the walk.
+const MAX_SPEC_FILES: usize = 10_000;
+const MAX_SPEC_ENTRIES: usize = 100_000;
+const MAX_SPEC_DEPTH: usize = 8;
+
 include!(concat!(env!("OUT_DIR"), "/builtin_specs.rs"));
 
 /// One spec file's text and where it came from, kept to point errors at lines.
@@ -157,25 +171,36 @@ impl Library {
     pub fn builtin() -> Result<Self> {
         let mut lib = Library::default();
         for (name, text) in BUILTIN_SPECS {
-            lib.add_text(format!("<built-in>/{name}"), (*text).to_string())?;
+            lib.add_text(format!("{BUILTIN_LABEL}{name}"), (*text).to_string())?;
         }
         Ok(lib)
     }
 
     /// Adds (or replaces, by id) the spec in one TOML file.
+    ///
+    /// Only a regular file of at most 1 MiB is read (see [`crate::decode`] for why a FIFO or
+    /// device must not be opened blindly).
     pub fn add_file(&mut self, path: &Path) -> Result<()> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
+        let bytes = crate::decode::read_regular_file(path, MAX_SPEC_BYTES)?;
+        let text = String::from_utf8(bytes).map_err(|_| Error::SpecParse {
+            location: SpecLocation {
+                file: path.display().to_string(),
+                line: None,
+            },
+            message: "is not UTF-8 text; save the spec as UTF-8".into(),
         })?;
         self.add_text(path.display().to_string(), text)
     }
 
     /// Adds every `*.toml` below a folder, in sorted order.
+    ///
+    /// Symbolic links are followed, but a link back to a folder being walked is skipped (a
+    /// `ln -s . x` made the walk exponential), and the walk stops 8 levels down. A file reached
+    /// twice through links is read once.
     pub fn add_dir(&mut self, dir: &Path) -> Result<()> {
-        let mut files = Vec::new();
-        collect_toml(dir, &mut files, 0)?;
+        let mut files = collect_toml(dir)?;
         files.sort();
+        files.dedup();
         for file in files {
             self.add_file(&file)?;
         }
@@ -185,12 +210,25 @@ impl Library {
     /// Parses one spec file's text; `label` names it in errors.
     pub fn add_text(&mut self, label: String, text: String) -> Result<()> {
         let source = Arc::new(Source { label, text });
-        let parse_error = |e: toml::de::Error| Error::SpecParse {
-            location: SpecLocation {
-                file: source.label.clone(),
-                line: e.span().map(|s| line_of(&source.text, s.start)),
-            },
-            message: e.message().trim().to_string(),
+        let parse_error = |e: toml::de::Error| {
+            let at = e.span().map(|s| s.start);
+            let mut message = e.message().trim().to_string();
+            // toml has no words for some errors at the very end of the text (`id = `).
+            if message.is_empty() {
+                let at_end = at.is_none_or(|a| a >= source.text.trim_end().len());
+                message = if at_end {
+                    "the file ends too early: a value, closing quote or bracket is missing".into()
+                } else {
+                    "invalid TOML syntax here".into()
+                };
+            }
+            Error::SpecParse {
+                location: SpecLocation {
+                    file: source.label.clone(),
+                    line: at.map(|a| line_of(&source.text, a)),
+                },
+                message,
+            }
         };
         let table: toml::Table = toml::from_str(&source.text).map_err(parse_error)?;
         if table.contains_key("city") {
@@ -373,7 +411,13 @@ impl Library {
         while let Some((name, from, key)) = next.take() {
             if seen.contains(&name) {
                 seen.push(name);
-                return Err(Error::SpecCycle { chain: seen });
+                return Err(Error::SpecCycle {
+                    location: SpecLocation {
+                        file: from.label.clone(),
+                        line: locate(&from.text, &key),
+                    },
+                    chain: seen,
+                });
             }
             let base = self.bases.get(&name).ok_or_else(|| Error::UnknownBase {
                 location: SpecLocation {
@@ -420,24 +464,50 @@ impl Library {
                 toml::Value::Array(sources.iter().map(|s| s.clone().into()).collect()),
             );
         }
-        let located = |key: &str, reason: String| {
-            // The layer that set the key, nearest the city first.
-            let layer = chain
-                .iter()
-                .find(|l| lookup(l.table, key).is_some())
-                .unwrap_or(&chain[0]);
-            let full = if layer.prefix.is_empty() {
+        let full = |layer: &Layer<'_>, key: &str| {
+            if layer.prefix.is_empty() {
                 key.to_string()
             } else {
                 format!("{}.{key}", layer.prefix)
-            };
-            Error::SpecInvalid {
-                location: SpecLocation {
-                    file: layer.source.label.clone(),
-                    line: locate(&layer.source.text, &full),
+            }
+        };
+        let at = |layer: &Layer<'_>, key: &str| SpecLocation {
+            file: layer.source.label.clone(),
+            line: locate(&layer.source.text, &full(layer, key)),
+        };
+        let located = |key: &str, reason: String| {
+            // The layer that set the key, nearest the city first.
+            let own = chain
+                .iter()
+                .find(|l| lookup(l.table, key).is_some())
+                .unwrap_or(&chain[0]);
+            // A rule across keys broken by a value from a file the person gave points there,
+            // even when the key it is checked on came from a built-in spec.
+            let given = |l: &&Layer<'_>| !l.source.label.starts_with(BUILTIN_LABEL);
+            let partner = (!given(&own))
+                .then(|| {
+                    chain.iter().filter(given).find_map(|l| {
+                        validate::related(key)
+                            .iter()
+                            .find(|k| lookup(l.table, k).is_some())
+                            .map(|k| (l, *k))
+                    })
+                })
+                .flatten();
+            match partner {
+                Some((layer, other)) => Error::SpecInvalid {
+                    location: at(layer, other),
+                    key: full(layer, other),
+                    reason: format!(
+                        "conflicts with `{key}` from {}: {key} {reason}",
+                        at(own, key)
+                    ),
                 },
-                key: full,
-                reason,
+                None => Error::SpecInvalid {
+                    location: at(own, key),
+                    key: full(own, key),
+                    reason,
+                },
             }
         };
         let merged_body: Body = toml::Value::Table(merged.clone())
@@ -492,27 +562,60 @@ struct Layer<'a> {
     prefix: String,
 }
 
-fn collect_toml(dir: &Path, out: &mut Vec<std::path::PathBuf>, depth: usize) -> Result<()> {
-    // Spec folders are shallow; a deep tree means a symlink loop or the wrong folder.
-    if depth > 8 {
-        return Ok(());
-    }
-    let io = |source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        if path.is_dir() {
-            collect_toml(&path, out, depth + 1)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
-        {
-            out.push(path);
+fn collect_toml(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let walk = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .max_depth(MAX_SPEC_DEPTH)
+        .sort_by_file_name();
+    for (visited, entry) in walk.into_iter().enumerate() {
+        // Links between sibling folders are no loop but can still multiply the walk.
+        if visited > MAX_SPEC_ENTRIES {
+            return Err(Error::Io {
+                path: dir.to_path_buf(),
+                source: std::io::Error::other(format!(
+                    "holds more than {MAX_SPEC_ENTRIES} files and folders (counting those reached \
+                     through links); point --specs-dir at the folder of specs only"
+                )),
+            });
         }
+        let entry = match entry {
+            Ok(e) => e,
+            // A link back to an ancestor: everything below it is walked already.
+            Err(e) if e.loop_ancestor().is_some() => continue,
+            Err(e) => {
+                let path = e.path().unwrap_or(dir).to_path_buf();
+                let source = e
+                    .into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("cannot be walked"));
+                return Err(Error::Io { path, source });
+            }
+        };
+        let path = entry.path();
+        if entry.file_type().is_dir()
+            || !path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+        {
+            continue;
+        }
+        // The same file through two links (diamonds of links are not loops): read once.
+        if !seen.insert(path.canonicalize().unwrap_or_else(|_| path.to_path_buf())) {
+            continue;
+        }
+        if out.len() == MAX_SPEC_FILES {
+            return Err(Error::Io {
+                path: dir.to_path_buf(),
+                source: std::io::Error::other(format!(
+                    "holds more than {MAX_SPEC_FILES} spec files; point --specs-dir at the \
+                     folder of specs only"
+                )),
+            });
+        }
+        out.push(path.to_path_buf());
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Deep merge: tables merge key by key, anything else in `child` replaces `parent`'s value.
@@ -807,6 +910,79 @@ mod tests {
             lib.resolve("c", Some("loop-a")),
             Err(Error::SpecCycle { .. })
         ));
+    }
+
+    /// Issue 23, defect 10: a cycle named no file or line.
+    #[test]
+    fn issue23_an_inheritance_cycle_names_the_extends_that_closes_it() {
+        let lib = lib_with(&[
+            ("a.toml", "id = \"loop-a\"\nextends = \"loop-b\"\n"),
+            ("b.toml", "id = \"loop-b\"\n\nextends = \"loop-a\"\n"),
+            (
+                "c.toml",
+                "[city]\nid = \"c\"\nname_zh = \"c\"\nname_en = \"c\"\n[documents.loop-a]\n",
+            ),
+        ])
+        .unwrap();
+        let msg = lib.resolve("c", Some("loop-a")).unwrap_err().to_string();
+        assert!(
+            msg.starts_with(
+                "b.toml:3: spec inheritance cycle: c/loop-a -> loop-a -> loop-b -> loop-a"
+            ),
+            "{msg}"
+        );
+    }
+
+    /// Issue 23, defect 10: a rule across keys broken by the person's value pointed at the
+    /// built-in file that set the other key.
+    #[test]
+    fn issue23_a_cross_key_error_points_at_the_given_file() {
+        let lib = lib_with(&[(
+            "t.toml",
+            "[city]\nid = \"t\"\nname_zh = \"t\"\nname_en = \"t\"\n\n[documents.id-card.head]\nmax_yaw_deg = 3.0\n",
+        )])
+        .unwrap();
+        let msg = lib.resolve("t", None).unwrap_err().to_string();
+        assert!(
+            msg.starts_with("t.toml:7: `documents.id-card.head.max_yaw_deg` conflicts with `head.warn_yaw_deg` from <built-in>/"),
+            "{msg}"
+        );
+        assert!(
+            msg.ends_with("head.warn_yaw_deg 5 is above max_yaw_deg 3"),
+            "{msg}"
+        );
+    }
+
+    /// Issue 23, defect 10: `id = ` at the end of a file gave an empty message.
+    #[test]
+    fn issue23_a_syntax_error_at_the_end_of_a_file_has_a_message() {
+        let err = lib_with(&[("s.toml", "id = ")]).unwrap_err();
+        match &err {
+            Error::SpecParse { message, .. } => assert!(!message.trim().is_empty(), "{err}"),
+            other => panic!("expected SpecParse, got {other:?}"),
+        }
+    }
+
+    /// Issue 23, defect 6: links back into a specs folder made the walk exponential.
+    #[cfg(unix)]
+    #[test]
+    fn issue23_a_specs_folder_with_link_loops_is_walked_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("t.toml"),
+            "[city]\nid = \"t\"\nname_zh = \"t\"\nname_en = \"t\"\n[documents.id-card]\n",
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        for i in 0..8 {
+            std::os::unix::fs::symlink(".", dir.path().join(format!("l{i}"))).unwrap();
+            std::os::unix::fs::symlink("..", dir.path().join(format!("sub/up{i}"))).unwrap();
+        }
+        let files = collect_toml(dir.path()).unwrap();
+        assert_eq!(files, [dir.path().join("t.toml")]);
+        let mut lib = Library::builtin().unwrap();
+        lib.add_dir(dir.path()).unwrap();
+        assert_eq!(lib.resolve("t", None).unwrap().key(), "t/id-card");
     }
 
     #[test]

@@ -12,6 +12,34 @@ const JPEG_MIN_BITS_PER_PIXEL: f64 = 0.15;
 /// Crown (with hair) to eye line, as a fraction of face width, below which no head fits.
 const MIN_CROWN_TO_EYE_PER_FACE_WIDTH: f64 = 0.5;
 
+/// The other keys a rule on `key` depends on: a spec that breaks the rule may have changed any
+/// of them, and the error should point at the one the person's own file set.
+pub(super) fn related(key: &str) -> &'static [&'static str] {
+    match key {
+        "canvas.accept_width_px" | "head.face_width_px" | "head.centring_tolerance_px" => {
+            &["canvas.width_px"]
+        }
+        "canvas.accept_height_px" | "head.head_height_px" | "head.top_margin_px" => {
+            &["canvas.height_px"]
+        }
+        "canvas.size_mm" => &["canvas.dpi", "canvas.width_px", "canvas.height_px"],
+        "file.kb" => &["canvas.width_px", "canvas.height_px"],
+        "file.kb_hard" => &["file.kb"],
+        "background.warn_delta_e" => &["background.max_delta_e"],
+        "head.eye_to_bottom_min_px" => &[
+            "canvas.height_px",
+            "head.top_margin_px",
+            "head.face_width_px",
+        ],
+        "head.eye_from_top_px" => &["head.top_margin_px", "canvas.height_px"],
+        "head.warn_yaw_deg" => &["head.max_yaw_deg"],
+        "head.warn_eye_opening" => &["head.min_eye_opening"],
+        "head.warn_brow_skin" => &["head.min_brow_skin"],
+        "head.warn_mouth_opening" => &["head.max_mouth_opening"],
+        _ => &[],
+    }
+}
+
 /// Checks a merged spec; returns the canvas size it guarantees.
 pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
     let c = &body.canvas;
