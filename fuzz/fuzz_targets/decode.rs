@@ -3,9 +3,8 @@
 //! panic, a hang or a blown memory limit is fine: an `Err` is the answer for a bad file.
 #![no_main]
 
-use idphoto::decode::{decode_bytes, Limits};
+use idphoto::{Limits, Photo};
 use libfuzzer_sys::fuzz_target;
-use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
     // Smaller than the defaults so each run is quick; the code paths are the same ones.
@@ -14,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         max_decoded_bytes: 32 << 20,
         ..Limits::default()
     };
-    if let Ok(photo) = decode_bytes(Path::new("fuzz.jpg"), data, &limits) {
+    if let Ok(photo) = Photo::from_bytes(data, &limits) {
         assert_eq!(
             (photo.image.width(), photo.image.height()),
             (photo.info.width, photo.info.height)
