@@ -24,6 +24,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per run: the size of the `check` variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check photos against a city's spec and report each rule.
@@ -152,7 +154,7 @@ An existing FILE is replaced; the input never is."
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Only check; write no corrected photo.
-    #[arg(long, conflicts_with_all = ["out", "out_dir", "force"])]
+    #[arg(long, conflicts_with_all = ["out", "out_dir", "force", "background"])]
     pub no_fix: bool,
     /// Write the corrected photo to FILE (one input photo only).
     #[arg(
@@ -169,6 +171,18 @@ input. Only with a single input photo. Refused if FILE is the input or exists (s
     /// Replace an existing corrected photo (never the input).
     #[arg(long)]
     pub force: bool,
+    /// Background colour of the corrected photo [default: the spec's first].
+    #[arg(
+        long,
+        value_name = "COLOUR",
+        long_help = "The background colour the corrected photo gets, one of those the spec \
+allows (idphoto specs show <city> --doc <doc> lists them): a name (white, blue, red; \
+blue matches light-blue), a Chinese name (白色, 蓝色) or #rrggbb (within 2.3 CIEDE2000 of an \
+allowed colour, which the photo then gets exactly). A colour the spec does not allow is refused \
+with the allowed ones listed. Default: the spec's first colour.\n\
+Example: idphoto check photo.jpg -c dongguan -d passport --background blue"
+    )]
+    pub background: Option<String>,
     /// Developer: take each photo's face from an annotations CSV instead of detection.
     #[arg(
         long,
@@ -181,11 +195,19 @@ detection, to judge the correction apart from detection errors."
 }
 
 impl OutputArgs {
-    /// The library's fix options, or `None` under `--no-fix`.
-    pub fn fix(&self, inputs: usize) -> anyhow::Result<Option<idphoto::Fix>> {
+    /// The library's fix options for `spec`, or `None` under `--no-fix`.
+    pub fn fix(
+        &self,
+        inputs: usize,
+        spec: &idphoto::spec::Spec,
+    ) -> anyhow::Result<Option<idphoto::Fix>> {
         if self.no_fix {
             return Ok(None);
         }
+        let background = match &self.background {
+            Some(wanted) => Some(idphoto::background_choice(spec, wanted)?),
+            None => None,
+        };
         if self.out.is_some() && inputs > 1 {
             anyhow::bail!("--out names one file but {inputs} photos were given; use --out-dir");
         }
@@ -205,7 +227,7 @@ impl OutputArgs {
                 force: self.force,
                 make_folder: false,
             },
-            ..Default::default()
+            background,
         }))
     }
 

@@ -28,6 +28,8 @@ const ROOT_ITEMS: &[(&str, &str)] = &[
     ("SpecLocation", "error"),
     ("Fix", "correct"),
     ("OutputOptions", "correct"),
+    ("background_choice", "correct"),
+    ("BackgroundNotAllowed", "correct"),
     ("Photo", "decode"),
     ("Limits", "decode"),
     ("FileInfo", "decode"),

@@ -65,7 +65,7 @@ pub mod batch;
 pub mod report;
 pub mod spec;
 
-pub use correct::{Fix, OutputOptions};
+pub use correct::{background_choice, BackgroundNotAllowed, Fix, OutputOptions};
 pub use decode::{FileInfo, Limits, Photo};
 pub use error::{Error, Result, SpecLocation};
 pub use pipeline::{check_file, check_photo, Options};

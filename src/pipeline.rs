@@ -261,7 +261,7 @@ impl Analysis {
 /// ([`correct::replacement`]).
 pub fn plan(face: &Face, size: (u32, u32), spec: &Spec, mask: Option<&PersonMask>) -> CropPlan {
     let options = PlanOptions {
-        allow_padding: correct::replacement(spec, mask.map(|m| m.confidence)).is_some(),
+        allow_padding: correct::replacement(spec, None, mask.map(|m| m.confidence)).is_some(),
         ..Default::default()
     };
     crop::plan(face, size, spec, &options)
@@ -366,7 +366,7 @@ fn corrected(
         c.problems = plan.problems.iter().copied().map(Problem::of).collect();
         return c;
     }
-    let corrected = correct::correct(&photo.image, face, plan, spec, matte);
+    let corrected = correct::correct(&photo.image, face, plan, spec, matte, fix.background);
     let mut c = Correction::empty(CorrectionStatus::Failed);
     c.rotate_deg = Some(corrected.plan.rotate_deg);
     c.scale = Some(corrected.plan.scale);
