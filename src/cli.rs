@@ -154,7 +154,7 @@ An existing FILE is replaced; the input never is."
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Only check; write no corrected photo.
-    #[arg(long, conflicts_with_all = ["out", "out_dir", "force", "background"])]
+    #[arg(long, conflicts_with_all = ["out", "out_dir", "force", "background", "sheet"])]
     pub no_fix: bool,
     /// Write the corrected photo to FILE (one input photo only).
     #[arg(
@@ -183,6 +183,20 @@ with the allowed ones listed. Default: the spec's first colour.\n\
 Example: idphoto check photo.jpg -c dongguan -d passport --background blue"
     )]
     pub background: Option<String>,
+    /// Also write copies on photo paper, for printing: <stem>.<city>.sheet.jpg.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "PAPER",
+        long_help = "Also lay copies of the corrected photo out on photo paper, at the \
+document's printed size (the spec's canvas.size_mm) and 300 dpi, as many as fit with 2 mm \
+between them and a 3 mm margin, with thin grey cut guides; the paper is turned if that holds \
+more. Written beside the corrected photo as <stem>.sheet.jpg of its name (photo.dongguan.jpg → \
+photo.dongguan.sheet.jpg), with the same --force rule; one per photo in a batch. A spec with no \
+printed size (an online-only size in pixels) gets no sheet, and the report says so.\n\
+Example: idphoto check photo.jpg --city dongguan --sheet 6inch"
+    )]
+    pub sheet: Option<PaperArg>,
     /// Developer: take each photo's face from an annotations CSV instead of detection.
     #[arg(
         long,
@@ -228,6 +242,7 @@ impl OutputArgs {
                 make_folder: false,
             },
             background,
+            sheet: self.sheet.map(PaperArg::paper),
         }))
     }
 
@@ -289,6 +304,28 @@ pub enum Format {
     Json,
     /// One JSON object per line per photo, as each finishes (for scripts).
     Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PaperArg {
+    /// 5-inch photo paper (3R), 89×127 mm.
+    #[value(name = "5inch")]
+    Inch5,
+    /// 6-inch photo paper (4R), 102×152 mm.
+    #[value(name = "6inch")]
+    Inch6,
+    /// A4, 210×297 mm.
+    A4,
+}
+
+impl PaperArg {
+    fn paper(self) -> idphoto::Paper {
+        match self {
+            PaperArg::Inch5 => idphoto::Paper::Inch5,
+            PaperArg::Inch6 => idphoto::Paper::Inch6,
+            PaperArg::A4 => idphoto::Paper::A4,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -56,6 +56,7 @@ mod face;
 mod layout;
 mod pipeline;
 mod segment;
+mod sheet;
 
 #[cfg(test)]
 mod layers;
@@ -65,7 +66,7 @@ pub mod batch;
 pub mod report;
 pub mod spec;
 
-pub use correct::{background_choice, BackgroundNotAllowed, Fix, OutputOptions};
+pub use correct::{background_choice, BackgroundNotAllowed, Fix, OutputOptions, Paper};
 pub use decode::{FileInfo, Limits, Photo};
 pub use error::{Error, Result, SpecLocation};
 pub use pipeline::{check_file, check_photo, Options};
@@ -126,6 +127,10 @@ pub mod dev {
     /// The `redeye` stage or helper.
     pub mod redeye {
         pub use crate::redeye::*;
+    }
+    /// The `sheet` stage or helper.
+    pub mod sheet {
+        pub use crate::sheet::*;
     }
     /// The `segment` stage or helper.
     pub mod segment {

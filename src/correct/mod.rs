@@ -39,6 +39,87 @@ pub struct Fix {
     /// The colour a replaced background gets, sRGB. Default `None`: the spec's first allowed
     /// colour. [`background_choice`] turns a name or `#rrggbb` into one of the spec's colours.
     pub background: Option<[u8; 3]>,
+    /// Also lay copies of the corrected photo out on this photo paper, written beside it as
+    /// `<stem>.sheet.jpg`. Default `None`: no print sheet.
+    pub sheet: Option<Paper>,
+}
+
+/// Photo paper a print sheet is laid out on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Paper {
+    /// 5-inch photo paper (3R), 89×127 mm.
+    #[serde(rename = "5inch")]
+    Inch5,
+    /// 6-inch photo paper (4R), 102×152 mm: the usual paper of an ID-photo print.
+    #[serde(rename = "6inch")]
+    Inch6,
+    /// A4, 210×297 mm (ISO 216).
+    #[serde(rename = "a4")]
+    A4,
+}
+
+impl Paper {
+    /// Every paper, in the order `--sheet` lists them.
+    pub const ALL: [Paper; 3] = [Paper::Inch5, Paper::Inch6, Paper::A4];
+
+    /// The name `--sheet` and the JSON use: `5inch`, `6inch`, `a4`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Paper::Inch5 => "5inch",
+            Paper::Inch6 => "6inch",
+            Paper::A4 => "a4",
+        }
+    }
+
+    /// Width and height in millimetres, portrait (the photo-paper trade sizes 3R and 4R; A4
+    /// from ISO 216).
+    pub fn size_mm(self) -> [f64; 2] {
+        match self {
+            Paper::Inch5 => [89.0, 127.0],
+            Paper::Inch6 => [102.0, 152.0],
+            Paper::A4 => [210.0, 297.0],
+        }
+    }
+}
+
+/// A print sheet that was written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PrintSheet {
+    /// Where it is.
+    pub path: PathBuf,
+    /// The paper it is laid out for.
+    pub size: Paper,
+    /// How many copies of the photo it holds.
+    pub copies: u32,
+    /// Its resolution, dots per inch, recorded in the file.
+    pub dpi: u32,
+}
+
+/// Why a print sheet that was asked for was not made (the corrected photo itself was written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SheetSkipped {
+    /// The spec gives no printed size (`canvas.size_mm`): a pixel-only online spec, whose
+    /// copies would have no true size to be printed at.
+    NoPrintSize,
+    /// Not even one copy fits on the paper inside its margins.
+    LargerThanPaper,
+}
+
+impl SheetSkipped {
+    /// What it means, in Chinese and English.
+    pub fn explain(self) -> (&'static str, &'static str) {
+        match self {
+            SheetSkipped::NoPrintSize => (
+                "规格没有规定冲印尺寸（毫米），未生成排版照片",
+                "no print size in the spec: no sheet",
+            ),
+            SheetSkipped::LargerThanPaper => (
+                "照片的冲印尺寸大于相纸，未生成排版照片",
+                "the photo's print size does not fit on the paper: no sheet",
+            ),
+        }
+    }
 }
 
 /// A `--background` the spec does not allow (or names ambiguously).
@@ -434,6 +515,11 @@ pub struct Correction {
     pub still_failing: Vec<String>,
     /// What to look at in the written photo before submitting it, which no check measures.
     pub cautions: Vec<Caution>,
+    /// The print sheet written beside the corrected photo (`--sheet`); `None` when none was
+    /// asked for or made.
+    pub sheet: Option<PrintSheet>,
+    /// Why the print sheet asked for was not made.
+    pub sheet_skipped: Option<SheetSkipped>,
     /// Why the correction failed (status `failed`).
     pub message: Option<String>,
 }
@@ -525,6 +611,8 @@ impl Correction {
             recheck_failed: Vec::new(),
             still_failing: Vec::new(),
             cautions: Vec::new(),
+            sheet: None,
+            sheet_skipped: None,
             message: None,
         }
     }
