@@ -70,7 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if !plan.is_feasible() {
             return Err(format!("{:?}", plan.problems).into());
         }
-        let c = correct::correct(&photo.image, &face, &plan, &spec, None);
+        let c = correct::correct(&photo.image, &face, &plan, &spec, None, None);
         cor.push(t.elapsed());
         let t = Instant::now();
         let e = correct::encode::encode(&c.image, &spec)?;

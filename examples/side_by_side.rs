@@ -63,6 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 &plan,
                 &spec,
                 Some(&matte),
+                None,
             ))
         } else {
             Err(plan.problems.clone())

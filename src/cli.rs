@@ -24,6 +24,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per run: the size of the `check` variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check photos against a city's spec and report each rule.
@@ -152,7 +154,7 @@ An existing FILE is replaced; the input never is."
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Only check; write no corrected photo.
-    #[arg(long, conflicts_with_all = ["out", "out_dir", "force"])]
+    #[arg(long, conflicts_with_all = ["out", "out_dir", "force", "background", "sheet"])]
     pub no_fix: bool,
     /// Write the corrected photo to FILE (one input photo only).
     #[arg(
@@ -169,6 +171,32 @@ input. Only with a single input photo. Refused if FILE is the input or exists (s
     /// Replace an existing corrected photo (never the input).
     #[arg(long)]
     pub force: bool,
+    /// Background colour of the corrected photo [default: the spec's first].
+    #[arg(
+        long,
+        value_name = "COLOUR",
+        long_help = "The background colour the corrected photo gets, one of those the spec \
+allows (idphoto specs show <city> --doc <doc> lists them): a name (white, blue, red; \
+blue matches light-blue), a Chinese name (白色, 蓝色) or #rrggbb (within 2.3 CIEDE2000 of an \
+allowed colour, which the photo then gets exactly). A colour the spec does not allow is refused \
+with the allowed ones listed. Default: the spec's first colour.\n\
+Example: idphoto check photo.jpg -c dongguan -d passport --background blue"
+    )]
+    pub background: Option<String>,
+    /// Also write copies on photo paper, for printing: <stem>.<city>.sheet.jpg.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "PAPER",
+        long_help = "Also lay copies of the corrected photo out on photo paper, at the \
+document's printed size (the spec's canvas.size_mm) and 300 dpi, as many as fit with 2 mm \
+between them and a 3 mm margin, with thin grey cut guides; the paper is turned if that holds \
+more. Written beside the corrected photo as <stem>.sheet.jpg of its name (photo.dongguan.jpg → \
+photo.dongguan.sheet.jpg), with the same --force rule; one per photo in a batch. A spec with no \
+printed size (an online-only size in pixels) gets no sheet, and the report says so.\n\
+Example: idphoto check photo.jpg --city dongguan --sheet 6inch"
+    )]
+    pub sheet: Option<PaperArg>,
     /// Developer: take each photo's face from an annotations CSV instead of detection.
     #[arg(
         long,
@@ -181,11 +209,19 @@ detection, to judge the correction apart from detection errors."
 }
 
 impl OutputArgs {
-    /// The library's fix options, or `None` under `--no-fix`.
-    pub fn fix(&self, inputs: usize) -> anyhow::Result<Option<idphoto::Fix>> {
+    /// The library's fix options for `spec`, or `None` under `--no-fix`.
+    pub fn fix(
+        &self,
+        inputs: usize,
+        spec: &idphoto::spec::Spec,
+    ) -> anyhow::Result<Option<idphoto::Fix>> {
         if self.no_fix {
             return Ok(None);
         }
+        let background = match &self.background {
+            Some(wanted) => Some(idphoto::background_choice(spec, wanted)?),
+            None => None,
+        };
         if self.out.is_some() && inputs > 1 {
             anyhow::bail!("--out names one file but {inputs} photos were given; use --out-dir");
         }
@@ -205,6 +241,8 @@ impl OutputArgs {
                 force: self.force,
                 make_folder: false,
             },
+            background,
+            sheet: self.sheet.map(PaperArg::paper),
         }))
     }
 
@@ -299,6 +337,28 @@ pub enum Format {
     Json,
     /// One JSON object per line per photo, as each finishes (for scripts).
     Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PaperArg {
+    /// 5-inch photo paper (3R), 89×127 mm.
+    #[value(name = "5inch")]
+    Inch5,
+    /// 6-inch photo paper (4R), 102×152 mm.
+    #[value(name = "6inch")]
+    Inch6,
+    /// A4, 210×297 mm.
+    A4,
+}
+
+impl PaperArg {
+    fn paper(self) -> idphoto::Paper {
+        match self {
+            PaperArg::Inch5 => idphoto::Paper::Inch5,
+            PaperArg::Inch6 => idphoto::Paper::Inch6,
+            PaperArg::A4 => idphoto::Paper::A4,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -13,7 +13,8 @@ const ORDER: &[&str] = &[
     // Data the stages read.
     "spec", //
     // Stages, in the order a photo meets them.
-    "decode", "segment", "face", "layout", "crop", "checks", "correct", "report", "annotate",
+    "decode", "segment", "face", "layout", "crop", "checks", "correct", "sheet", "report", //
+    "annotate", //
     // The orchestrator, and the loop over many photos.
     "pipeline", "batch",
 ];
@@ -28,6 +29,9 @@ const ROOT_ITEMS: &[(&str, &str)] = &[
     ("SpecLocation", "error"),
     ("Fix", "correct"),
     ("OutputOptions", "correct"),
+    ("Paper", "correct"),
+    ("background_choice", "correct"),
+    ("BackgroundNotAllowed", "correct"),
     ("Photo", "decode"),
     ("Limits", "decode"),
     ("FileInfo", "decode"),

@@ -46,7 +46,8 @@ mod nn;
 mod redeye;
 mod stats;
 
-// The stages, in the order a photo meets them; each uses only the ones above it.
+// The stages and the orchestrator; `layers.rs` lists them in the order a photo meets them,
+// and a module uses only the ones before it there.
 mod annotate;
 mod checks;
 mod correct;
@@ -56,7 +57,9 @@ mod face;
 mod layout;
 mod pipeline;
 mod segment;
+mod sheet;
 
+// The module order, and the test that holds the code to it.
 #[cfg(test)]
 mod layers;
 
@@ -65,7 +68,7 @@ pub mod batch;
 pub mod report;
 pub mod spec;
 
-pub use correct::{Fix, OutputOptions};
+pub use correct::{background_choice, BackgroundNotAllowed, Fix, OutputOptions, Paper};
 pub use decode::{FileInfo, Limits, Photo};
 pub use error::{Error, Result, SpecLocation};
 pub use pipeline::{check_file, check_photo, Options};
@@ -126,6 +129,10 @@ pub mod dev {
     /// The `redeye` stage or helper.
     pub mod redeye {
         pub use crate::redeye::*;
+    }
+    /// The `sheet` stage or helper.
+    pub mod sheet {
+        pub use crate::sheet::*;
     }
     /// The `segment` stage or helper.
     pub mod segment {

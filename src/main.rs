@@ -107,7 +107,7 @@ fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
     printer.rows = args.summary.as_ref().map(|_| Vec::new());
     cli::single_preview(&args, inputs.len())?;
     let options = idphoto::Options {
-        fix: args.output.fix(inputs.len())?,
+        fix: args.output.fix(inputs.len(), &spec)?,
         preview: args.annotate.clone(),
         ..Default::default()
     };

@@ -11,7 +11,8 @@
 //!    destination;
 //! 6. **re-check** the staged file exactly as a photo is checked (decode → analyse → plan →
 //!    check, the face mapped onto the canvas instead of detected) and publish it only if it
-//!    passes every check the correction promises;
+//!    passes every check the correction promises; then, when asked, lay the published photo
+//!    out on a print sheet ([`crate::sheet`]);
 //! 7. **report** ([`crate::report`]), with the preview drawn from the same analysis.
 //!
 //! Each stage receives what it needs and calls no other stage.
@@ -27,7 +28,9 @@ use crate::face::{self, Face, FaceAnalysis};
 use crate::imageops::{self, Scaled};
 use crate::report::{self, Report};
 use crate::segment::{self, PersonMask};
+use crate::sheet;
 use crate::spec::Spec;
+use image::RgbImage;
 use std::path::{Path, PathBuf};
 
 /// Longer side of the working-resolution copy that face, segmentation and quality analysis share.
@@ -100,7 +103,7 @@ pub fn check_photo_with(
             limits: &options.limits,
             fix,
         };
-        let mut c = job.correction(photo, &analysis, plan.as_ref());
+        let (mut c, canvas) = job.correction(photo, &analysis, plan.as_ref());
         let busy = report
             .checks
             .iter()
@@ -117,6 +120,21 @@ pub fn check_photo_with(
                 report::bug_hint()
             };
             report.set_error(c.message.clone().unwrap_or_default(), Some(hint));
+        }
+        // The sheet only of a photo that was written; one that cannot be written makes the
+        // report an error, as a refused corrected photo does (the corrected photo stays).
+        if let (Some(paper), Some(canvas), Some(written)) = (fix.sheet, &canvas, &c.path) {
+            match sheet::plan(spec, paper) {
+                Err(skipped) => c.sheet_skipped = Some(skipped),
+                Ok(grid) => {
+                    match sheet::write(canvas, &grid, paper, written, path, fix.output.force) {
+                        Ok(s) => c.sheet = Some(s),
+                        Err(e) => {
+                            report.set_error(format!("print sheet: {e}"), report::error_hint(&e))
+                        }
+                    }
+                }
+            }
         }
         report.correction = Some(c);
     }
@@ -272,7 +290,7 @@ fn plan_for_cutout(
     confidence: Option<f32>,
 ) -> CropPlan {
     let options = PlanOptions {
-        allow_padding: correct::replacement(spec, confidence).is_some(),
+        allow_padding: correct::replacement(spec, None, confidence).is_some(),
         ..Default::default()
     };
     crop::plan(face, size, spec, &options)
@@ -302,10 +320,10 @@ impl Job<'_> {
         photo: &Photo,
         analysis: &Analysis,
         plan: Option<&CropPlan>,
-    ) -> Correction {
+    ) -> (Correction, Option<RgbImage>) {
         let (spec, known) = (self.spec, self.known);
         let (Some(face), Some(plan)) = (analysis.single_face(), plan) else {
-            return Correction::empty(CorrectionStatus::NoFace);
+            return (Correction::empty(CorrectionStatus::NoFace), None);
         };
         // A face the caller supplied is taken as the photo lies.
         let turn = match known.face {
@@ -313,9 +331,9 @@ impl Job<'_> {
             Some(_) => None,
         };
         if let Some(degrees) = turn {
-            if let Some(mut c) = self.correction_turned(photo, analysis, degrees) {
+            if let Some((mut c, canvas)) = self.correction_turned(photo, analysis, degrees) {
                 c.turned_deg = Some(degrees);
-                return c;
+                return (c, canvas);
             }
         }
         let made = match known.matte {
@@ -338,7 +356,7 @@ impl Job<'_> {
         photo: &Photo,
         analysis: &Analysis,
         degrees: u16,
-    ) -> Option<Correction> {
+    ) -> Option<(Correction, Option<RgbImage>)> {
         let spec = self.spec;
         let image = imageops::turned_clockwise(&photo.image, degrees);
         let mut info = photo.info.clone();
@@ -366,21 +384,21 @@ impl Job<'_> {
     }
 
     /// Corrects `photo` along `plan` (the plan of `face`), then encodes, stages, re-checks and
-    /// publishes the result.
+    /// publishes the result; the canvas comes back when it was published.
     fn corrected(
         &self,
         photo: &Photo,
         face: &Face,
         plan: &CropPlan,
         matte: Option<&Matte>,
-    ) -> Correction {
+    ) -> (Correction, Option<RgbImage>) {
         let (path, spec, fix) = (self.path, self.spec, self.fix);
         if !plan.is_feasible() {
             let mut c = Correction::empty(CorrectionStatus::NotPossible);
             c.problems = plan.problems.iter().copied().map(Problem::of).collect();
-            return c;
+            return (c, None);
         }
-        let corrected = correct::correct(&photo.image, face, plan, spec, matte);
+        let corrected = correct::correct(&photo.image, face, plan, spec, matte, fix.background);
         let mut c = Correction::empty(CorrectionStatus::Failed);
         c.rotate_deg = Some(corrected.plan.rotate_deg);
         c.scale = Some(corrected.plan.scale);
@@ -392,7 +410,7 @@ impl Job<'_> {
         c.face = Some(corrected.canvas_face.clone());
         let fail = |mut c: Correction, message: String| {
             c.message = Some(message);
-            c
+            (c, None)
         };
         let encoded = match correct::encode::encode(&corrected.image, spec) {
             Ok(e) => e,
@@ -402,6 +420,14 @@ impl Job<'_> {
         c.kb = Some((encoded.kb() * 10.0).round() / 10.0);
         c.size_fit = Some(encoded.fit);
         let dest = correct::destination(path, spec, &fix.output);
+        // A sheet refused after the photo is published would leave half of what was asked for:
+        // its destination is checked first, as the photo's is by `stage`.
+        if fix.sheet.is_some_and(|p| sheet::plan(spec, p).is_ok()) {
+            let guarded = correct::write::guard(&sheet::destination(&dest), path, fix.output.force);
+            if let Err(e) = guarded {
+                return fail(c, format!("print sheet: {e}"));
+            }
+        }
         if fix.output.make_folder {
             let dir = correct::write::folder_of(&dest);
             if let Err(e) = std::fs::create_dir_all(dir) {
@@ -442,7 +468,7 @@ impl Job<'_> {
         {
             c.status = CorrectionStatus::NotPossible;
             c.problems = vec![Problem::of(Infeasible::BackgroundNotSeparable)];
-            return c;
+            return (c, None);
         }
         if !c.recheck_failed.is_empty() {
             let list = c.recheck_failed.join(", ");
@@ -455,7 +481,7 @@ impl Job<'_> {
             Ok(path) => {
                 c.path = Some(path);
                 c.status = CorrectionStatus::Written;
-                c
+                (c, Some(corrected.image))
             }
             Err(e) => fail(c, e.to_string()),
         }
@@ -478,4 +504,112 @@ pub fn recheck(written: &Photo, spec: &Spec, canvas_face: &Face) -> Vec<String> 
         .filter(|c| c.status == Status::Fail)
         .map(|c| c.id.as_str().to_string())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::correct::{OutputOptions, Paper, SheetSkipped};
+
+    /// The sample portrait shipped in `examples/` (public domain, see its LICENSE file).
+    fn portrait() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/portrait.jpg")
+    }
+
+    fn options(out_dir: &Path, fix: Fix) -> Options {
+        Options {
+            fix: Some(Fix {
+                output: OutputOptions {
+                    out_dir: Some(out_dir.to_path_buf()),
+                    ..Default::default()
+                },
+                ..fix
+            }),
+            ..Default::default()
+        }
+    }
+
+    /// `--sheet 6inch` for the ID card: the sheet is written beside the corrected photo and
+    /// the report's `correction.sheet` says where, on which paper, how many copies, at what dpi
+    /// (the copies themselves are counted in `sheet`'s tests).
+    #[test]
+    fn a_sheet_is_written_beside_the_corrected_photo_and_reported() {
+        let out = tempfile::tempdir().unwrap();
+        let spec = crate::spec::dongguan_id_card();
+        let fix = Fix {
+            sheet: Some(Paper::Inch6),
+            ..Default::default()
+        };
+        let report = check_file(&portrait(), &spec, &options(out.path(), fix));
+        let c = report.correction.as_ref().unwrap();
+        assert_eq!(c.status, CorrectionStatus::Written, "{:?}", c.message);
+        let sheet = c.sheet.as_ref().expect("a sheet");
+        let path = out.path().join("portrait.dongguan.sheet.jpg");
+        assert_eq!(sheet.path, path);
+        let json = report::to_json(&report, report::Lang::En);
+        assert_eq!(
+            json["correction"]["sheet"],
+            serde_json::json!({"path": path.display().to_string(), "size": "6inch",
+                               "copies": 12, "dpi": 300})
+        );
+        assert_eq!(json["correction"]["sheet_skipped"], serde_json::Value::Null);
+        let written = decode::open(&path, &decode::Limits::default()).unwrap();
+        assert_eq!((written.info.width, written.info.height), (1205, 1795));
+        assert_eq!(written.info.dpi.map(|d| (d.x, d.y)), Some((300.0, 300.0)));
+        let mut text = Vec::new();
+        let style = report::Style::default();
+        report::render_human(&mut text, &report, &style, "t").unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("print sheet: "), "{text}");
+        assert!(text.contains("(12 copies on 6inch, 300 dpi)"), "{text}");
+    }
+
+    /// NCRE gives no printed size: no sheet, and the report says why. Its first colour is
+    /// light blue; white, chosen, is what the corrected photo gets.
+    #[test]
+    fn no_print_size_means_no_sheet_and_the_chosen_background_is_used() {
+        let out = tempfile::tempdir().unwrap();
+        let spec = crate::spec::Library::builtin()
+            .unwrap()
+            .resolve("china", Some("exam-ncre"))
+            .unwrap();
+        assert_eq!(spec.body.canvas.size_mm, None);
+        let first = spec.body.background.allowed.as_ref().unwrap()[0].rgb;
+        assert_ne!(first, [255, 255, 255]);
+        let fix = Fix {
+            sheet: Some(Paper::A4),
+            background: Some([255, 255, 255]),
+            ..Default::default()
+        };
+        let report = check_file(&portrait(), &spec, &options(out.path(), fix));
+        let c = report.correction.as_ref().unwrap();
+        assert_eq!(c.status, CorrectionStatus::Written, "{:?}", c.message);
+        assert_eq!(
+            c.background,
+            Some(BackgroundOutcome::Replaced {
+                rgb: [255, 255, 255]
+            })
+        );
+        assert_eq!(
+            (c.sheet.as_ref(), c.sheet_skipped),
+            (None, Some(SheetSkipped::NoPrintSize))
+        );
+        let json = report::to_json(&report, report::Lang::En);
+        assert_eq!(json["correction"]["sheet_skipped"], "no_print_size");
+        let written = decode::open(c.path.as_ref().unwrap(), &decode::Limits::default()).unwrap();
+        let corner = written.image.get_pixel(2, 2).0;
+        assert!(corner.iter().all(|&v| v >= 245), "{corner:?}");
+        let names: Vec<_> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, ["portrait.china.exam-ncre.jpg"]);
+        let mut text = Vec::new();
+        report::render_human(&mut text, &report, &report::Style::default(), "t").unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.contains("no print size in the spec: no sheet"),
+            "{text}"
+        );
+    }
 }

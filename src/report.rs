@@ -9,7 +9,7 @@ pub use crate::checks::{Check, Status};
 pub use crate::checks::{CheckId, Measure, Requirement, Unit, Value};
 pub use crate::correct::{
     encode::SizeFit, tone::ToneReport, BackgroundOutcome, Caution, Correction, CorrectionStatus,
-    GeometryMeasure, KeptReason, Problem,
+    GeometryMeasure, KeptReason, Paper, PrintSheet, Problem, SheetSkipped,
 };
 pub use crate::crop::Infeasible;
 use crate::decode::FileInfo;
@@ -517,6 +517,22 @@ fn render_correction(
                 .unwrap_or_default();
             let kb = c.kb.map(|k| format!("{k:.1} KB")).unwrap_or_default();
             writeln!(out, "  {label}: {path}  ({q}, {kb})")?;
+            if let Some(s) = &c.sheet {
+                let path = sanitise(&s.path.display().to_string());
+                let (size, n, dpi) = (s.size.name(), s.copies, s.dpi);
+                if zh {
+                    writeln!(out, "  排版照片: {path}  ({size} 相纸，{n} 张，{dpi} dpi)")?;
+                } else {
+                    writeln!(
+                        out,
+                        "  print sheet: {path}  ({n} copies on {size}, {dpi} dpi)"
+                    )?;
+                }
+            }
+            if let Some(why) = c.sheet_skipped {
+                let (zh_text, en_text) = why.explain();
+                writeln!(out, "  {}", style.lang.pick(zh_text, en_text))?;
+            }
             match (c.turned_deg, zh) {
                 (Some(180), true) => writeln!(out, "  已先将照片旋转180°（原照片是倒置的）")?,
                 (Some(180), false) => {

@@ -51,6 +51,7 @@ fn fix_into(out_dir: &Path) -> Options {
                 out_dir: Some(out_dir.to_path_buf()),
                 ..Default::default()
             },
+            ..Default::default()
         }),
         ..Default::default()
     }
@@ -356,7 +357,7 @@ fn low_confidence_matte_keeps_the_background_and_says_so() {
     };
     let spec = spec();
     let plan = idphoto::dev::plan(&face, photo.image.dimensions(), &spec, None);
-    let c = correct::correct(&photo.image, &face, &plan, &spec, Some(&matte));
+    let c = correct::correct(&photo.image, &face, &plan, &spec, Some(&matte), None);
     assert_eq!(
         c.background,
         correct::BackgroundOutcome::Kept {
@@ -402,7 +403,7 @@ fn white_balance_comes_only_from_a_background_colour_cast_trusts() {
                 &spec,
                 analysis.mask.as_ref(),
             );
-            let c = correct::correct(&photo.image, &face, &plan, &spec, Some(&matte));
+            let c = correct::correct(&photo.image, &face, &plan, &spec, Some(&matte), None);
             assert_eq!(c.tone.white_balance_gains, None, "{name}: {:?}", c.tone);
         }
     }

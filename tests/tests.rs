@@ -21,3 +21,4 @@ mod face;
 mod output;
 mod quality;
 mod real_photos;
+mod sheet;

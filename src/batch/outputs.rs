@@ -88,11 +88,13 @@ pub fn clashing_destinations(inputs: &[Input], dests: &[PathBuf]) -> Vec<Option<
         .collect()
 }
 
-/// Drops photos found in folders that are idphoto's own corrected photos for this spec
-/// (`<stem>.<tag>.jpg`), so checking a folder a second time does not check — and correct again —
-/// the outputs of the first run. Files named explicitly are always kept.
+/// Drops photos found in folders that are idphoto's own outputs for this spec: corrected photos
+/// (`<stem>.<tag>.jpg`) and their print sheets (`<stem>.<tag>.sheet.jpg`), so checking a folder
+/// a second time does not check — and correct again — the outputs of the first run. Files named
+/// explicitly are always kept.
 pub fn skip_outputs(inputs: &mut Vec<Input>, spec: &Spec) {
-    let suffix = format!(".{}.jpg", output_tag(spec));
+    let tag = output_tag(spec);
+    let suffixes = [format!(".{tag}.jpg"), format!(".{tag}.sheet.jpg")];
     inputs.retain(|input| {
         input.root.is_none()
             || !input
@@ -100,7 +102,10 @@ pub fn skip_outputs(inputs: &mut Vec<Input>, spec: &Spec) {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| {
-                    n.len() > suffix.len() && n.to_ascii_lowercase().ends_with(&suffix)
+                    let n = n.to_ascii_lowercase();
+                    suffixes
+                        .iter()
+                        .any(|s| n.len() > s.len() && n.ends_with(s.as_str()))
                 })
     });
 }
@@ -298,6 +303,8 @@ mod tests {
             found("in/a.dongguan.jpg"),
             found("in/b.DONGGUAN.JPG"),
             found("in/a.dongguan.passport.jpg"),
+            found("in/a.dongguan.sheet.jpg"),
+            found("in/a.dongguan.passport.sheet.jpg"),
             Input {
                 path: PathBuf::from("x.dongguan.jpg"),
                 root: None,
@@ -311,7 +318,12 @@ mod tests {
             .collect();
         assert_eq!(
             left,
-            ["in/a.jpg", "in/a.dongguan.passport.jpg", "x.dongguan.jpg"]
+            [
+                "in/a.jpg",
+                "in/a.dongguan.passport.jpg",
+                "in/a.dongguan.passport.sheet.jpg",
+                "x.dongguan.jpg"
+            ]
         );
     }
 }

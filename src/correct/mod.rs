@@ -26,7 +26,7 @@ use crate::checks::regions::FaceGeom;
 use crate::crop::{CropPlan, Infeasible};
 use crate::face::{Face, Point};
 use crate::layout::{self, Layout, Placement};
-use crate::spec::Spec;
+use crate::spec::{BackgroundColour, Spec};
 use image::RgbImage;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -36,6 +36,219 @@ use std::path::PathBuf;
 pub struct Fix {
     /// Where to write.
     pub output: OutputOptions,
+    /// The colour a replaced background gets, sRGB. Default `None`: the spec's first allowed
+    /// colour. [`background_choice`] turns a name or `#rrggbb` into one of the spec's colours.
+    pub background: Option<[u8; 3]>,
+    /// Also lay copies of the corrected photo out on this photo paper, written beside it as
+    /// `<stem>.sheet.jpg`. Default `None`: no print sheet.
+    pub sheet: Option<Paper>,
+}
+
+/// Photo paper a print sheet is laid out on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Paper {
+    /// 5-inch photo paper (3R), 89×127 mm.
+    #[serde(rename = "5inch")]
+    Inch5,
+    /// 6-inch photo paper (4R), 102×152 mm: the usual paper of an ID-photo print.
+    #[serde(rename = "6inch")]
+    Inch6,
+    /// A4, 210×297 mm (ISO 216).
+    #[serde(rename = "a4")]
+    A4,
+}
+
+impl Paper {
+    /// Every paper, in the order `--sheet` lists them.
+    pub const ALL: [Paper; 3] = [Paper::Inch5, Paper::Inch6, Paper::A4];
+
+    /// The name `--sheet` and the JSON use: `5inch`, `6inch`, `a4`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Paper::Inch5 => "5inch",
+            Paper::Inch6 => "6inch",
+            Paper::A4 => "a4",
+        }
+    }
+
+    /// Width and height in millimetres, portrait (the photo-paper trade sizes 3R and 4R; A4
+    /// from ISO 216).
+    pub fn size_mm(self) -> [f64; 2] {
+        match self {
+            Paper::Inch5 => [89.0, 127.0],
+            Paper::Inch6 => [102.0, 152.0],
+            Paper::A4 => [210.0, 297.0],
+        }
+    }
+}
+
+/// A print sheet that was written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PrintSheet {
+    /// Where it is.
+    pub path: PathBuf,
+    /// The paper it is laid out for.
+    pub size: Paper,
+    /// How many copies of the photo it holds.
+    pub copies: u32,
+    /// Its resolution, dots per inch, recorded in the file.
+    pub dpi: u32,
+}
+
+/// Why a print sheet that was asked for was not made (the corrected photo itself was written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SheetSkipped {
+    /// The spec gives no printed size (`canvas.size_mm`): a pixel-only online spec, whose
+    /// copies would have no true size to be printed at.
+    NoPrintSize,
+    /// Not even one copy fits on the paper inside its margins.
+    LargerThanPaper,
+}
+
+impl SheetSkipped {
+    /// What it means, in Chinese and English.
+    pub fn explain(self) -> (&'static str, &'static str) {
+        match self {
+            SheetSkipped::NoPrintSize => (
+                "规格没有规定冲印尺寸（毫米），未生成排版照片",
+                "no print size in the spec: no sheet",
+            ),
+            SheetSkipped::LargerThanPaper => (
+                "照片的冲印尺寸大于相纸，未生成排版照片",
+                "the photo's print size does not fit on the paper: no sheet",
+            ),
+        }
+    }
+}
+
+/// A `--background` the spec does not allow (or names ambiguously).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackgroundNotAllowed {
+    /// What was asked for.
+    pub wanted: String,
+    /// The spec, e.g. `dongguan/passport`.
+    pub spec: String,
+    /// The spec's colours that match it, when more than one does.
+    pub ambiguous: Vec<String>,
+    /// The spec's colours, as `name (name_zh, #rrggbb)`.
+    pub allowed: Vec<String>,
+}
+
+impl std::fmt::Display for BackgroundNotAllowed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (wanted, spec) = (&self.wanted, &self.spec);
+        if self.allowed.is_empty() {
+            return write!(
+                f,
+                "background {wanted:?}: {spec} names no background colour to choose from"
+            );
+        }
+        if self.ambiguous.is_empty() {
+            write!(f, "background {wanted:?} is not allowed for {spec}")?;
+        } else {
+            let which = self.ambiguous.join(" or ");
+            write!(
+                f,
+                "background {wanted:?} could be {which} for {spec}; name one"
+            )?;
+        }
+        write!(f, "; allowed: {}", self.allowed.join(", "))
+    }
+}
+
+impl std::error::Error for BackgroundNotAllowed {}
+
+/// Largest CIEDE2000 distance at which a `#rrggbb` picks an allowed colour: 2.3, the
+/// just-noticeable difference Mahy, Van Eycken and Oosterlinck measured (Color Res. Appl. 19,
+/// 1994; in ΔE*ab, where ΔE00 runs smaller, so this is one to two JNDs), and well inside the
+/// background check's own `warn_delta_e` (5). A hex the eye can hardly tell from the spec's
+/// colour names that colour, and the photo gets the spec's rgb; anything farther is another
+/// colour, which the spec does not allow.
+pub const HEX_MATCH_DELTA_E: f32 = 2.3;
+
+/// The allowed background colour `wanted` names, as the rgb the corrected photo gets: an
+/// English name (`white`, `blue`; a word of a hyphenated name counts, so `blue` is the
+/// passport's `light-blue`) or a Chinese one (`蓝色`, `蓝`: contained in `浅蓝色`), any case,
+/// matched against the spec's `name`/`name_zh`; or `#rrggbb` within [`HEX_MATCH_DELTA_E`] of an
+/// allowed colour, which then gets the spec's own rgb. An exact name wins over a partial one;
+/// two partial matches are ambiguous.
+///
+/// # Examples
+/// ```
+/// use idphoto::{background_choice, spec::Library};
+/// let spec = Library::builtin()?.resolve("dongguan", Some("passport"))?;
+/// assert_eq!(background_choice(&spec, "blue"), Ok([100, 197, 255]));
+/// assert_eq!(background_choice(&spec, "#FFFFFF"), Ok([255, 255, 255]));
+/// let refused = background_choice(&spec, "red").unwrap_err().to_string();
+/// assert!(refused.contains("allowed: white"), "{refused}");
+/// # Ok::<(), idphoto::Error>(())
+/// ```
+pub fn background_choice(spec: &Spec, wanted: &str) -> Result<[u8; 3], BackgroundNotAllowed> {
+    let allowed = spec.body.background.allowed.as_deref().unwrap_or_default();
+    let refuse = |ambiguous: Vec<String>| BackgroundNotAllowed {
+        wanted: wanted.to_string(),
+        spec: spec.key(),
+        ambiguous,
+        allowed: allowed.iter().map(label).collect(),
+    };
+    let text = wanted.trim().to_lowercase();
+    if let Some(rgb) = parse_hex(&text) {
+        let lab = crate::colour::srgb_to_lab(rgb);
+        return allowed
+            .iter()
+            .map(|c| {
+                (
+                    c,
+                    crate::colour::delta_e2000(lab, crate::colour::srgb_to_lab(c.rgb)),
+                )
+            })
+            .filter(|(_, de)| *de <= HEX_MATCH_DELTA_E)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(c, _)| c.rgb)
+            .ok_or_else(|| refuse(Vec::new()));
+    }
+    let zh = |c: &BackgroundColour| c.name_zh.as_deref().unwrap_or("").to_lowercase();
+    let exact = |c: &&BackgroundColour| c.name.to_lowercase() == text || zh(c) == text;
+    if let Some(c) = allowed.iter().find(exact) {
+        return Ok(c.rgb);
+    }
+    // `blue` in `light-blue`; `蓝色` or `蓝` in `浅蓝色` (a Chinese colour name ends in 色).
+    let core = text.trim_end_matches('色');
+    let partial: Vec<&BackgroundColour> = allowed
+        .iter()
+        .filter(|c| {
+            c.name
+                .to_lowercase()
+                .split(['-', '_', ' '])
+                .any(|w| w == text)
+                || (!core.is_empty() && !core.is_ascii() && zh(c).contains(core))
+        })
+        .collect();
+    match partial.as_slice() {
+        [one] => Ok(one.rgb),
+        [] => Err(refuse(Vec::new())),
+        many => Err(refuse(many.iter().map(|c| c.name.clone()).collect())),
+    }
+}
+
+/// `#rrggbb` (or `rrggbb`) as sRGB.
+fn parse_hex(text: &str) -> Option<[u8; 3]> {
+    let hex = text.strip_prefix('#').unwrap_or(text);
+    if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some([byte(0)?, byte(2)?, byte(4)?])
+}
+
+/// An allowed colour as messages list it: `light-blue (浅蓝色, #64c5ff)`.
+fn label(c: &BackgroundColour) -> String {
+    let [r, g, b] = c.rgb;
+    match &c.name_zh {
+        Some(zh) => format!("{} ({zh}, #{r:02x}{g:02x}{b:02x})", c.name),
+        None => format!("{} (#{r:02x}{g:02x}{b:02x})", c.name),
+    }
 }
 
 /// Smallest mask confidence at which the background is replaced when the spec sets none
@@ -44,13 +257,18 @@ pub struct Fix {
 /// background, which the report then flags.
 pub const DEFAULT_MIN_MATTE_CONFIDENCE: f64 = 0.5;
 
-/// The colour the corrected photo's background is replaced with: the spec's first allowed
-/// colour, when the person mask (of `mask_confidence`) is trusted enough to cut the person
-/// out. `None`: the background is kept. The crop planner lets the canvas run beyond the photo
-/// only then, since the new background fills it.
-pub fn replacement(spec: &Spec, mask_confidence: Option<f32>) -> Option<[u8; 3]> {
+/// The colour the corrected photo's background is replaced with: `chosen` (see
+/// [`Fix::background`]), else the spec's first allowed colour, when the person mask (of
+/// `mask_confidence`) is trusted enough to cut the person out. `None`: the background is kept.
+/// The crop planner lets the canvas run beyond the photo only then, since the new background
+/// fills it.
+pub fn replacement(
+    spec: &Spec,
+    chosen: Option<[u8; 3]>,
+    mask_confidence: Option<f32>,
+) -> Option<[u8; 3]> {
     let background = &spec.body.background;
-    let colour = background.allowed.as_ref()?.first()?.rgb;
+    let colour = chosen.or_else(|| Some(background.allowed.as_ref()?.first()?.rgb))?;
     let min = background
         .min_mask_confidence
         .unwrap_or(DEFAULT_MIN_MATTE_CONFIDENCE) as f32;
@@ -61,7 +279,8 @@ pub fn replacement(spec: &Spec, mask_confidence: Option<f32>) -> Option<[u8; 3]>
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum BackgroundOutcome {
-    /// Replaced with the spec's first allowed colour.
+    /// Replaced with the chosen colour ([`Fix::background`]), by default the spec's first
+    /// allowed colour.
     Replaced {
         /// The colour, sRGB.
         rgb: [u8; 3],
@@ -131,22 +350,26 @@ pub fn face_on_canvas(face: &Face, plan: &CropPlan) -> Face {
 }
 
 /// Renders the canvas `plan` cuts (a feasible plan for `face`), tone-corrects it and, where
-/// [`replacement`] says so, replaces its background through `matte`.
+/// [`replacement`] says so, replaces its background through `matte` with `background` (by
+/// default the spec's first allowed colour).
 pub fn correct(
     photo: &RgbImage,
     face: &Face,
     plan: &CropPlan,
     spec: &Spec,
     matte: Option<&Matte>,
+    background: Option<[u8; 3]>,
 ) -> Corrected {
-    let colour = spec
-        .body
-        .background
-        .allowed
-        .as_ref()
-        .and_then(|a| a.first())
-        .map(|c| c.rgb);
-    let replace = matte.and_then(|m| replacement(spec, Some(m.confidence)).map(|c| (c, m)));
+    let colour = background.or_else(|| {
+        spec.body
+            .background
+            .allowed
+            .as_ref()
+            .and_then(|a| a.first())
+            .map(|c| c.rgb)
+    });
+    let replace =
+        matte.and_then(|m| replacement(spec, background, Some(m.confidence)).map(|c| (c, m)));
     let plan = plan.clone();
     let rendered = render::render(photo, &plan);
     let mut image = rendered.image;
@@ -293,6 +516,11 @@ pub struct Correction {
     pub still_failing: Vec<String>,
     /// What to look at in the written photo before submitting it, which no check measures.
     pub cautions: Vec<Caution>,
+    /// The print sheet written beside the corrected photo (`--sheet`); `None` when none was
+    /// asked for or made.
+    pub sheet: Option<PrintSheet>,
+    /// Why the print sheet asked for was not made.
+    pub sheet_skipped: Option<SheetSkipped>,
     /// Why the correction failed (status `failed`).
     pub message: Option<String>,
 }
@@ -384,6 +612,8 @@ impl Correction {
             recheck_failed: Vec::new(),
             still_failing: Vec::new(),
             cautions: Vec::new(),
+            sheet: None,
+            sheet_skipped: None,
             message: None,
         }
     }
@@ -398,4 +628,103 @@ pub fn is_invariant(id: &str, background_replaced: bool) -> bool {
     const ALWAYS: [&str; 5] = ["file.", "face.", "head.", "eyes.", "crop."];
     ALWAYS.iter().any(|p| id.starts_with(p))
         || (background_replaced && id.starts_with("background."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passport() -> Spec {
+        crate::spec::Library::builtin()
+            .unwrap()
+            .resolve("dongguan", Some("passport"))
+            .unwrap()
+    }
+
+    const WHITE: [u8; 3] = [255, 255, 255];
+    const LIGHT_BLUE: [u8; 3] = [100, 197, 255];
+
+    #[test]
+    fn background_names_pick_the_specs_colours() {
+        let spec = passport();
+        for (wanted, rgb) in [
+            ("white", WHITE),
+            ("WHITE", WHITE),
+            ("白色", WHITE),
+            ("白", WHITE),
+            ("light-blue", LIGHT_BLUE),
+            ("blue", LIGHT_BLUE),
+            (" Blue ", LIGHT_BLUE),
+            ("浅蓝色", LIGHT_BLUE),
+            ("蓝色", LIGHT_BLUE),
+            ("蓝", LIGHT_BLUE),
+        ] {
+            assert_eq!(background_choice(&spec, wanted), Ok(rgb), "{wanted}");
+        }
+    }
+
+    /// A hex the eye can hardly tell from an allowed colour picks it and the photo gets the
+    /// spec's rgb; a darker studio blue (#628bce, ΔE00 ≈ 18.5 from the passport's light
+    /// blue) is another colour.
+    #[test]
+    fn background_hex_picks_an_allowed_colour_within_one_jnd() {
+        let spec = passport();
+        assert_eq!(background_choice(&spec, "#64c5ff"), Ok(LIGHT_BLUE));
+        assert_eq!(background_choice(&spec, "#64C5FF"), Ok(LIGHT_BLUE));
+        assert_eq!(background_choice(&spec, "#65c4fe"), Ok(LIGHT_BLUE));
+        assert_eq!(background_choice(&spec, "#fefefe"), Ok(WHITE));
+        let far = crate::colour::delta_e2000(
+            crate::colour::srgb_to_lab([0x62, 0x8b, 0xce]),
+            crate::colour::srgb_to_lab(LIGHT_BLUE),
+        );
+        assert!(far > HEX_MATCH_DELTA_E, "{far}");
+        assert!(background_choice(&spec, "#628bce").is_err());
+        assert!(background_choice(&spec, "#12345").is_err());
+    }
+
+    #[test]
+    fn a_colour_the_spec_does_not_allow_is_refused_with_the_allowed_ones() {
+        let spec = passport();
+        let refused = background_choice(&spec, "red").unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "background \"red\" is not allowed for dongguan/passport; allowed: \
+             white (白色, #ffffff), light-blue (浅蓝色, #64c5ff)"
+        );
+        assert!(background_choice(&spec, "红色").is_err());
+        assert!(background_choice(&spec, "").is_err());
+        assert!(background_choice(&spec, "色").is_err());
+
+        let mut two_blues = spec.clone();
+        let blue = |name: &str, rgb| BackgroundColour {
+            name: name.into(),
+            name_zh: None,
+            rgb,
+        };
+        two_blues.body.background.allowed = Some(vec![
+            blue("light-blue", LIGHT_BLUE),
+            blue("dark-blue", [0, 60, 160]),
+        ]);
+        let refused = background_choice(&two_blues, "blue").unwrap_err();
+        assert_eq!(refused.ambiguous, ["light-blue", "dark-blue"]);
+        assert_eq!(background_choice(&two_blues, "dark-blue"), Ok([0, 60, 160]));
+
+        let mut none = spec;
+        none.body.background.allowed = None;
+        let refused = background_choice(&none, "white").unwrap_err().to_string();
+        assert!(refused.contains("names no background colour"), "{refused}");
+    }
+
+    #[test]
+    fn the_chosen_colour_replaces_the_specs_first() {
+        let spec = passport();
+        assert_eq!(replacement(&spec, None, Some(0.9)), Some(WHITE));
+        assert_eq!(
+            replacement(&spec, Some(LIGHT_BLUE), Some(0.9)),
+            Some(LIGHT_BLUE)
+        );
+        // An untrusted mask keeps the background whatever was chosen.
+        assert_eq!(replacement(&spec, Some(LIGHT_BLUE), Some(0.1)), None);
+        assert_eq!(replacement(&spec, Some(LIGHT_BLUE), None), None);
+    }
 }
