@@ -81,11 +81,28 @@ fn upright_face<'a>(ctx: &Context<'a>, id: CheckId) -> Result<&'a Face, Box<Chec
     Ok(face)
 }
 
+/// The spec's layout, its band for `rule` and where the one upright face sits on its canvas;
+/// or the check that says why there is nothing to judge: the spec sets no such rule (`what`
+/// names it, Chinese and English), not exactly one upright face, or a photo that cannot be
+/// judged in canvas pixels.
+fn placed(
+    ctx: &Context<'_>,
+    id: CheckId,
+    rule: layout::Rule,
+    what: (&str, &str),
+) -> Result<(Layout, Band, Placement), Box<Check>> {
+    let layout = Layout::of(ctx.spec);
+    let band = layout
+        .band(rule)
+        .ok_or_else(|| Box::new(unset(id, what.0, what.1)))?;
+    Ok((layout, band, placement(ctx, id)?))
+}
+
 /// Where the one upright face sits on the spec's canvas, when the photo can be judged in
 /// canvas pixels.
-fn placement<'a>(ctx: &Context<'a>, id: CheckId) -> Result<(&'a Face, Placement), Box<Check>> {
+fn placement(ctx: &Context<'_>, id: CheckId) -> Result<Placement, Box<Check>> {
     let face = upright_face(ctx, id)?;
-    Ok((face, Placement::of(face, canvas_scale(ctx, id)?)))
+    Ok(Placement::of(face, canvas_scale(ctx, id)?))
 }
 
 /// The requirement a layout band states, in canvas pixels.
@@ -172,11 +189,12 @@ impl Rule for FaceWidth {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let layout = Layout::of(ctx.spec);
-        let Some(band) = layout.band(layout::Rule::FaceWidth) else {
-            return unset(self.id(), "脸宽", "face width");
-        };
-        let (_, at) = match placement(ctx, self.id()) {
+        let (_, band, at) = match placed(
+            ctx,
+            self.id(),
+            layout::Rule::FaceWidth,
+            ("脸宽", "face width"),
+        ) {
             Ok(v) => v,
             Err(c) => return *c,
         };
@@ -224,7 +242,7 @@ impl Rule for TopMargin {
                 ),
             );
         }
-        let (_, at) = match placement(ctx, self.id()) {
+        let at = match placement(ctx, self.id()) {
             Ok(v) => v,
             Err(c) => return *c,
         };
@@ -290,12 +308,8 @@ impl Rule for EyesToBottom {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let layout = Layout::of(ctx.spec);
         let rule = layout::Rule::EyeToBottom;
-        let Some(band) = layout.band(rule) else {
-            return unset(self.id(), "眼睛位置", "eye line");
-        };
-        let (_, at) = match placement(ctx, self.id()) {
+        let (layout, band, at) = match placed(ctx, self.id(), rule, ("眼睛位置", "eye line")) {
             Ok(v) => v,
             Err(c) => return *c,
         };
@@ -320,12 +334,13 @@ impl Rule for EyesFromTop {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let layout = Layout::of(ctx.spec);
         let rule = layout::Rule::EyeFromTop;
-        let Some(band) = layout.band(rule) else {
-            return unset(self.id(), "眼睛距上边缘", "eye line band from the top");
-        };
-        let (_, at) = match placement(ctx, self.id()) {
+        let (layout, band, at) = match placed(
+            ctx,
+            self.id(),
+            rule,
+            ("眼睛距上边缘", "eye line band from the top"),
+        ) {
             Ok(v) => v,
             Err(c) => return *c,
         };
@@ -358,11 +373,12 @@ impl Rule for Centring {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let layout = Layout::of(ctx.spec);
-        let Some(band) = layout.band(layout::Rule::Centring) else {
-            return unset(self.id(), "居中要求", "centring tolerance");
-        };
-        let (_, at) = match placement(ctx, self.id()) {
+        let (layout, band, at) = match placed(
+            ctx,
+            self.id(),
+            layout::Rule::Centring,
+            ("居中要求", "centring tolerance"),
+        ) {
             Ok(v) => v,
             Err(c) => return *c,
         };
@@ -500,12 +516,9 @@ impl Rule for HeadHeight {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let layout = Layout::of(ctx.spec);
         let rule = layout::Rule::HeadHeight;
-        let Some(band) = layout.band(rule) else {
-            return unset(self.id(), "头部高度", "head height");
-        };
-        let (_, at) = match placement(ctx, self.id()) {
+        let (layout, band, at) = match placed(ctx, self.id(), rule, ("头部高度", "head height"))
+        {
             Ok(v) => v,
             Err(c) => return *c,
         };
