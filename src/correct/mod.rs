@@ -267,12 +267,19 @@ pub fn replacement(
     chosen: Option<[u8; 3]>,
     mask_confidence: Option<f32>,
 ) -> Option<[u8; 3]> {
-    let background = &spec.body.background;
-    let colour = chosen.or_else(|| Some(background.allowed.as_ref()?.first()?.rgb))?;
-    let min = background
+    let colour = new_background(spec, chosen)?;
+    let min = spec
+        .body
+        .background
         .min_mask_confidence
         .unwrap_or(DEFAULT_MIN_MATTE_CONFIDENCE) as f32;
     mask_confidence.filter(|&c| c >= min).map(|_| colour)
+}
+
+/// The colour a replaced background gets: the `chosen` one, else the spec's first allowed
+/// colour; `None` when the spec names none.
+fn new_background(spec: &Spec, chosen: Option<[u8; 3]>) -> Option<[u8; 3]> {
+    chosen.or_else(|| Some(spec.body.background.allowed.as_ref()?.first()?.rgb))
 }
 
 /// What happened to the background.
@@ -360,14 +367,7 @@ pub fn correct(
     matte: Option<&Matte>,
     background: Option<[u8; 3]>,
 ) -> Corrected {
-    let colour = background.or_else(|| {
-        spec.body
-            .background
-            .allowed
-            .as_ref()
-            .and_then(|a| a.first())
-            .map(|c| c.rgb)
-    });
+    let colour = new_background(spec, background);
     let replace =
         matte.and_then(|m| replacement(spec, background, Some(m.confidence)).map(|c| (c, m)));
     let plan = plan.clone();
