@@ -23,6 +23,8 @@ const ORDER: &[&str] = &[
 const ROOT_ITEMS: &[(&str, &str)] = &[
     ("check_file", "pipeline"),
     ("check_photo", "pipeline"),
+    ("check_photo_in_memory", "pipeline"),
+    ("Outputs", "pipeline"),
     ("Options", "pipeline"),
     ("Error", "error"),
     ("Result", "error"),
