@@ -16,7 +16,8 @@ const ORDER: &[&str] = &[
     "decode", "segment", "face", "layout", "crop", "checks", "correct", "sheet", "report", //
     "annotate", //
     // The orchestrator, and the loop over many photos.
-    "pipeline", "batch",
+    "pipeline", "batch", // The HTTP server over the orchestrator.
+    "serve",
 ];
 
 /// Items the crate root re-exports, by the module that defines them.

@@ -66,6 +66,7 @@ mod layers;
 // What an embedding program uses.
 pub mod batch;
 pub mod report;
+pub mod serve;
 pub mod spec;
 
 pub use correct::{background_choice, BackgroundNotAllowed, Fix, OutputOptions, Paper};
