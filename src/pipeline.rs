@@ -203,7 +203,7 @@ fn run(
         // corrected photo; a report that is an error already stays as it is.
         if report.verdict != report::Verdict::Error {
             let (image, faces, plan) = (&photo.image, &analysis.faces, plan.as_ref());
-            let written = match memory.as_deref_mut() {
+            let written = match memory {
                 Some(kept) => crate::annotate::png(image, faces, plan, spec, path)
                     .map(|bytes| kept.preview = Some(bytes)),
                 None => crate::annotate::write_preview(image, faces, plan, spec, path, out),

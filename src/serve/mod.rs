@@ -233,7 +233,17 @@ async fn route(state: &State, request: Request<Incoming>) -> (Answer, usize) {
         "/page.css" if get => page(STYLE, "text/css; charset=utf-8"),
         "/healthz" if get => json(StatusCode::OK, &serde_json::json!({"status": "ok"})),
         "/v1/specs" if get => bytes(StatusCode::OK, state.specs.clone(), "application/json"),
-        "/v1/check" if *request.method() == Method::POST => return check(state, request).await,
+        "/v1/check" if *request.method() == Method::POST => {
+            let (mut answer, received) = check(state, request).await;
+            // Answered without reading the body (refused, busy, too large): the connection
+            // cannot carry another request, and a client must be told before it tries.
+            if received == 0 {
+                answer
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            return (answer, received);
+        }
         _ if get && path.starts_with("/v1/specs/") => spec(state, path),
         "/" | "/index.html" | "/page.js" | "/page.css" | "/healthz" | "/v1/specs" | "/v1/check" => {
             let mut a = problem(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None);
@@ -417,7 +427,7 @@ async fn check(state: &State, request: Request<Incoming>) -> (Answer, usize) {
         options: Options {
             limits: Limits {
                 max_file_bytes: config.max_body,
-                ..config.limits.clone()
+                ..config.limits
             },
             fix: query.fix.then(|| Fix {
                 background,
