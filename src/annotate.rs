@@ -240,10 +240,20 @@ pub fn write_preview(
     input: &Path,
     out: &Path,
 ) -> Result<()> {
-    let refuse = |reason: &str| Error::Output {
-        path: out.to_path_buf(),
-        reason: reason.into(),
-    };
+    let bytes = png(photo, analysis, plan, spec, out)?;
+    crate::correct::write::stage(out, input, &bytes, true)?.publish()?;
+    Ok(())
+}
+
+/// Draws the preview of `photo` with [`draw`] and encodes it as PNG; `name` names it in an
+/// error.
+pub fn png(
+    photo: &RgbImage,
+    analysis: &FaceAnalysis,
+    plan: Option<&CropPlan>,
+    spec: &Spec,
+    name: &Path,
+) -> Result<Vec<u8>> {
     let preview = draw(photo, analysis, plan, spec);
     let mut bytes = Vec::new();
     image::codecs::png::PngEncoder::new(&mut bytes)
@@ -253,9 +263,11 @@ pub fn write_preview(
             preview.height(),
             image::ExtendedColorType::Rgb8,
         )
-        .map_err(|e| refuse(&format!("PNG encoding failed: {e}")))?;
-    crate::correct::write::stage(out, input, &bytes, true)?.publish()?;
-    Ok(())
+        .map_err(|e| Error::Output {
+            path: name.to_path_buf(),
+            reason: format!("PNG encoding failed: {e}"),
+        })?;
+    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -33,6 +33,37 @@ pub enum Command {
     /// List or show the specs idphoto knows.
     #[command(subcommand)]
     Specs(SpecsCommand),
+    /// Serve a web page and an HTTP API that check photos (on this computer only by default).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8080",
+        long_help = "Address and port to listen on. The default answers this computer only; \
+0.0.0.0:8080 answers the network too (a phone on the same Wi-Fi opens http://<this computer's \
+address>:8080/). Photos are checked in memory and never written to disk."
+    )]
+    pub addr: std::net::SocketAddr,
+    /// Photos checked at once [default: number of logical cores].
+    #[arg(long = "threads", short = 'j', value_name = "N",
+        value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Photos that may wait for a thread; more are answered 503 [default: 2 × threads].
+    #[arg(long, value_name = "N")]
+    pub queue: Option<u16>,
+    /// Largest photo accepted, MB (10^6 bytes); larger ones are answered 413.
+    #[arg(long, value_name = "MB", default_value_t = 25,
+        value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub max_body_mb: u32,
+    /// No line per request on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub specs: SpecArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,6 +284,47 @@ impl OutputArgs {
             None => Ok(Vec::new()),
         }
     }
+}
+
+/// `idphoto specs list` and `idphoto specs show`.
+pub fn specs(command: SpecsCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    match command {
+        SpecsCommand::List { format, specs } => {
+            let rows = load_library(&specs)?.summaries()?;
+            match format {
+                ListFormat::Json => {
+                    serde_json::to_writer_pretty(&mut *out, &rows)?;
+                    writeln!(out)?;
+                }
+                ListFormat::Human => crate::render::write_spec_table(out, &rows)?,
+            }
+        }
+        SpecsCommand::Show { city, doc, specs } => {
+            let spec = load_library(&specs)?.resolve(&city, doc.as_deref())?;
+            write!(out, "# {}\n{}", spec.key(), spec.to_toml())?;
+        }
+    }
+    Ok(())
+}
+
+/// `idphoto serve`: binds, says where, and serves until the process is stopped.
+pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let library = load_library(&args.specs)?;
+    let mut config = idphoto::serve::Config::new(args.addr);
+    if let Some(n) = args.threads {
+        config.threads = n.into();
+        config.queue = 2 * config.threads;
+    }
+    if let Some(n) = args.queue {
+        config.queue = n.into();
+    }
+    config.max_body = u64::from(args.max_body_mb) * 1_000_000;
+    config.log = !args.quiet;
+    let server = idphoto::serve::bind(config, library)?;
+    let addr = server.local_addr()?;
+    eprintln!("idphoto: serving http://{addr}/ (Ctrl-C stops)");
+    server.run()?;
+    Ok(())
 }
 
 /// Where each photo's corrected photo goes and which of them must not be written, decided once

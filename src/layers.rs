@@ -16,13 +16,16 @@ const ORDER: &[&str] = &[
     "decode", "segment", "face", "layout", "crop", "checks", "correct", "sheet", "report", //
     "annotate", //
     // The orchestrator, and the loop over many photos.
-    "pipeline", "batch",
+    "pipeline", "batch", // The HTTP server over the orchestrator.
+    "serve",
 ];
 
 /// Items the crate root re-exports, by the module that defines them.
 const ROOT_ITEMS: &[(&str, &str)] = &[
     ("check_file", "pipeline"),
     ("check_photo", "pipeline"),
+    ("check_photo_in_memory", "pipeline"),
+    ("Outputs", "pipeline"),
     ("Options", "pipeline"),
     ("Error", "error"),
     ("Result", "error"),

@@ -66,12 +66,13 @@ mod layers;
 // What an embedding program uses.
 pub mod batch;
 pub mod report;
+pub mod serve;
 pub mod spec;
 
 pub use correct::{background_choice, BackgroundNotAllowed, Fix, OutputOptions, Paper};
 pub use decode::{FileInfo, Limits, Photo};
 pub use error::{Error, Result, SpecLocation};
-pub use pipeline::{check_file, check_photo, Options};
+pub use pipeline::{check_file, check_photo, check_photo_in_memory, Options, Outputs};
 
 /// Starts loading the face networks on a background thread, so that they are ready by the
 /// time the first photo is decoded. Optional: every network loads on first use anyway.

@@ -6,10 +6,9 @@ mod render;
 
 use anyhow::Context as _;
 use clap::Parser;
-use cli::{Cli, Command, SpecsCommand};
+use cli::{Cli, Command};
 use idphoto::batch;
 use idphoto::report::Exit;
-use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -24,7 +23,7 @@ fn main() -> ExitCode {
     // Only `check` speaks a language; the other commands' errors give their hint in English.
     let lang = match &cli.command {
         Command::Check(args) => cli::lang(args.lang),
-        Command::Specs(_) => idphoto::report::Lang::En,
+        Command::Specs(_) | Command::Serve(_) => idphoto::report::Lang::En,
     };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -49,24 +48,14 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
-    let stdout = std::io::stdout();
     match cli.command {
         Command::Check(args) => check(args),
-        Command::Specs(SpecsCommand::List { format, specs }) => {
-            let rows = cli::load_library(&specs)?.summaries()?;
-            let mut out = stdout.lock();
-            match format {
-                cli::ListFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &rows)?;
-                    writeln!(out)?;
-                }
-                cli::ListFormat::Human => render::write_spec_table(&mut out, &rows)?,
-            }
+        Command::Specs(command) => {
+            cli::specs(command, &mut std::io::stdout().lock())?;
             Ok(Exit::Pass.code())
         }
-        Command::Specs(SpecsCommand::Show { city, doc, specs }) => {
-            let spec = cli::load_library(&specs)?.resolve(&city, doc.as_deref())?;
-            write!(stdout.lock(), "# {}\n{}", spec.key(), spec.to_toml())?;
+        Command::Serve(args) => {
+            cli::serve(args)?;
             Ok(Exit::Pass.code())
         }
     }

@@ -8,7 +8,7 @@
 //!    photo and the preview all use;
 //! 4. **check** ([`crate::checks`]) the photo against the spec;
 //! 5. **correct** ([`crate::correct`]) along the plan, encode, stage the file beside its
-//!    destination;
+//!    destination (or hold the bytes, [`check_photo_in_memory`]);
 //! 6. **re-check** the staged file exactly as a photo is checked (decode → analyse → plan →
 //!    check, the face mapped onto the canvas instead of detected) and publish it only if it
 //!    passes every check the correction promises; then, when asked, lay the published photo
@@ -80,6 +80,41 @@ pub fn check_photo(path: &Path, photo: &Photo, spec: &Spec, options: &Options) -
     check_photo_with(path, photo, spec, options, Known::default())
 }
 
+/// The files a check makes, held in memory instead of written ([`check_photo_in_memory`]).
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    /// The corrected photo (JPEG), when one passed its re-check.
+    pub corrected: Option<Vec<u8>>,
+    /// Its print sheet (JPEG), when `fix.sheet` asked for one and the spec gives a printed size.
+    pub sheet: Option<Vec<u8>>,
+    /// The annotated preview (PNG), when asked for.
+    pub preview: Option<Vec<u8>>,
+}
+
+/// [`check_photo`] writing nothing: the corrected photo, its print sheet and the preview come
+/// back as bytes, made exactly as [`check_photo`] makes the files (the corrected photo is
+/// re-checked from its encoded bytes). The report names them as their files would be named
+/// beside `name` (`correction.path`, `output`, `correction.sheet.path`), without a folder.
+/// `options.fix`'s output places and the path of `options.preview` are not used; a preview is
+/// drawn when `options.preview` is `Some`.
+pub fn check_photo_in_memory(
+    name: &Path,
+    photo: &Photo,
+    spec: &Spec,
+    options: &Options,
+) -> (Report, Outputs) {
+    let mut outputs = Outputs::default();
+    let report = run(
+        name,
+        photo,
+        spec,
+        options,
+        Known::default(),
+        Some(&mut outputs),
+    );
+    (report, outputs)
+}
+
 /// [`check_photo`] with analysis results supplied by the caller.
 pub fn check_photo_with(
     path: &Path,
@@ -87,6 +122,19 @@ pub fn check_photo_with(
     spec: &Spec,
     options: &Options,
     known: Known<'_>,
+) -> Report {
+    run(path, photo, spec, options, known, None)
+}
+
+/// The route of one decoded photo; its corrected photo, sheet and preview go into `memory`
+/// when given, else to files where `options` say.
+fn run(
+    path: &Path,
+    photo: &Photo,
+    spec: &Spec,
+    options: &Options,
+    known: Known<'_>,
+    mut memory: Option<&mut Outputs>,
 ) -> Report {
     let analysis = match Analysis::of(photo, known.face) {
         Ok(a) => a,
@@ -102,8 +150,9 @@ pub fn check_photo_with(
             known,
             limits: &options.limits,
             fix,
+            in_memory: memory.is_some(),
         };
-        let (mut c, canvas) = job.correction(photo, &analysis, plan.as_ref());
+        let (mut c, published) = job.correction(photo, &analysis, plan.as_ref());
         let busy = report
             .checks
             .iter()
@@ -123,11 +172,19 @@ pub fn check_photo_with(
         }
         // The sheet only of a photo that was written; one that cannot be written makes the
         // report an error, as a refused corrected photo does (the corrected photo stays).
-        if let (Some(paper), Some(canvas), Some(written)) = (fix.sheet, &canvas, &c.path) {
+        if let (Some(paper), Some(published)) = (fix.sheet, &published) {
             match sheet::plan(spec, paper) {
                 Err(skipped) => c.sheet_skipped = Some(skipped),
                 Ok(grid) => {
-                    match sheet::write(canvas, &grid, paper, written, path, fix.output.force) {
+                    let (canvas, written) = (&published.canvas, &published.path);
+                    let made = match memory.as_deref_mut() {
+                        Some(kept) => sheet::jpeg(canvas, &grid).map(|bytes| {
+                            kept.sheet = Some(bytes);
+                            sheet::report(sheet::destination(written), &grid, paper)
+                        }),
+                        None => sheet::write(canvas, &grid, paper, written, path, fix.output.force),
+                    };
+                    match made {
                         Ok(s) => c.sheet = Some(s),
                         Err(e) => {
                             report.set_error(format!("print sheet: {e}"), report::error_hint(&e))
@@ -136,20 +193,21 @@ pub fn check_photo_with(
                 }
             }
         }
+        if let (Some(kept), Some(published)) = (memory.as_deref_mut(), published) {
+            kept.corrected = published.bytes;
+        }
         report.correction = Some(c);
     }
     if let Some(out) = &options.preview {
         // A preview that cannot be written makes the report an error, like a refused
         // corrected photo; a report that is an error already stays as it is.
         if report.verdict != report::Verdict::Error {
-            let written = crate::annotate::write_preview(
-                &photo.image,
-                &analysis.faces,
-                plan.as_ref(),
-                spec,
-                path,
-                out,
-            );
+            let (image, faces, plan) = (&photo.image, &analysis.faces, plan.as_ref());
+            let written = match memory {
+                Some(kept) => crate::annotate::png(image, faces, plan, spec, path)
+                    .map(|bytes| kept.preview = Some(bytes)),
+                None => crate::annotate::write_preview(image, faces, plan, spec, path, out),
+            };
             if let Err(e) = written {
                 report.set_error(e.to_string(), report::error_hint(&e));
             }
@@ -305,6 +363,51 @@ struct Job<'a> {
     /// Decoding limits, for the re-check of the written photo.
     limits: &'a decode::Limits,
     fix: &'a Fix,
+    /// Keep the corrected photo in memory instead of writing it ([`check_photo_in_memory`]).
+    in_memory: bool,
+}
+
+/// A corrected photo that passed its re-check and was published.
+struct Published {
+    /// The corrected canvas, for the print sheet.
+    canvas: RgbImage,
+    /// Where it was written; its file name alone when it was kept in memory.
+    path: PathBuf,
+    /// Its encoded bytes, when it was kept in memory.
+    bytes: Option<Vec<u8>>,
+}
+
+/// The encoded corrected photo before it is published: in a temporary file beside its
+/// destination, or in memory.
+enum Staged {
+    File(correct::write::Staged),
+    Memory { name: PathBuf, bytes: Vec<u8> },
+}
+
+impl Staged {
+    /// The photo as `idphoto check` would read it back.
+    fn reread(&self, limits: &decode::Limits) -> Result<Photo> {
+        match self {
+            Staged::File(f) => decode::open(f.path(), limits),
+            Staged::Memory { name, bytes } => decode::decode_bytes(name, bytes, limits),
+        }
+    }
+
+    /// Renames the file into place, or hands over the bytes.
+    fn publish(self, canvas: RgbImage) -> Result<Published> {
+        Ok(match self {
+            Staged::File(f) => Published {
+                path: f.publish()?,
+                canvas,
+                bytes: None,
+            },
+            Staged::Memory { name, bytes } => Published {
+                path: name,
+                canvas,
+                bytes: Some(bytes),
+            },
+        })
+    }
 }
 
 impl Job<'_> {
@@ -320,7 +423,7 @@ impl Job<'_> {
         photo: &Photo,
         analysis: &Analysis,
         plan: Option<&CropPlan>,
-    ) -> (Correction, Option<RgbImage>) {
+    ) -> (Correction, Option<Published>) {
         let (spec, known) = (self.spec, self.known);
         let (Some(face), Some(plan)) = (analysis.single_face(), plan) else {
             return (Correction::empty(CorrectionStatus::NoFace), None);
@@ -356,7 +459,7 @@ impl Job<'_> {
         photo: &Photo,
         analysis: &Analysis,
         degrees: u16,
-    ) -> Option<(Correction, Option<RgbImage>)> {
+    ) -> Option<(Correction, Option<Published>)> {
         let spec = self.spec;
         let image = imageops::turned_clockwise(&photo.image, degrees);
         let mut info = photo.info.clone();
@@ -384,15 +487,15 @@ impl Job<'_> {
     }
 
     /// Corrects `photo` along `plan` (the plan of `face`), then encodes, stages, re-checks and
-    /// publishes the result; the canvas comes back when it was published.
+    /// publishes the result.
     fn corrected(
         &self,
         photo: &Photo,
         face: &Face,
         plan: &CropPlan,
         matte: Option<&Matte>,
-    ) -> (Correction, Option<RgbImage>) {
-        let (path, spec, fix) = (self.path, self.spec, self.fix);
+    ) -> (Correction, Option<Published>) {
+        let (spec, fix) = (self.spec, self.fix);
         if !plan.is_feasible() {
             let mut c = Correction::empty(CorrectionStatus::NotPossible);
             c.problems = plan.problems.iter().copied().map(Problem::of).collect();
@@ -419,30 +522,12 @@ impl Job<'_> {
         c.jpeg_quality = Some(encoded.quality);
         c.kb = Some((encoded.kb() * 10.0).round() / 10.0);
         c.size_fit = Some(encoded.fit);
-        let dest = correct::destination(path, spec, &fix.output);
-        // A sheet refused after the photo is published would leave half of what was asked for:
-        // its destination is checked first, as the photo's is by `stage`.
-        if fix.sheet.is_some_and(|p| sheet::plan(spec, p).is_ok()) {
-            let guarded = correct::write::guard(&sheet::destination(&dest), path, fix.output.force);
-            if let Err(e) = guarded {
-                return fail(c, format!("print sheet: {e}"));
-            }
-        }
-        if fix.output.make_folder {
-            let dir = correct::write::folder_of(&dest);
-            if let Err(e) = std::fs::create_dir_all(dir) {
-                return fail(
-                    c,
-                    format!("{}: cannot create the folder: {e}", dir.display()),
-                );
-            }
-        }
-        let staged = match correct::write::stage(&dest, path, &encoded.bytes, fix.output.force) {
+        let staged = match self.stage(encoded.bytes) {
             Ok(s) => s,
-            Err(e) => return fail(c, e.to_string()),
+            Err(message) => return fail(c, message),
         };
-        // Re-check what is really on disk, the way `idphoto check` would check it.
-        let written = match decode::open(staged.path(), self.limits) {
+        // Re-check what is really on disk (or held), the way `idphoto check` would check it.
+        let written = match staged.reread(self.limits) {
             Ok(p) => p,
             Err(e) => return fail(c, format!("cannot re-read the corrected photo: {e}")),
         };
@@ -477,14 +562,39 @@ impl Job<'_> {
                 format!("the corrected photo failed its own check ({list}); nothing written"),
             );
         }
-        match staged.publish() {
-            Ok(path) => {
-                c.path = Some(path);
+        match staged.publish(corrected.image) {
+            Ok(published) => {
+                c.path = Some(published.path.clone());
                 c.status = CorrectionStatus::Written;
-                (c, Some(corrected.image))
+                (c, Some(published))
             }
             Err(e) => fail(c, e.to_string()),
         }
+    }
+
+    /// Puts the encoded photo where it can be re-checked before it is published: held in
+    /// memory, or staged beside its destination (made first, when the batch mirrors folders).
+    fn stage(&self, bytes: Vec<u8>) -> std::result::Result<Staged, String> {
+        let (path, spec, fix) = (self.path, self.spec, self.fix);
+        if self.in_memory {
+            let name = correct::write::file_name(path, spec);
+            return Ok(Staged::Memory { name, bytes });
+        }
+        let dest = correct::destination(path, spec, &fix.output);
+        // A sheet refused after the photo is published would leave half of what was asked for:
+        // its destination is checked first, as the photo's is by `stage`.
+        if fix.sheet.is_some_and(|p| sheet::plan(spec, p).is_ok()) {
+            correct::write::guard(&sheet::destination(&dest), path, fix.output.force)
+                .map_err(|e| format!("print sheet: {e}"))?;
+        }
+        if fix.output.make_folder {
+            let dir = correct::write::folder_of(&dest);
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("{}: cannot create the folder: {e}", dir.display()))?;
+        }
+        correct::write::stage(&dest, path, &bytes, fix.output.force)
+            .map(Staged::File)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -562,6 +672,46 @@ mod tests {
         let text = String::from_utf8(text).unwrap();
         assert!(text.contains("print sheet: "), "{text}");
         assert!(text.contains("(12 copies on 6inch, 300 dpi)"), "{text}");
+    }
+
+    /// In memory, the corrected photo, its sheet and the preview are byte for byte the files
+    /// `check_file` writes, and the report names them by their file names; nothing is written.
+    #[test]
+    fn in_memory_outputs_are_the_files_check_file_writes() {
+        let out = tempfile::tempdir().unwrap();
+        let spec = crate::spec::dongguan_id_card();
+        let fix = Fix {
+            sheet: Some(Paper::Inch6),
+            ..Default::default()
+        };
+        let mut files = options(out.path(), fix.clone());
+        files.preview = Some(out.path().join("preview.png"));
+        let written = check_file(&portrait(), &spec, &files);
+        assert_ne!(
+            written.verdict,
+            report::Verdict::Error,
+            "{:?}",
+            written.error
+        );
+        let photo = decode::open(&portrait(), &Default::default()).unwrap();
+        let memory = Options {
+            fix: Some(fix),
+            preview: Some(PathBuf::new()),
+            ..Default::default()
+        };
+        let name = Path::new("portrait.jpg");
+        let (report, kept) = check_photo_in_memory(name, &photo, &spec, &memory);
+        let read = |f: &str| std::fs::read(out.path().join(f)).unwrap();
+        assert_eq!(kept.corrected.unwrap(), read("portrait.dongguan.jpg"));
+        assert_eq!(kept.sheet.unwrap(), read("portrait.dongguan.sheet.jpg"));
+        assert_eq!(kept.preview.unwrap(), read("preview.png"));
+        assert_eq!(
+            report.output.as_deref(),
+            Some(Path::new("portrait.dongguan.jpg"))
+        );
+        let sheet = report.correction.as_ref().unwrap().sheet.as_ref().unwrap();
+        assert_eq!(sheet.path, Path::new("portrait.dongguan.sheet.jpg"));
+        assert_eq!(report.checks.len(), written.checks.len());
     }
 
     /// NCRE gives no printed size: no sheet, and the report says why. Its first colour is

@@ -7,7 +7,7 @@
 //! paper likewise (6-inch, 102×152 mm, is 1205×1795 px); the margin and the gaps are rounded up,
 //! so they are never below their millimetre minimum. Origin top-left, x right, y down.
 //!
-//! [`layout`] and [`compose`] are pure; [`write`] encodes and publishes.
+//! [`layout`] and [`compose`] are pure; [`jpeg`] encodes, [`write`] encodes and publishes.
 
 use crate::correct::{encode, write as output, Paper, PrintSheet, SheetSkipped};
 use crate::error::Result;
@@ -195,14 +195,24 @@ pub fn write(
     input: &Path,
     force: bool,
 ) -> Result<PrintSheet> {
-    let bytes = encode::jpeg(&compose(photo, grid), JPEG_QUALITY, Some(f64::from(DPI)))?;
-    let path = output::stage(&destination(corrected), input, &bytes, force)?.publish()?;
-    Ok(PrintSheet {
+    let path =
+        output::stage(&destination(corrected), input, &jpeg(photo, grid)?, force)?.publish()?;
+    Ok(report(path, grid, paper))
+}
+
+/// The sheet of `photo` (the corrected canvas) on `grid`, encoded as JPEG with [`DPI`] recorded.
+pub fn jpeg(photo: &RgbImage, grid: &Grid) -> Result<Vec<u8>> {
+    encode::jpeg(&compose(photo, grid), JPEG_QUALITY, Some(f64::from(DPI)))
+}
+
+/// What the report says of a sheet on `grid` and `paper` named `path`.
+pub fn report(path: PathBuf, grid: &Grid, paper: Paper) -> PrintSheet {
+    PrintSheet {
         path,
         size: paper,
         copies: grid.copies(),
         dpi: DPI,
-    })
+    }
 }
 
 #[cfg(test)]

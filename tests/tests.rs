@@ -21,4 +21,5 @@ mod face;
 mod output;
 mod quality;
 mod real_photos;
+mod serve;
 mod sheet;

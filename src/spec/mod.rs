@@ -156,6 +156,8 @@ pub struct Summary {
     pub dpi: Option<f64>,
     /// Accepted background colour names.
     pub background: Vec<String>,
+    /// Other names the city and the document are found by (`东莞市`, `居民身份证`).
+    pub aliases: Vec<String>,
 }
 
 impl Library {
@@ -548,6 +550,13 @@ impl Library {
                     .iter()
                     .flatten()
                     .map(|c| c.name.clone())
+                    .collect(),
+                aliases: s
+                    .city
+                    .aliases
+                    .iter()
+                    .chain(&s.body.aliases)
+                    .cloned()
                     .collect(),
             })
             .collect())
