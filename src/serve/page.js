@@ -250,7 +250,14 @@ function showPicture(id, base64, type) {
 
 function correctionText(c) {
   if (!c) return "";
-  const pick = (list) => list.map((p) => p[lang]).join("；");
+  // The report's cautions are clauses; shown one after another they read as sentences.
+  const sentence = (s) => {
+    s = (s || "").trim();
+    if (!s) return s;
+    s = s[0].toUpperCase() + s.slice(1);
+    return /[.。!！?？]$/.test(s) ? s : s + (lang === "zh" ? "。" : ".");
+  };
+  const pick = (list) => list.map((p) => sentence(p[lang])).join(" ");
   switch (c.status) {
     case "written": {
       const parts = [t("written"), pick(c.cautions || [])];
