@@ -368,6 +368,54 @@ mod tests {
     use super::*;
     use crate::face::Face;
 
+    #[test]
+    fn hair_and_clothing_blocks_lie_off_the_face_and_the_backdrop() {
+        // A face with eyes at y 100, chin at 172, cheeks at x 40 and 160, on a 200×240 person
+        // whose left 20 px are backdrop.
+        let (img, face) = crate::checks::regions::tests::face_image(|_, _, p| p);
+        let alpha =
+            image::GrayImage::from_fn(200, 240, |x, _| image::Luma([if x < 20 { 0 } else { 255 }]));
+        let [head, clothing] = person_blocks(&alpha, &face);
+        assert!(!head.is_empty() && !clothing.is_empty());
+        for r in head.iter().chain(&clothing) {
+            assert!(r.x0 >= 20, "{r:?} on the backdrop");
+        }
+        for r in &head {
+            assert!(r.y1 <= 100, "{r:?} below the eyes");
+            let beside = r.x1 <= 40 || r.x0 >= 160;
+            assert!(
+                beside || (r.y1 as f32) <= 100.0 - 0.6 * 60.0,
+                "{r:?} on the face"
+            );
+        }
+        for r in &clothing {
+            assert!(r.y0 >= 172, "{r:?} above the chin");
+        }
+        // Grain on those blocks reads as grain there, and the face's own blocks stay clean.
+        let mut seed = 17u32;
+        let grainy = RgbImage::from_fn(200, 240, |x, y| {
+            let p = *img.get_pixel(x, y);
+            let part = head
+                .iter()
+                .chain(&clothing)
+                .any(|r| (r.x0..r.x1).contains(&x) && (r.y0..r.y1).contains(&y));
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let n = ((seed >> 24) as i32 - 128) / 5;
+            image::Rgb(p.0.map(|v| (i32::from(v) + if part { n } else { 0 }).clamp(0, 255) as u8))
+        });
+        let level = |blocks: &[Rect], img: &RgbImage| {
+            let mut s: Vec<f32> = blocks.iter().flat_map(|r| block_noise(img, r)).collect();
+            quantile(&mut s, NOISE_QUANTILE).unwrap()
+        };
+        assert!(level(&head, &img) < 0.1 && level(&clothing, &img) < 0.1);
+        assert!(level(&head, &grainy) > 2.0, "{}", level(&head, &grainy));
+        assert!(
+            level(&clothing, &grainy) > 2.0,
+            "{}",
+            level(&clothing, &grainy)
+        );
+    }
+
     fn face_box(x: f32, y: f32, w: f32, h: f32) -> Face {
         Face {
             bbox: [x, y, w, h],

@@ -1116,6 +1116,22 @@ mod tests {
     /// or 270° comes back in the stored photo's coordinates (the turn's exact inverse, pixel
     /// centres included), with the eye line's roll that of the stored photo.
     #[test]
+    fn a_face_beside_the_head_is_not_part_of_it() {
+        // The main face of an ID-framed photo: half of a 358-px width.
+        let main = [90.0, 120.0, 180.0, 200.0];
+        // Tiles cut through it: a box on its upper half, or one sticking out at its side
+        // with most of its area inside, is part of it.
+        assert!(part_of(&[100.0, 110.0, 100.0, 100.0], &main));
+        assert!(part_of(&[230.0, 150.0, 60.0, 60.0], &main));
+        // A face beside the head on the wall, and one in the top corner, are not, though
+        // both lie within the main face's box grown by half, which once dropped them.
+        for other in [[290.0, 140.0, 50.0, 50.0], [4.0, 4.0, 50.0, 50.0]] {
+            assert!(centre_within(&other, &main, 0.5));
+            assert!(!part_of(&other, &main), "{other:?}");
+        }
+    }
+
+    #[test]
     fn an_analysis_turns_back_to_the_stored_photo() {
         // A 400 × 300 stored photo; an upright face in the turned copy.
         let (w, h) = (400.0f32, 300.0f32);
