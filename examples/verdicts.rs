@@ -413,9 +413,8 @@ fn scaled(img: &RgbImage, gain: [f32; 3], weight: impl Fn(u32, u32) -> f32) -> R
         if w <= 0.0 {
             continue;
         }
-        for c in 0..3 {
-            let g = 1.0 + w * (gain[c] - 1.0);
-            p.0[c] = srgb(lin(p.0[c]) * g);
+        for (v, g) in p.0.iter_mut().zip(gain) {
+            *v = srgb(lin(*v) * (1.0 + w * (g - 1.0)));
         }
     }
     out
@@ -487,8 +486,8 @@ fn pasted(img: &RgbImage, patch: &RgbImage, [px, py]: [i64; 2], round: bool) -> 
             1.0
         };
         let q = out.get_pixel_mut(ox as u32, oy as u32);
-        for k in 0..3 {
-            q.0[k] = clamp8(f32::from(q.0[k]) * (1.0 - a) + f32::from(p.0[k]) * a);
+        for (v, n) in q.0.iter_mut().zip(p.0) {
+            *v = clamp8(f32::from(*v) * (1.0 - a) + f32::from(n) * a);
         }
     }
     out
@@ -588,8 +587,8 @@ fn smoothing(c: &Clean, _: &[Clean], radius: f32) -> Vec<RgbImage> {
                     }
                     let q = img.get_pixel(qx as u32, qy as u32).0;
                     if (luma(q) - l0).abs() <= 12.0 {
-                        for k in 0..3 {
-                            sum[k] += f32::from(q[k]);
+                        for (s, v) in sum.iter_mut().zip(q) {
+                            *s += f32::from(v);
                         }
                         n += 1.0;
                     }
