@@ -715,8 +715,8 @@ fn two_portraits_side_by_side_are_two_faces() {
 /// Protects: someone further back, their face too small for the whole-photo detector, is
 /// counted too. obama_1 (his face 27 % of that photo's width, in front of flags and curtains)
 /// shrunk to 30 % of zuckerberg_1's width and pasted in its top-left corner: his face is 8 %
-/// of the canvas width, under the whole-photo pass's limit of about 10 %; the tiles over the
-/// busy corner find it (at 18 %, a face of 5 %, it is below their reach too).
+/// of the canvas width, under the whole-photo pass's limit of about 10 %; the tiles find it
+/// (at 18 %, a face of 5 %, it is below their reach too).
 #[test]
 fn a_smaller_person_further_back_is_a_second_face() {
     let (Some(front), Some(back)) = (decode("zuckerberg_1.jpg"), decode("obama_1.jpg")) else {
@@ -748,6 +748,80 @@ fn a_smaller_person_further_back_is_a_second_face() {
             turned.faces_found, 2,
             "turned {degrees}°: {:?}",
             turned.boxes
+        );
+    }
+}
+
+/// Protects: a second face beside the head of a photo framed like an ID photo (the face half the
+/// photo's width, a plain white wall) is counted, as a child's head or a face on a poster
+/// beside the applicant is rejected (图片上有多余物体). obama_1's face, 11 % of the frame's width,
+/// pasted on the wall beside hv_test0's head at eye height and in the top corner: too small for
+/// the whole-photo pass, and the plain wall leaves no busy cell, where alone the tiles once ran
+/// (and dropped candidates within the main face's box grown by half): beside the head it was
+/// not counted.
+#[test]
+fn a_second_face_beside_the_head_on_a_plain_wall_is_counted() {
+    let (Some((front, alone)), Some(other)) = (portrait(), decode("obama_1.jpg")) else {
+        return;
+    };
+    let notes =
+        crate::annotations::load(&testdata().unwrap().join("photos/annotations.csv")).unwrap();
+    let o = notes
+        .iter()
+        .find(|n| n.file == "obama_1.jpg")
+        .unwrap()
+        .to_face()
+        .unwrap();
+    // A square around his face, a quarter wider than the face, scaled to 11 % of the frame.
+    let side = 1.25 * o.width();
+    let [cx, cy] = [
+        (o.face_left_x + o.face_right_x) / 2.0,
+        (o.eye_mid()[1] + o.chin[1]) / 2.0,
+    ];
+    let crop = image::imageops::crop_imm(
+        &other,
+        (cx - side / 2.0) as u32,
+        (cy - side / 2.0).max(0.0) as u32,
+        side as u32,
+        side as u32,
+    )
+    .to_image();
+    let s = (0.11 * front.width() as f32 / (o.width() / side)) as u32;
+    let small = imageops::resize(&crop, s, s, imageops::Quality::Best);
+    // Framed like an ID photo: the face half the width of the frame, white around the person.
+    let fw = alone.width();
+    let [ex, ey] = alone.eye_mid();
+    let (w, h) = ((2.0 * fw) as u32, (2.6 * fw) as u32);
+    let x0 = (ex - fw).max(0.0) as u32;
+    let y0 = (ey - 1.1 * fw).max(0.0) as u32;
+    let framed = image::imageops::crop_imm(
+        front,
+        x0,
+        y0,
+        w.min(front.width() - x0),
+        h.min(front.height() - y0),
+    )
+    .to_image();
+    assert_eq!(
+        analyse(&framed).faces_found,
+        1,
+        "the frame without a second face"
+    );
+    let (fw_px, fh_px) = framed.dimensions();
+    for (name, at) in [
+        (
+            "beside the head",
+            (fw_px - s - 2, (ey - y0 as f32) as u32 - s / 2),
+        ),
+        ("top corner", (2, 2)),
+    ] {
+        let mut canvas = framed.clone();
+        image::imageops::replace(&mut canvas, &small, i64::from(at.0), i64::from(at.1));
+        let fa = analyse(&canvas);
+        assert_eq!(
+            fa.faces_found, 2,
+            "{name} ({fw_px}×{fh_px}): {:?}",
+            fa.boxes
         );
     }
 }

@@ -334,6 +334,29 @@ fn metamorphic_defects_fail_exactly_their_check() {
             CheckId::ExposureClipping,
         ],
     );
+    // Grain left on the hair and the clothing, the face smooth (a phone's noise reduction on
+    // the face only, or a face retouched in): the skin and the wall read no grain at all.
+    let top = my - 0.9 * d;
+    let (cx, rx) = (
+        (f.face_left_x + f.face_right_x) / 2.0,
+        0.55 * (f.face_right_x - f.face_left_x),
+    );
+    let (cy, ry) = ((top + f.chin[1]) / 2.0, 0.55 * (f.chin[1] - top));
+    check(
+        "grain on hair and clothing only",
+        map(img, |x, y, p| {
+            let (dx, dy) = ((x as f32 - cx) / rx, (y as f32 - cy) / ry);
+            let person = alpha.get_pixel(x, y)[0] > 128 && dx * dx + dy * dy > 1.0;
+            let g = if person {
+                0.6 * grains[(y * w + x) as usize]
+            } else {
+                0.0
+            };
+            p.map(|v| f32::from(v) + g)
+        }),
+        &[CheckId::Noise],
+        &[],
+    );
     check(
         "haze",
         map(img, |_, _, p| p.map(|v| 0.4 * f32::from(v) + 0.6 * 215.0)),

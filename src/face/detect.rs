@@ -38,9 +38,8 @@ pub const SMALL_FACE_TILES: Tiling = Tiling {
 /// Tiles of the pass for someone further back once a face is found. The whole-image pass finds
 /// faces from about a tenth of the photo's side, so an overlap of 0.12 keeps every face it
 /// misses whole inside a tile, and a side of 0.57 (just over half of the side plus that overlap)
-/// needs two tiles along each side of a 4:3 or 3:2 photo: 4 network runs (about 2.7 ms each;
-/// on busy 12 MP photos 3–4 touch busy cells, of which [`covering`] keeps 2–4). Tiles of half
-/// the side, half overlapping, took 6 (one run more on those photos), a third of the side 20.
+/// needs two tiles along each side of a 4:3 or 3:2 photo: 4 network runs (about 2.7 ms each).
+/// Tiles of half the side, half overlapping, take 6.
 /// Larger tiles enlarge less: the smallest face found rises from about 5.3 % of the photo's
 /// side to about 5.9 % ([`super::others_further_back`]).
 pub const FURTHER_BACK_TILES: Tiling = Tiling {
@@ -203,10 +202,8 @@ pub fn turned_upright(image: &RgbImage, candidates: &[Detection]) -> Result<Opti
 
 /// Face candidates too small for [`detect`] on the whole image: the same network on
 /// overlapping square tiles ([`Tiling`]), merged by the same non-maximum suppression. Costs one
-/// network run per tile (2–3 ms each), so the face stage runs it over the whole photo only when
-/// the whole-image pass confirmed no face, and otherwise only over the tiles where someone else
-/// may be ([`Within`]).
-pub fn detect_tiled(image: &RgbImage, tiling: Tiling, within: Within) -> Result<Vec<Detection>> {
+/// network run per tile (2–3 ms each).
+pub fn detect_tiled(image: &RgbImage, tiling: Tiling) -> Result<Vec<Detection>> {
     let (w, h) = image.dimensions();
     let long = w.max(h) as f32;
     let tile = ((long * tiling.side).round() as u32).max(INPUT);
@@ -214,100 +211,13 @@ pub fn detect_tiled(image: &RgbImage, tiling: Tiling, within: Within) -> Result<
     if w == 0 || h == 0 || (tile >= w && tile >= h) {
         return Ok(Vec::new());
     }
-    let (xs, ys) = (starts(w, tile, min_overlap), starts(h, tile, min_overlap));
-    let span = |start: u32, len: u32| [start, tile.min(len - start)];
-    let columns: Vec<[u32; 2]> = xs.iter().map(|&x| span(x, w)).collect();
-    let rows: Vec<[u32; 2]> = ys.iter().map(|&y| span(y, h)).collect();
-    let chosen = match within {
-        Within::All => (0..rows.len())
-            .flat_map(|r| (0..columns.len()).map(move |c| (r, c)))
-            .collect(),
-        Within::Regions(regions) => covering(&columns, &rows, regions, min_overlap as f32),
-    };
     let mut all = Vec::new();
-    for (r, c) in chosen {
-        let ([x, tw], [y, th]) = (columns[c], rows[r]);
-        all.extend(detect_in(image, [x, y, tw, th])?);
+    for y in starts(h, tile, min_overlap) {
+        for x in starts(w, tile, min_overlap) {
+            all.extend(detect_in(image, [x, y, tile.min(w - x), tile.min(h - y)])?);
+        }
     }
     Ok(weighted_nms(all))
-}
-
-/// Where [`detect_tiled`] looks.
-#[derive(Debug, Clone, Copy)]
-pub enum Within<'a> {
-    /// Every tile.
-    All,
-    /// Enough tiles that every face no larger than the tiles' overlap that touches one of these
-    /// `[x, y, w, h]` boxes lies whole in one of them ([`covering`]).
-    Regions(&'a [[f32; 4]]),
-}
-
-/// The tiles, as `(row, column)` indices into the tiles' `rows` and `columns` (`[start,
-/// length]` each, neighbours overlapping by at least `reach`), that hold whole every face no
-/// larger than `reach` touching one of the `regions`. Along each axis, a region grown by
-/// `reach` that fits inside one column (row) needs only that one; one too near a seam for any
-/// to hold it needs every column (row) it touches, of which one holds such a face whole by the
-/// overlap. A region's tiles are those columns times those rows; where it may choose, it
-/// takes the choice that adds the fewest tiles to those already taken (forced regions first).
-///
-/// Tiles overlapping a busy region were run before; the overlap along the short side of a 4:3
-/// photo is far more than `reach` (two tiles of 0.57 of the long side over 0.75 of it), so a
-/// busy cell rarely needs both rows: on busy 12 MP photos 4 tiles touched busy cells where 2–3
-/// hold every face that can touch them.
-fn covering(
-    columns: &[[u32; 2]],
-    rows: &[[u32; 2]],
-    regions: &[[f32; 4]],
-    reach: f32,
-) -> Vec<(usize, usize)> {
-    // Along one axis: the one-tile choices (grown region inside), else every tile touched.
-    let options = |spans: &[[u32; 2]], start: f32, len: f32| -> Vec<Vec<usize>> {
-        let end = spans.last().map_or(0.0, |s| (s[0] + s[1]) as f32);
-        let (lo, hi) = ((start - reach).max(0.0), (start + len + reach).min(end));
-        let holding: Vec<Vec<usize>> = (0..spans.len())
-            .filter(|&i| lo >= spans[i][0] as f32 && hi <= (spans[i][0] + spans[i][1]) as f32)
-            .map(|i| vec![i])
-            .collect();
-        if !holding.is_empty() {
-            return holding;
-        }
-        let touched = (0..spans.len())
-            .filter(|&i| {
-                start < (spans[i][0] + spans[i][1]) as f32 && start + len > spans[i][0] as f32
-            })
-            .collect();
-        vec![touched]
-    };
-    let mut needs: Vec<Vec<Vec<(usize, usize)>>> = regions
-        .iter()
-        .map(|r| {
-            let (cols, rws) = (options(columns, r[0], r[2]), options(rows, r[1], r[3]));
-            rws.iter()
-                .flat_map(|rs| {
-                    cols.iter().map(move |cs| {
-                        rs.iter()
-                            .flat_map(|&ri| cs.iter().map(move |&ci| (ri, ci)))
-                            .collect()
-                    })
-                })
-                .collect()
-        })
-        .collect();
-    needs.sort_by_key(|choices| choices.len());
-    let mut chosen: Vec<(usize, usize)> = Vec::new();
-    for choices in needs {
-        let new =
-            |tiles: &Vec<(usize, usize)>| tiles.iter().filter(|t| !chosen.contains(t)).count();
-        if let Some(best) = choices.iter().min_by_key(|tiles| new(tiles)) {
-            for &t in best {
-                if !chosen.contains(&t) {
-                    chosen.push(t);
-                }
-            }
-        }
-    }
-    chosen.sort_unstable();
-    chosen
 }
 
 /// Start offsets of tiles of side `tile` along a side of `len`: the fewest tiles whose
@@ -392,72 +302,6 @@ mod tests {
     }
 
     #[test]
-    fn the_tiles_for_busy_cells_hold_every_small_face_touching_them_and_no_more() {
-        // A 1024×768 working copy under FURTHER_BACK_TILES: columns 0 and 440, rows 0 and 184,
-        // 584 px each, faces up to 123 px.
-        let (columns, rows) = ([[0, 584], [440, 584]], [[0, 584], [184, 584]]);
-        let cover = |regions: &[[f32; 4]]| covering(&columns, &rows, regions, 123.0);
-        let cell = |x: f32, y: f32| [x, y, 85.0, 85.0];
-        // A busy corner cell: the one tile there holds any face touching it.
-        assert_eq!(cover(&[cell(0.0, 0.0)]), [(0, 0)]);
-        assert_eq!(cover(&[cell(935.0, 680.0)]), [(1, 1)]);
-        // Mid-height cells fit either row: one row serves the whole left edge, not both.
-        assert_eq!(
-            cover(&[cell(0.0, 0.0), cell(0.0, 255.0), cell(0.0, 340.0)]),
-            [(0, 0)]
-        );
-        // Near the seam between the columns no one column holds a face that may touch the
-        // cell, so both of one row run, as every tile touching it did before.
-        assert_eq!(cover(&[cell(425.0, 0.0)]), [(0, 0), (0, 1)]);
-        // Busy at the top and the bottom of both sides: all four.
-        assert_eq!(
-            cover(&[
-                cell(0.0, 0.0),
-                cell(935.0, 0.0),
-                cell(0.0, 680.0),
-                cell(935.0, 680.0)
-            ]),
-            [(0, 0), (0, 1), (1, 0), (1, 1)]
-        );
-        assert!(cover(&[]).is_empty());
-    }
-
-    /// The soundness `covering` promises, checked by brute force: every face-sized square
-    /// touching a busy cell lies whole in a chosen tile.
-    #[test]
-    fn every_small_face_touching_a_busy_cell_lies_whole_in_a_chosen_tile() {
-        let (columns, rows) = ([[0u32, 584], [440, 584]], [[0u32, 584], [184, 584]]);
-        let reach = 123.0;
-        let mut seed = 11u32;
-        let mut next = |n: u32| {
-            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (seed >> 8) % n
-        };
-        for _ in 0..200 {
-            let regions: Vec<[f32; 4]> = (0..1 + next(4))
-                .map(|_| [(next(12) * 85) as f32, (next(9) * 85) as f32, 85.0, 85.0])
-                .collect();
-            let chosen = covering(&columns, &rows, &regions, reach);
-            for r in &regions {
-                for fx in (r[0] as i32 - 123..=(r[0] + r[2]) as i32).step_by(8) {
-                    for fy in (r[1] as i32 - 123..=(r[1] + r[3]) as i32).step_by(8) {
-                        let (x0, y0) = (fx.max(0) as u32, fy.max(0) as u32);
-                        let (x1, y1) = (
-                            ((fx + 123).max(0) as u32).min(1024),
-                            ((fy + 123).max(0) as u32).min(768),
-                        );
-                        let inside = chosen.iter().any(|&(ri, ci)| {
-                            let ([cx, cw], [ry, rh]) = (columns[ci], rows[ri]);
-                            x0 >= cx && x1 <= cx + cw && y0 >= ry && y1 <= ry + rh
-                        });
-                        assert!(inside, "face at ({fx}, {fy}) by {r:?}, tiles {chosen:?}");
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
     fn tiles_keep_their_overlap_evenly_and_end_flush() {
         // Half-tile overlap: 667 px to cover in steps of at most 167.
         assert_eq!(starts(1000, 333, 166), vec![0, 166, 333, 500, 667]);
@@ -476,9 +320,7 @@ mod tests {
     #[test]
     fn blank_image_has_no_face_in_tiles_either() {
         let blank = RgbImage::from_pixel(900, 600, image::Rgb([128, 128, 128]));
-        assert!(detect_tiled(&blank, SMALL_FACE_TILES, Within::All)
-            .unwrap()
-            .is_empty());
+        assert!(detect_tiled(&blank, SMALL_FACE_TILES).unwrap().is_empty());
     }
 
     #[test]

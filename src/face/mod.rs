@@ -12,8 +12,8 @@
 //!    none is confirmed, BlazeFace runs again on overlapping tiles a third of the long side:
 //!    the whole-image pass misses faces under about 8 % of the photo (a phone photo from a few
 //!    metres), the tiles find them down to about 4 %; their candidates need presence ≥ 0.99.
-//!    When one is confirmed, the tiles touching a busy background look for someone further
-//!    back (`others_further_back`).
+//!    When one is confirmed, four tiles look for someone further back or a face beside the
+//!    head (`others_further_back`).
 //!    A photo upside down or on its side (no EXIF orientation) whose face the detector does
 //!    not find confidently is measured turned the right way up and its geometry turned back
 //!    (`detect::turned_upright`); where it does find one on its side, the detector's eye
@@ -46,7 +46,6 @@ mod mesh;
 mod refine;
 
 pub use detect::iou;
-use detect::Within;
 
 use crate::error::Result;
 use crate::imageops::Scaled;
@@ -382,7 +381,7 @@ impl Look {
                     scale: working.scale,
                 };
                 let mask = mask.map(|m| m.turned(degrees));
-                let found = with_others_further_back(&working.image, mask.as_ref(), found)?;
+                let found = with_others_further_back(&working.image, found)?;
                 let photo_turned = turned_around_faces(photo, degrees, &found, working.scale);
                 let upright = measured(&working, &photo_turned, mask.as_ref(), found)?;
                 return Ok(Measured {
@@ -399,11 +398,11 @@ impl Look {
             // A face too small for the whole-image pass (a photo taken from a few metres).
             confirmed(
                 img,
-                detect::detect_tiled(img, detect::SMALL_FACE_TILES, Within::All)?,
+                detect::detect_tiled(img, detect::SMALL_FACE_TILES)?,
                 MIN_PRESENCE_SECOND_LOOK,
             )?
         } else {
-            with_others_further_back(img, mask, found)?
+            with_others_further_back(img, found)?
         };
         Ok(Measured {
             analysis: measured(working, photo, mask, found)?,
@@ -470,60 +469,45 @@ fn measured(
 }
 
 /// The faces `found` by the whole-image pass and those of people further back
-/// ([`others_further_back`], which needs the mask).
+/// ([`others_further_back`]).
 fn with_others_further_back(
     img: &RgbImage,
-    mask: Option<&PersonMask>,
     mut found: Vec<(mesh::Mesh, [f32; 4])>,
 ) -> Result<Vec<(mesh::Mesh, [f32; 4])>> {
-    if let Some(m) = mask {
-        let others = others_further_back(img, m, &found)?;
-        found.extend(others);
-    }
+    let others = others_further_back(img, &found)?;
+    found.extend(others);
     Ok(found)
 }
 
-/// Texture (as `background.clutter` reads it, per background cell) above which a cell may
-/// hold someone further back: plain walls read 0–0.29 as a whole, a face in a cell far more.
-const BUSY_CELL_TEXTURE: f32 = 0.5;
-
 /// Faces of people further back than the ones `found`, too small for the whole-image pass
-/// (about 10 % of the photo's side and less). The person mask does not help here: the selfie
-/// network outlines the one person in front and leaves a small second person as background.
-/// So the tiled pass runs over the tiles that touch a busy background cell of `mask`
-/// ([`BUSY_CELL_TEXTURE`]), and nowhere on a plain wall, where nobody can be standing. A
-/// candidate counts where its centre lies outside the found faces' boxes grown by half (tiles
-/// cut through the main face and see parts of it as faces).
+/// (about 10 % of the photo's side and less): the tiled pass ([`detect::FURTHER_BACK_TILES`],
+/// four network runs on a 4:3 photo). The person mask does not help here: the selfie network
+/// outlines the one person in front and leaves a small second person as background, or takes a
+/// face on a plain wall beside the head for part of the person. A candidate counts unless it is
+/// part of a found face ([`part_of`]: tiles cut through the main face and see parts of it as
+/// faces).
+///
+/// The pass once ran only over tiles touching a busy background cell, and dropped candidates
+/// centred within the found faces' boxes grown by half. On photos framed like an ID photo (the
+/// face half the width) that missed every second face beside the head: a clean shared
+/// portrait's face pasted beside the head, in a top corner, 14 % to 28 % of the photo wide, was
+/// found on 59 of 195 copies (`examples/verdicts.rs`); a face on a plain wall leaves no busy
+/// cell. Faces cut in half by the frame's edge stay unseen: the detector needs both eyes.
 ///
 /// A portrait with a smaller person pasted in a corner: the whole-image pass finds the second
-/// face down to about 10 % of the photo's width, with this pass to about 6 %
-/// ([`detect::FURTHER_BACK_TILES`]; obama_1 pasted into zuckerberg_1 in three corners and
-/// beside the head: found at all four places with his face 5.9 % of the width, at none with
-/// 5.3 %, where the earlier tiles of half the side found three of four). On the 608
-/// portraits of the HELEN, CelebAMask-HQ and CNN_FacePoint sets, the 22 shared photos and 194
-/// photos without a person it changed no face count. Run over every tile of every photo it
-/// added one face, a real one: a man half out of the frame behind a woman, whom that set's
-/// one-person selection had missed; his dark, plain surroundings keep the tiles off him here.
+/// face down to about 10 % of the photo's width, with this pass to about 6 % (obama_1 pasted
+/// into zuckerberg_1 in three corners and beside the head: found at all four places with his
+/// face 5.9 % of the width, at none with 5.3 %). Run over every tile of the 608 portraits of
+/// the HELEN, CelebAMask-HQ and CNN_FacePoint sets, the 22 shared photos and 194 photos
+/// without a person it added one face, a real one: a man half out of the frame behind a woman,
+/// whom that set's one-person selection had missed.
 fn others_further_back(
     img: &RgbImage,
-    mask: &PersonMask,
     found: &[(mesh::Mesh, [f32; 4])],
 ) -> Result<Vec<(mesh::Mesh, [f32; 4])>> {
-    let Some(bg) = &mask.background else {
-        return Ok(Vec::new());
-    };
-    let busy: Vec<[f32; 4]> = bg
-        .cells
-        .iter()
-        .filter(|c| c.texture > BUSY_CELL_TEXTURE)
-        .map(|c| [c.x as f32, c.y as f32, c.size as f32, c.size as f32])
-        .collect();
-    if busy.is_empty() {
-        return Ok(Vec::new());
-    }
-    let candidates = detect::detect_tiled(img, detect::FURTHER_BACK_TILES, Within::Regions(&busy))?
+    let candidates = detect::detect_tiled(img, detect::FURTHER_BACK_TILES)?
         .into_iter()
-        .filter(|d| !found.iter().any(|f| centre_within(&d.bbox, &f.1, 0.5)))
+        .filter(|d| !found.iter().any(|f| part_of(&d.bbox, &f.1)))
         .collect();
     confirmed(img, candidates, MIN_PRESENCE_SECOND_LOOK)
 }
@@ -561,6 +545,13 @@ fn confirmed(
         }
     }
     Ok(found)
+}
+
+/// Whether box `a` is part of box `b`: its centre inside `b`, or at least half of its area.
+fn part_of(a: &[f32; 4], b: &[f32; 4]) -> bool {
+    let ix = (a[0] + a[2]).min(b[0] + b[2]) - a[0].max(b[0]);
+    let iy = (a[1] + a[3]).min(b[1] + b[3]) - a[1].max(b[1]);
+    centre_within(a, b, 0.0) || ix.max(0.0) * iy.max(0.0) >= 0.5 * a[2] * a[3]
 }
 
 /// Whether the centre of box `a` lies inside box `b` grown by `grow` of its size on every side
@@ -1124,6 +1115,22 @@ mod tests {
     /// Protects the turned paths: an analysis made on the photo turned clockwise by 90°, 180°
     /// or 270° comes back in the stored photo's coordinates (the turn's exact inverse, pixel
     /// centres included), with the eye line's roll that of the stored photo.
+    #[test]
+    fn a_face_beside_the_head_is_not_part_of_it() {
+        // The main face of an ID-framed photo: half of a 358-px width.
+        let main = [90.0, 120.0, 180.0, 200.0];
+        // Tiles cut through it: a box on its upper half, or one sticking out at its side
+        // with most of its area inside, is part of it.
+        assert!(part_of(&[100.0, 110.0, 100.0, 100.0], &main));
+        assert!(part_of(&[230.0, 150.0, 60.0, 60.0], &main));
+        // A face beside the head on the wall, and one in the top corner, are not, though
+        // both lie within the main face's box grown by half, which once dropped them.
+        for other in [[290.0, 140.0, 50.0, 50.0], [4.0, 4.0, 50.0, 50.0]] {
+            assert!(centre_within(&other, &main, 0.5));
+            assert!(!part_of(&other, &main), "{other:?}");
+        }
+    }
+
     #[test]
     fn an_analysis_turns_back_to_the_stored_photo() {
         // A 400 × 300 stored photo; an upright face in the turned copy.
