@@ -5,7 +5,10 @@
 //! ```sh
 //! cargo run --release --features examples --example bench_batch           # 220 photos, N = logical cores
 //! cargo run --release --features examples --example bench_batch -- 400 4  # 400 photos, -j4
+//! cargo run --release --features examples --example bench_batch -- --12mp 24 2  # 24 phone-sized photos, -j2
 //! ```
+//! With `--12mp` every photo is `examples/portrait.jpg` resized to 3000×4000 and saved as a
+//! JPEG of quality 92, as a phone stores a portrait.
 //!
 //! Each measurement runs in a fresh child process (this program re-run with `--child DIR`, its
 //! global rayon pool sized by `RAYON_NUM_THREADS`, as `-j` sizes the CLI's): the same library loop
@@ -18,6 +21,9 @@
 mod annotations;
 #[path = "common/harness.rs"]
 mod harness;
+#[allow(dead_code)]
+#[path = "common/process.rs"]
+mod process;
 
 use idphoto::batch::{self, Walk};
 use idphoto::report::{self, Lang};
@@ -34,11 +40,15 @@ type BoxError = Box<dyn std::error::Error>;
 const ROUNDS: usize = 3;
 
 fn main() -> Result<(), BoxError> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
     if let [flag, dir] = args.as_slice() {
         if flag == "--child" {
             return child(Path::new(dir));
         }
+    }
+    let phone_sized = args.first().is_some_and(|a| a == "--12mp");
+    if phone_sized {
+        args.remove(0);
     }
     let photos: usize = args.first().map(|a| a.parse()).transpose()?.unwrap_or(220);
     let threads: usize = match args.get(1) {
@@ -46,7 +56,17 @@ fn main() -> Result<(), BoxError> {
         None => std::thread::available_parallelism().map_or(2, |n| n.get()),
     };
     let tmp = tempfile::tempdir()?;
-    let (sources, origin) = source_photos()?;
+    let (sources, origin) = if phone_sized {
+        (
+            vec![(
+                "portrait-12mp.jpg".to_string(),
+                process::portrait_jpeg(3000, 4000, 92)?,
+            )],
+            "examples/portrait.jpg at 3000×4000, JPEG quality 92",
+        )
+    } else {
+        source_photos()?
+    };
     let all = tmp.path().join("all");
     let first50 = tmp.path().join("first50");
     std::fs::create_dir_all(&all)?;

@@ -8,7 +8,7 @@
 //! Each measurement is a fresh process (this example run again with `--child MODE`), the modes
 //! taking turns within each round so the host's load falls on all alike; medians of `--runs`
 //! rounds (default 15), wall time from the child's `main` and CPU time of the whole child
-//! process (`getrusage`). With `--baseline`, it also runs `idphoto check PHOTO --city dongguan
+//! process (`wait4`). With `--baseline`, it also runs `idphoto check PHOTO --city dongguan
 //! --no-fix` with the given binary and with this build's `target/release/idphoto` in turns
 //! (default photo: `$IDPHOTO_TESTDATA/photos/hv_test0.jpg`). The load average is printed before
 //! and after: figures from a busy host are not comparable with a quiet one's.
@@ -16,10 +16,15 @@
 #[path = "../src/nn/onnx.rs"]
 #[allow(dead_code)]
 mod onnx;
+#[allow(dead_code)]
+#[path = "common/process.rs"]
+mod process;
+
+use process::{load_average, median, ms, timed};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The four networks' ONNX sources, embedded as the binary used to embed them.
 const ONNX: [(&str, &[u8]); 4] = [
@@ -43,10 +48,6 @@ const ONNX: [(&str, &[u8]); 4] = [
 
 /// Child process modes: each prints one line of milliseconds.
 const MODES: [&str; 4] = ["onnx", "nnef", "onnx-ready", "nnef-ready"];
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 /// One child: loads the networks one after another (`onnx`, `nnef`: each network's time, then
 /// the total) or as `idphoto check` gets them ready (`*-ready`: the time until all four are).
@@ -102,45 +103,6 @@ fn child(mode: &str) -> Result<String, Box<dyn std::error::Error>> {
         .join(" "))
 }
 
-/// CPU time (user + system) of all waited-for children so far.
-fn children_cpu() -> Duration {
-    // SAFETY: `getrusage` only writes the struct it is given.
-    let usage = unsafe {
-        let mut usage = std::mem::zeroed::<libc::rusage>();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
-        usage
-    };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
-}
-
-/// Runs a command to completion; returns its stdout, wall time and CPU time.
-fn timed(cmd: &mut Command) -> Result<(String, Duration, Duration), Box<dyn std::error::Error>> {
-    let cpu = children_cpu();
-    let t = Instant::now();
-    let out = cmd.output()?;
-    let wall = t.elapsed();
-    if out.status.code().is_none_or(|c| c > 1) {
-        return Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
-    }
-    Ok((
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        wall,
-        children_cpu() - cpu,
-    ))
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| {
@@ -185,13 +147,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             } else {
                 MODES.len() - 1 - k
             };
-            let (out, _, c) = timed(Command::new(&me).args(["--child", MODES[m]]))?;
-            let times = out
+            let cost = timed(Command::new(&me).args(["--child", MODES[m]]))?;
+            let times = cost
+                .stdout
                 .split_whitespace()
                 .map(str::parse)
                 .collect::<Result<Vec<f64>, _>>()?;
             reported[m].push(times);
-            cpu[m].push(ms(c));
+            cpu[m].push(ms(cost.cpu));
         }
     }
     let column = |m: usize, i: usize| median(reported[m].iter().map(|r| r[i]).collect());
@@ -224,14 +187,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for round in 0..runs {
             for k in 0..2 {
                 let b = if round % 2 == 0 { k } else { 1 - k };
-                let (_, wall, c) = timed(
+                let cost = timed(
                     Command::new(bins[b])
                         .arg("check")
                         .arg(&photo)
                         .args(["--city", "dongguan", "--no-fix"]),
                 )?;
-                walls[b].push(ms(wall));
-                cpus[b].push(ms(c));
+                walls[b].push(ms(cost.wall));
+                cpus[b].push(ms(cost.cpu));
             }
         }
         println!(

@@ -78,15 +78,20 @@ fn prepare<'a>(photo: &'a RgbImage, plan: &CropPlan) -> Option<Region<'a>> {
     } else {
         (rw, rh)
     };
-    let crop = if (x0, y0, rw, rh) == (0, 0, photo.width(), photo.height()) {
+    // Resized straight from the photo: a copy of the region first would cost as much memory as
+    // the region (most of a phone photo) for nothing.
+    let image = if (nw, nh) != (rw, rh) {
+        std::borrow::Cow::Owned(imageops::resize_region(
+            photo,
+            [x0, y0, rw, rh],
+            nw,
+            nh,
+            Quality::Best,
+        ))
+    } else if (x0, y0, rw, rh) == (0, 0, photo.width(), photo.height()) {
         std::borrow::Cow::Borrowed(photo)
     } else {
         std::borrow::Cow::Owned(image::imageops::crop_imm(photo, x0, y0, rw, rh).to_image())
-    };
-    let image = if (nw, nh) == (rw, rh) {
-        crop
-    } else {
-        std::borrow::Cow::Owned(imageops::resize(&crop, nw, nh, Quality::Best))
     };
     Some(Region {
         image,
