@@ -512,3 +512,46 @@ fn backdrop_left_in_the_new_background_is_not_possible_not_a_bug() {
         "no file, no temp file"
     );
 }
+
+/// Issue 25, part 3: a crown a few pixels below the top edge is visible, not cut off, and the
+/// photo gets a corrected photo, its canvas completed above the head with the new background.
+/// The sample portrait (public domain) is cut so that its crown lies 4 and 8 px below the edge:
+/// at 552 px tall the person mask's rows are 2.2 px, too coarse to see such a gap, and such
+/// photos were refused as `head_cut_off`. Cut through the hair instead (the crown 6 px above
+/// the edge), the head is cut off and refused.
+#[test]
+fn a_crown_a_few_pixels_below_the_top_edge_is_seen_and_corrected() {
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/portrait.jpg");
+    let photo = decode::open(&input, &Limits::default()).unwrap();
+    let whole = Analysis::of(&photo, None).unwrap();
+    let crown_y = whole.faces.face.as_ref().unwrap().crown.unwrap()[1];
+    assert!(
+        crown_y > 12.0,
+        "the sample's crown has room above it: {crown_y}"
+    );
+    let spec = spec();
+    for below in [4i32, 8, -6] {
+        let out = tempfile::tempdir().unwrap();
+        let top = (crown_y.round() as i32 - below) as u32;
+        let (w, h) = photo.image.dimensions();
+        let mut cut = photo.clone();
+        cut.image = image::imageops::crop_imm(&photo.image, 0, top, w, h - top).to_image();
+        (cut.info.width, cut.info.height) = cut.image.dimensions();
+        let report = idphoto::check_photo(&input, &cut, &spec, &fix_into(out.path()));
+        let face = report.face.as_ref().and_then(|f| f.face.as_ref()).unwrap();
+        let c = report.correction.as_ref().unwrap();
+        if below > 0 {
+            let seen = face.crown.map(|c| c[1]);
+            assert!(
+                seen.is_some_and(|y| (y - below as f32).abs() <= 3.0),
+                "crown {below} px below the edge measured at {seen:?}"
+            );
+            assert_eq!(c.status, CorrectionStatus::Written, "{below} px: {c:?}");
+            assert!(c.recheck_failed.is_empty(), "{below} px: {c:?}");
+        } else {
+            assert_eq!(face.crown, None, "hair running out of the frame");
+            assert_eq!(c.status, CorrectionStatus::NotPossible);
+            assert!(c.problems.iter().any(|p| p.id == Infeasible::HeadCutOff));
+        }
+    }
+}

@@ -173,6 +173,133 @@ pub fn crown_from_mask(
     Some(([(c as f32 + 0.5) / sx, y], strength.clamp(0.0, 1.0)))
 }
 
+/// Photo rows along the top edge that must show backdrop, not hair, above the head for a crown
+/// found in the photo's own pixels ([`crown_below_the_edge`]).
+const EDGE_ROWS: u32 = 2;
+
+/// Share of the head's columns allowed to show hair in the [`EDGE_ROWS`]: hair running out of
+/// the frame fills many, a lone strand reaching the edge (aniston_1's fly-away hair) a few.
+const EDGE_HAIR_SHARE: f32 = 0.02;
+
+/// CIE76 ΔE at least between the backdrop beside the head and the hair below the crown for the
+/// two to be told apart pixel by pixel (grey hair against a grey wall is not).
+const MIN_HAIR_CONTRAST: f32 = 12.0;
+
+/// CIE76 ΔE from the backdrop's mean within which a pixel is backdrop, at least; more where the
+/// backdrop's own pixels spread more (grain, a gradient): three times their mean distance.
+const MIN_BACKDROP_TOLERANCE: f32 = 6.0;
+
+/// Fewest backdrop pixels beside the head in the edge rows for a reference colour.
+const MIN_BACKDROP_PIXELS: usize = 16;
+
+fn delta_e76(a: [f32; 3], b: [f32; 3]) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+}
+
+/// The crown where the mask cannot tell, from the photo's own pixels: the head's top reaches
+/// the mask's top rows (one row is 8 px of a 2000 px photo), yet along the top edge above the
+/// head the photo shows backdrop, not hair. The backdrop is the colour of the same edge rows
+/// beside the head, where the mask is sure of background; a pixel farther from it than its own
+/// pixels spread is hair (or whatever else stands above the head). Where the top
+/// [`EDGE_ROWS`] show backdrop in all but [`EDGE_HAIR_SHARE`] of the head's columns, the crown
+/// is the highest hair below them (the 5th percentile of the columns' first hair rows, so one
+/// stray hair does not set it), and it must lie within the mask's own edge: hair coloured like
+/// the wall would otherwise put it at the forehead. `None` when hair reaches the top edge (the
+/// head runs out of the frame), when the backdrop and the hair just inside the head's top are
+/// alike, or when the mask shows no head reaching its top rows.
+pub fn crown_below_the_edge(
+    photo: &RgbImage,
+    prob: &[f32],
+    grid: u32,
+    columns: (f32, f32),
+    forehead_y: f32,
+) -> Option<([f32; 2], f32)> {
+    use crate::colour::{srgb_to_lab, MeanColour};
+    let g = grid as usize;
+    let (w, h) = photo.dimensions();
+    if prob.len() < g * g || w == 0 || h <= EDGE_ROWS * 4 {
+        return None;
+    }
+    let (sx, sy) = (grid as f32 / w as f32, grid as f32 / h as f32);
+    let at = |r: usize, c: usize| prob[r * g + c];
+    let cell = |x: u32| ((x as f32 * sx) as usize).min(g - 1);
+    let row = |y: u32| ((y as f32 * sy) as usize).min(g - 1);
+    let lab = |x: u32, y: u32| srgb_to_lab(photo.get_pixel(x, y).0);
+    let x0 = columns.0.max(0.0) as u32;
+    let x1 = (columns.1.max(0.0) as u32).min(w - 1);
+    let start = ((forehead_y * sy).floor().max(0.0) as usize).min(g - 1);
+    // The head's top in mask rows: the highest row the head columns climb to from the forehead.
+    let top_row = (cell(x0)..=cell(x1))
+        .filter(|&c| at(start, c) >= 0.5)
+        .map(|c| {
+            let mut r = start;
+            while r > 0 && at(r - 1, c) >= 0.5 {
+                r -= 1;
+            }
+            r
+        })
+        .min()?;
+    if top_row >= MIN_ROWS_ABOVE + GAP_WITHIN_ROWS {
+        return None;
+    }
+    // Backdrop: the edge rows beside the head, as far again as the head's columns on each
+    // side, where the mask is sure of background.
+    let span = x1.saturating_sub(x0).max(1);
+    let beside: Vec<(u32, u32)> = (x0.saturating_sub(span)..x0)
+        .chain(x1 + 1..(x1 + 1 + span).min(w))
+        .filter(|&x| at(0, cell(x)) <= TOP_GAP_MAX)
+        .flat_map(|x| (0..EDGE_ROWS).map(move |y| (x, y)))
+        .collect();
+    if beside.len() < MIN_BACKDROP_PIXELS {
+        return None;
+    }
+    let mut mean = MeanColour::default();
+    beside
+        .iter()
+        .for_each(|&(x, y)| mean.add(photo.get_pixel(x, y).0));
+    let backdrop = mean.lab()?;
+    let spread = beside
+        .iter()
+        .map(|&(x, y)| delta_e76(lab(x, y), backdrop))
+        .sum::<f32>()
+        / beside.len() as f32;
+    let tolerance = (3.0 * spread).max(MIN_BACKDROP_TOLERANCE);
+    // Hair: the head columns from the mask's head top a third of the way to the forehead.
+    let hair_y0 = (((top_row + 1) as f32 / sy) as u32).max(EDGE_ROWS);
+    let hair_y1 = ((hair_y0 as f32 + (forehead_y - hair_y0 as f32) / 3.0) as u32).min(h - 1);
+    let mut hair = MeanColour::default();
+    for y in hair_y0..hair_y1 {
+        for x in (x0..=x1).filter(|&x| at(row(y), cell(x)) >= 0.9) {
+            hair.add(photo.get_pixel(x, y).0);
+        }
+    }
+    if delta_e76(backdrop, hair.lab()?) < MIN_HAIR_CONTRAST.max(tolerance) {
+        return None;
+    }
+    let is_hair = |x: u32, y: u32| delta_e76(lab(x, y), backdrop) > tolerance;
+    // Each column's first hair, down to the hair's band (the head's outline falls away from the
+    // crown across the columns).
+    let n = (x1 + 1).saturating_sub(x0);
+    let mut firsts: Vec<(u32, u32)> = (x0..=x1)
+        .filter_map(|x| {
+            (0..hair_y1)
+                .find(|&y| is_hair(x, y) && is_hair(x, y + 1))
+                .map(|y| (y, x))
+        })
+        .collect();
+    let at_edge = firsts.iter().filter(|(y, _)| *y < EDGE_ROWS).count();
+    if at_edge as f32 > EDGE_HAIR_SHARE * n as f32 || (firsts.len() as f32) < 0.5 * n as f32 {
+        return None;
+    }
+    firsts.sort_unstable();
+    let (y, x) = firsts[firsts.len() / 20];
+    // The crown within the mask's edge, soft over about a row either side of its crossing.
+    if y < EDGE_ROWS || y as f32 > (top_row + 2) as f32 / sy {
+        return None;
+    }
+    Some(([x as f32 + 0.5, y as f32], 1.0 - at_edge as f32 / n as f32))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,6 +405,55 @@ mod tests {
         }
         assert_eq!(
             crown_from_mask(&p, 16, (160, 160), (50.0, 110.0), 100.0),
+            None
+        );
+    }
+
+    /// A 160×160 photo for [`head_from`]'s mask: a grey wall (200), dark hair (`hair`) in the
+    /// head's columns 40–119 from `hair_top` down.
+    fn hair_photo(hair_top: u32, hair: u8) -> RgbImage {
+        RgbImage::from_fn(160, 160, |x, y| {
+            let v = if (40..120).contains(&x) && y >= hair_top {
+                hair
+            } else {
+                200
+            };
+            image::Rgb([v, v, v])
+        })
+    }
+
+    #[test]
+    fn a_crown_a_few_pixels_below_the_edge_is_seen_in_the_photo() {
+        // The mask's head reaches its top row (10 px of photo); the photo shows the wall in
+        // the top 4 px above the hair.
+        for top_row in [0, 1] {
+            let (c, share) = crown_below_the_edge(
+                &hair_photo(4, 40),
+                &head_from(top_row),
+                16,
+                (50.0, 110.0),
+                100.0,
+            )
+            .unwrap();
+            assert_eq!(c[1], 4.0, "mask from row {top_row}: {c:?}");
+            assert_eq!(share, 1.0);
+        }
+    }
+
+    #[test]
+    fn hair_at_the_edge_or_like_the_wall_leaves_the_crown_cut_off() {
+        let at =
+            |photo: &RgbImage| crown_below_the_edge(photo, &head_from(0), 16, (50.0, 110.0), 100.0);
+        // Hair in the top rows: the head runs out of the frame.
+        assert_eq!(at(&hair_photo(0, 40)), None);
+        assert_eq!(at(&hair_photo(1, 40)), None);
+        // Hair the wall's colour: the pixels cannot tell, so neither can the crown.
+        assert_eq!(at(&hair_photo(4, 192)), None);
+        // Hair starting far below the mask's head top: the mask's head is wall-coloured hair.
+        assert_eq!(at(&hair_photo(40, 40)), None);
+        // A head the mask puts well below the edge is `crown_from_mask`'s to judge.
+        assert_eq!(
+            crown_below_the_edge(&hair_photo(80, 40), &head_from(8), 16, (50.0, 110.0), 100.0),
             None
         );
     }
