@@ -682,11 +682,14 @@ fn measure(
 
     let (w, h) = photo.dimensions();
     let fw = x1 - x0;
-    let columns = (x0 + 0.25 * fw, x1 - 0.25 * fw);
     let crown = mask.and_then(|m| {
-        let (prob, grid) = (&m.probabilities, crate::segment::NET_SIDE);
-        refine::crown_from_mask(prob, grid, (w, h), columns, forehead[1])
-            .or_else(|| refine::crown_below_the_edge(photo, prob, grid, columns, forehead[1]))
+        refine::crown_from_mask(
+            &m.probabilities,
+            crate::segment::NET_SIDE,
+            (w, h),
+            (x0 + 0.25 * fw, x1 - 0.25 * fw),
+            forehead[1],
+        )
     });
     Ok(Some(Face {
         bbox: [bx0, by0, bx1 - bx0, by1 - by0],
