@@ -238,6 +238,73 @@ fn a_chosen_background_colour_is_written() {
     }
 }
 
+/// A city whose ID card allows white (first, the default) and light blue, as the passport does.
+const TWO_COLOURS: &str = r#"
+[city]
+id = "twocolour"
+name_zh = "双色"
+name_en = "Two colours"
+province_zh = "广东"
+sources = ["the ID card with light blue allowed besides white"]
+
+[documents.id-card]
+sources = ["the passport's light blue"]
+[[documents.id-card.background.allowed]]
+name = "white"
+name_zh = "白色"
+rgb = [255, 255, 255]
+[[documents.id-card.background.allowed]]
+name = "light-blue"
+name_zh = "浅蓝色"
+rgb = [100, 197, 255]
+"#;
+
+/// A corrected photo painted the spec's second colour (`--background blue`) is judged against
+/// light blue, the colour it has, not the spec's first, white: its light-blue backdrop once
+/// read as a 38 ΔE cast toward blue, left failing `colour.cast`. Checked again on its own, the
+/// background and cast rows name light blue (the clothing row too, where clothing shows).
+#[test]
+fn a_photo_with_a_chosen_background_is_judged_against_that_colour() {
+    let dir = folder_with_portrait(&["photo.jpg"]);
+    std::fs::write(dir.path().join("two.toml"), TWO_COLOURS).unwrap();
+    let out = idphoto_in(dir.path())
+        .args([
+            "check",
+            "photo.jpg",
+            "-c",
+            "twocolour",
+            "--spec",
+            "two.toml",
+        ])
+        .args(["--background", "blue", "--format", "json"])
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    let c = &report["correction"];
+    assert_eq!(c["status"], "written", "{c}");
+    assert_eq!(c["recheck_failed"], serde_json::json!([]), "{c}");
+    let still = c["still_failing"].as_array().unwrap();
+    for id in ["colour.cast", "clothing.contrast", "background.colour"] {
+        assert!(!still.iter().any(|s| s == id), "{id} still fails: {c}");
+    }
+    let out = idphoto_in(dir.path())
+        .args(["check", "photo.twocolour.jpg", "-c", "twocolour", "--spec"])
+        .args(["two.toml", "--no-fix", "--format", "json"])
+        .output()
+        .unwrap();
+    let again = json(&out.stdout);
+    let checks = again["checks"].as_array().unwrap();
+    for id in ["background.colour", "colour.cast", "clothing.contrast"] {
+        let row = checks.iter().find(|k| k["id"] == id).unwrap();
+        if id == "clothing.contrast" && row["status"] == "na" {
+            continue;
+        }
+        assert_eq!(row["status"], "pass", "{row}");
+        let text = row["measured"]["text"].as_str().unwrap_or_default();
+        assert!(text.contains("light-blue"), "{id}: {row}");
+    }
+}
+
 /// A colour the spec does not allow is a usage error that lists the allowed ones; nothing is
 /// checked or written.
 #[test]

@@ -140,6 +140,26 @@ fn nearest_allowed<'a>(
         .min_by(|a, b| a.1.total_cmp(&b.1))
 }
 
+/// The backdrop's statistics when it can be measured: confidently segmented and plain.
+pub(crate) fn measured<'a>(ctx: &Context<'a>) -> Option<&'a BackgroundStats> {
+    plain(ctx, CheckId::BackgroundColour).ok().map(|(_, bg)| bg)
+}
+
+/// The allowed colour a photo's background is taken to be, the one `colour.cast` measures
+/// against and `clothing.contrast` compares the clothing with: the colour its measured backdrop
+/// (plain, confidently segmented) is nearest. A corrected photo is thereby judged against the
+/// colour it was painted, whichever of the spec's colours was chosen, and a photo on a blue
+/// wall against blue where the spec allows blue. Without a measurable backdrop it is the
+/// spec's first colour, the one a corrected photo gets by default. `None` when the spec names
+/// no colour.
+pub(crate) fn reference<'a>(ctx: &Context<'a>) -> Option<&'a crate::spec::BackgroundColour> {
+    let allowed = ctx.spec.body.background.allowed.as_deref()?;
+    measured(ctx)
+        .and_then(|bg| nearest_allowed(allowed, bg))
+        .map(|(c, _)| c)
+        .or_else(|| allowed.first())
+}
+
 /// Whether `background.colour` fails this photo: the background is measured (plain, trusted)
 /// and farther than `max_delta_e` from every allowed colour. Such a background is the wrong
 /// colour, whatever the light, so `colour.cast` does not read it as a white-balance error too.
@@ -148,9 +168,8 @@ pub(crate) fn colour_fails(ctx: &Context<'_>) -> bool {
     let (Some(allowed), Some(max)) = (&rules.allowed, rules.max_delta_e) else {
         return false;
     };
-    plain(ctx, CheckId::BackgroundColour)
-        .ok()
-        .and_then(|(_, bg)| nearest_allowed(allowed, bg))
+    measured(ctx)
+        .and_then(|bg| nearest_allowed(allowed, bg))
         .is_some_and(|(_, de)| f64::from(de) > max)
 }
 
@@ -474,7 +493,7 @@ fn frame_line(img: &image::RgbImage, mask: Option<&PersonMask>) -> f32 {
     best
 }
 
-/// Clothing below the face vs the spec's background colour.
+/// Clothing below the face vs the background colour ([`reference`]).
 pub struct ClothingContrast;
 
 impl Rule for ClothingContrast {
@@ -484,10 +503,7 @@ impl Rule for ClothingContrast {
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
         let rules = &ctx.spec.body.background;
-        let (Some(min), Some(colour)) = (
-            rules.min_clothing_delta_e,
-            rules.allowed.as_ref().and_then(|a| a.first()),
-        ) else {
+        let (Some(min), Some(colour)) = (rules.min_clothing_delta_e, reference(ctx)) else {
             return no_rule(self.id(), "background.min_clothing_delta_e");
         };
         let Some(mask) = ctx.mask else {
@@ -552,6 +568,55 @@ impl Rule for ClothingContrast {
 mod tests {
     use super::*;
     use image::{Rgb, RgbImage};
+
+    /// The colour of a backdrop measured as plain `rgb` behind a person, as the background checks
+    /// and `clothing.contrast` take it on the passport spec (white and light blue allowed, white
+    /// first); `None` for no mask at all.
+    fn reference_on_passport(rgb: Option<[u8; 3]>) -> Option<String> {
+        let spec = crate::spec::Library::builtin()
+            .unwrap()
+            .resolve("dongguan", Some("passport"))
+            .unwrap();
+        let photo = super::super::geometry::tests::photo(300, 400);
+        let working = crate::imageops::downscale(&photo.image, 1024);
+        let mask = rgb.map(|rgb| PersonMask {
+            alpha: image::GrayImage::new(300, 400),
+            confidence: 0.99,
+            person_fraction: 0.3,
+            background: Some(BackgroundStats {
+                fraction: 0.7,
+                mean_rgb: rgb,
+                mean_lab: srgb_to_lab(rgb),
+                texture: 0.05,
+                noise: 0.5,
+                cells: Vec::new(),
+            }),
+            probabilities: Vec::new(),
+        });
+        let ctx = Context {
+            spec: &spec,
+            photo: &photo,
+            working: &working,
+            face: None,
+            mask: mask.as_ref(),
+            plan: None,
+        };
+        reference(&ctx).map(|c| c.name.clone())
+    }
+
+    /// A corrected photo painted light blue (`--background blue`) is judged against light blue,
+    /// not against the spec's first colour, white: `colour.cast` would read the blue as a cast
+    /// and `clothing.contrast` compare the clothes with a white that is not there. A slightly
+    /// off-white wall is white; without a backdrop to measure, the first colour stands.
+    #[test]
+    fn the_reference_colour_is_the_allowed_one_the_backdrop_is_nearest() {
+        let name = reference_on_passport;
+        assert_eq!(name(Some([100, 197, 255])).as_deref(), Some("light-blue"));
+        assert_eq!(name(Some([80, 170, 240])).as_deref(), Some("light-blue"));
+        assert_eq!(name(Some([255, 255, 255])).as_deref(), Some("white"));
+        assert_eq!(name(Some([236, 238, 244])).as_deref(), Some("white"));
+        assert_eq!(name(None).as_deref(), Some("white"));
+    }
 
     /// A light wall with a soft horizontal gradient; `f` may repaint pixels.
     fn wall(f: impl Fn(u32, u32, u8) -> u8) -> RgbImage {

@@ -214,45 +214,29 @@ fn cheek_ab(ctx: &Context<'_>) -> Option<[f32; 2]> {
 }
 
 /// What the background says about a colour cast.
-enum Evidence {
-    /// Its a*b* offset from the spec's neutral colour counts, with the label the report shows
-    /// (English, Chinese).
+enum Evidence<'a> {
+    /// Its a*b* offset from its neutral colour ([`super::background::reference`]) counts, with
+    /// the label the report shows (English, Chinese).
     Counts((&'static str, &'static str), [f32; 2]),
     /// It fails `background.colour` and the skin does not confirm a cast: a coloured wall.
     WrongWall,
-    /// No plain, confidently segmented background, or the spec's colour is not neutral.
+    /// It is taken to be this allowed colour, which is not neutral (a blue backdrop): no
+    /// white-balance reference.
+    Coloured(&'a crate::spec::BackgroundColour),
+    /// No plain, confidently segmented background.
     None,
 }
 
 /// How `colour.cast` reads the background, given the cheeks' a*b* (`skin`).
-fn background_evidence(ctx: &Context<'_>, skin: Option<[f32; 2]>) -> Evidence {
-    let neutral = ctx
-        .spec
-        .body
-        .background
-        .allowed
-        .as_ref()
-        .and_then(|a| a.first())
-        .map(|c| srgb_to_lab(c.rgb))
-        .filter(|lab| chroma(*lab) < NEUTRAL_CHROMA);
-    let plain = |texture: f32| {
-        ctx.spec
-            .body
-            .background
-            .max_clutter
-            .is_none_or(|m| f64::from(texture) <= m)
-    };
-    let min_conf = ctx.spec.body.background.min_mask_confidence.unwrap_or(0.0);
-    let (Some(reference), Some(mask)) = (neutral, ctx.mask) else {
+fn background_evidence<'a>(ctx: &Context<'a>, skin: Option<[f32; 2]>) -> Evidence<'a> {
+    use super::background::{measured, reference};
+    let (Some(bg), Some(colour)) = (measured(ctx), reference(ctx)) else {
         return Evidence::None;
     };
-    let Some(bg) = mask
-        .background
-        .as_ref()
-        .filter(|bg| plain(bg.texture) && f64::from(mask.confidence) >= min_conf)
-    else {
-        return Evidence::None;
-    };
+    let reference = srgb_to_lab(colour.rgb);
+    if chroma(reference) >= NEUTRAL_CHROMA {
+        return Evidence::Coloured(colour);
+    }
     let v = [bg.mean_lab[1] - reference[1], bg.mean_lab[2] - reference[2]];
     // A background that background.colour already fails may be a coloured wall (one cause,
     // already reported) or a white wall under a cast (two). Only the face tells them apart:
@@ -268,7 +252,7 @@ fn background_evidence(ctx: &Context<'_>, skin: Option<[f32; 2]>) -> Evidence {
 }
 
 /// Whether `colour.cast` takes the photo's background as evidence of a cast: plain, confidently
-/// segmented, and either of the spec's neutral colour or off it the way the skin is. Only such
+/// segmented, and either of its neutral allowed colour or off it the way the skin is. Only such
 /// a background may set the corrected photo's white balance; a room behind a child or a beige
 /// wall is not a grey card, and balancing to it turned pale skin blue (a new `glare` failure)
 /// or pushed red skin into clipping.
@@ -297,17 +281,24 @@ impl Rule for ColourCast {
             let off = |v: f32, [lo, hi]: [f32; 2]| v - v.clamp(lo, hi);
             vectors.push((("skin", "皮肤"), [off(a, SKIN_A), off(b, SKIN_B)]));
         }
-        let mut wall_note = ("", "");
-        match background_evidence(ctx, skin) {
-            Evidence::Counts(label, v) => vectors.push((label, v)),
-            Evidence::WrongWall => {
-                wall_note = (
-                    "; the background fails background.colour",
-                    "；背景未通过 background.colour",
-                )
+        let wall_note = match background_evidence(ctx, skin) {
+            Evidence::Counts(label, v) => {
+                vectors.push((label, v));
+                (String::new(), String::new())
             }
-            Evidence::None => {}
-        }
+            Evidence::WrongWall => (
+                "; the background fails background.colour".to_string(),
+                "；背景未通过 background.colour".to_string(),
+            ),
+            Evidence::Coloured(c) => (
+                format!("; the {} background is no neutral reference", c.name),
+                format!(
+                    "；{}背景不作白平衡参照",
+                    c.name_zh.as_deref().unwrap_or(&c.name)
+                ),
+            ),
+            Evidence::None => (String::new(), String::new()),
+        };
         let Some(((source, source_zh), [da, db])) = vectors
             .into_iter()
             .max_by(|a, b| a.1[0].hypot(a.1[1]).total_cmp(&b.1[0].hypot(b.1[1])))

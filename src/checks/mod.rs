@@ -134,7 +134,7 @@ check_ids! {
     Contrast => "contrast", "L* spread of the face (haze).";
     Noise => "noise", "Grain in flat regions.";
     Glare => "glare", "Fraction of skin with specular glare.";
-    ClothingContrast => "clothing.contrast", "Clothing vs the spec's background colour (CIEDE2000).";
+    ClothingContrast => "clothing.contrast", "Clothing vs the background colour (CIEDE2000).";
 }
 
 impl fmt::Display for CheckId {

@@ -300,3 +300,44 @@ fn city_overrides_are_where_the_sources_say() {
     let licence = lib.resolve("foshan", Some("驾驶证")).unwrap();
     assert_eq!((licence.width_px, licence.height_px), (260, 378));
 }
+
+/// The ID card names the standard in force, GA/T 461-2019, and says that its numbers are GA
+/// 461-2004's (the 2019 text was not found): each number is GA 461-2004's own, the source for
+/// the replacement is cited, and the notes say plainly what could not be confirmed. A number
+/// changed here without a 2019 source breaks this test on purpose.
+#[test]
+fn the_id_card_cites_ga_t_461_2019_and_keeps_the_2004_numbers() {
+    let spec = library().resolve("dongguan", Some("id-card")).unwrap();
+    assert_eq!(
+        spec.body.standard.as_deref(),
+        Some("GA/T 461-2019 (numbers of GA 461-2004)")
+    );
+    assert!(spec
+        .body
+        .sources
+        .iter()
+        .any(|s| s.contains("代替 GA 461-2004") && s.contains("taowenge.com/d-67530291.html")));
+    let notes = spec.body.notes.as_deref().unwrap_or_default();
+    assert!(
+        notes.contains("could not be confirmed") && notes.contains("GA 461-2004's"),
+        "{notes}"
+    );
+    let b = &spec.body;
+    assert_eq!(
+        (spec.width_px, spec.height_px, b.canvas.dpi),
+        (358, 441, Some(350.0))
+    );
+    assert_eq!(b.file.jpeg_quality, Some(70));
+    assert_eq!(b.file.kb, Some([14.0, 20.0]));
+    assert_eq!(b.head.face_width_px, Some([193.0, 221.0]));
+    assert_eq!(b.head.top_margin_px, Some([7.0, 21.0]));
+    assert_eq!(b.head.eye_to_bottom_min_px, Some(207.0));
+    let white: Vec<[u8; 3]> = b
+        .background
+        .allowed
+        .iter()
+        .flatten()
+        .map(|c| c.rgb)
+        .collect();
+    assert_eq!(white, [[255, 255, 255]]);
+}
