@@ -59,7 +59,11 @@ fuzz_target!(|data: &[u8]| {
     match &report.output {
         Some(out) => {
             assert!(out.is_file(), "the corrected photo {out:?} exists");
-            assert_eq!(left, [out.clone()], "nothing but the corrected photo is left");
+            assert_eq!(
+                left,
+                [out.clone()],
+                "nothing but the corrected photo is left"
+            );
             std::fs::remove_file(out).expect("the corrected photo is removable");
         }
         None => assert!(left.is_empty(), "no output, yet {left:?} left behind"),

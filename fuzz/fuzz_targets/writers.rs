@@ -20,7 +20,10 @@ use std::sync::LazyLock;
 
 /// A real report with every check and a correction: a grey card-sized photo, nobody in it.
 static BASE: LazyLock<Report> = LazyLock::new(|| {
-    let spec = Library::builtin().unwrap().resolve("dongguan", None).unwrap();
+    let spec = Library::builtin()
+        .unwrap()
+        .resolve("dongguan", None)
+        .unwrap();
     let mut png = Vec::new();
     image::RgbImage::from_pixel(358, 441, image::Rgb([128, 128, 128]))
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
@@ -64,7 +67,10 @@ fn read_csv(text: &str) -> Vec<Vec<String>> {
             (false, c) => field.push(c),
         }
     }
-    assert!(!quoted && field.is_empty() && row.is_empty(), "the CSV ends with a row");
+    assert!(
+        !quoted && field.is_empty() && row.is_empty(),
+        "the CSV ends with a row"
+    );
     rows
 }
 
@@ -95,7 +101,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(back, json);
 
         let mut human = Vec::new();
-        let style = Style { colour: false, lang };
+        let style = Style {
+            colour: false,
+            lang,
+        };
         report::render_human(&mut human, &report, &style, "title").unwrap();
         let human = String::from_utf8(human).expect("the table is UTF-8");
         if let Some(c) = human.chars().find(|&c| c.is_control() && c != '\n') {
@@ -110,15 +119,21 @@ fuzz_target!(|data: &[u8]| {
     write_summary_csv(&mut csv, &rows).unwrap();
     let read = read_csv(&String::from_utf8(csv).expect("the CSV is UTF-8"));
     assert_eq!(read.len(), 3, "a header and two rows: {read:?}");
-    assert_eq!(read[0], ["path", "verdict", "failed_checks", "output", "error"]);
+    assert_eq!(
+        read[0],
+        ["path", "verdict", "failed_checks", "output", "error"]
+    );
     assert_eq!(read[1][0], path_text(&file));
     assert_eq!(read[1][1], "error");
     assert_eq!(read[1][3], path_text(&output));
     assert_eq!(read[1][4], error);
     assert_eq!(read[2][0], path_text(&output));
-    assert_eq!(read[2][1], match BASE.verdict {
-        Verdict::Pass => "pass",
-        Verdict::Fail => "fail",
-        Verdict::Error => "error",
-    });
+    assert_eq!(
+        read[2][1],
+        match BASE.verdict {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+        }
+    );
 });
