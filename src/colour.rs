@@ -372,6 +372,75 @@ mod tests {
         assert!(MeanColour::default().lab().is_none());
     }
 
+    /// Every 8-bit sRGB level survives the trip to linear light and back, through the table
+    /// the checks use and through the formula.
+    #[test]
+    fn every_srgb_level_round_trips_through_linear_light() {
+        for v in 0..=255u8 {
+            let linear = linear_lut()[usize::from(v)];
+            assert_eq!((from_linear(linear) * 255.0).round() as u8, v);
+            assert_eq!(linear, to_linear(f32::from(v) / 255.0));
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn lab() -> impl Strategy<Value = Lab> {
+            [0.0f32..100.0, -128.0f32..128.0, -128.0f32..128.0]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: 5000,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            /// The transfer functions invert each other over the whole range.
+            #[test]
+            fn linear_light_round_trips(c in 0.0f32..=1.0) {
+                prop_assert!((from_linear(to_linear(c)) - c).abs() < 1e-5);
+                prop_assert!((to_linear(from_linear(c)) - c).abs() < 1e-5);
+            }
+
+            /// The mean of one colour, however often added and merged, is that colour, in sRGB
+            /// and in L*a*b*.
+            #[test]
+            fn the_mean_of_one_colour_is_that_colour(rgb in any::<[u8; 3]>(), n in 1u64..50, m in 1u64..50) {
+                let (mut a, mut b) = (MeanColour::default(), MeanColour::default());
+                (0..n).for_each(|_| a.add(rgb));
+                (0..m).for_each(|_| b.add(rgb));
+                a.merge(&b);
+                prop_assert_eq!(a.count(), n + m);
+                prop_assert_eq!(a.srgb(), Some(rgb));
+                let (lab, want) = (a.lab().unwrap(), srgb_to_lab(rgb));
+                prop_assert!(lab.iter().zip(want).all(|(x, y)| (x - y).abs() < 1e-3), "{:?} {:?}", lab, want);
+            }
+
+            /// L* of a pixel is the L of its L*a*b*, and a grey has no chroma.
+            #[test]
+            fn lightness_agrees_with_lab(rgb in any::<[u8; 3]>(), grey in any::<u8>()) {
+                prop_assert!((lightness(rgb) - srgb_to_lab(rgb)[0]).abs() < 1e-3);
+                prop_assert!(chroma(srgb_to_lab([grey; 3])) < 0.01, "{}", grey);
+            }
+
+            /// ΔE₀₀ behaves as a difference must: zero for a colour with itself, positive for two
+            /// different ones, the same both ways.
+            #[test]
+            fn delta_e2000_is_symmetric_and_zero_only_on_the_diagonal(a in lab(), b in lab()) {
+                prop_assert_eq!(delta_e2000(a, a), 0.0);
+                let (ab, ba) = (delta_e2000(a, b), delta_e2000(b, a));
+                prop_assert!(ab.is_finite() && ab >= 0.0);
+                prop_assert!((ab - ba).abs() <= 1e-4 * ab.max(1.0), "{} vs {}", ab, ba);
+                if a != b {
+                    prop_assert!(ab > 0.0);
+                }
+            }
+        }
+    }
+
     #[test]
     fn casts_are_named_by_hue() {
         let cast = |rgb: [u8; 3]| {

@@ -547,6 +547,145 @@ mod tests {
         assert!(p.eye_to_bottom_px >= 207.0 + 4.0, "{p:?}");
     }
 
+    mod properties {
+        use super::*;
+        use crate::layout::Rule;
+        use proptest::prelude::*;
+        use std::sync::LazyLock;
+
+        /// Every built-in spec, one per distinct layout (the documents set different bands).
+        static SPECS: LazyLock<Vec<Spec>> = LazyLock::new(|| {
+            let mut specs: Vec<Spec> = Vec::new();
+            let all = crate::spec::Library::builtin()
+                .unwrap()
+                .resolve_all()
+                .unwrap();
+            for spec in all {
+                let key = |s: &Spec| {
+                    (
+                        Layout::of(s),
+                        s.body.head.max_fix_roll_deg,
+                        s.body.head.max_upscale,
+                    )
+                };
+                if !specs.iter().any(|s| key(s) == key(&spec)) {
+                    specs.push(spec);
+                }
+            }
+            specs
+        });
+
+        /// A frontal face of width `fw` whose eye midpoint is at `(cx, ey)`, crown `up`·fw above
+        /// the eyes (none when cut off), chin `down`·fw below, the whole turned by `roll`.
+        fn face_at(cx: f32, ey: f32, fw: f32, up: Option<f32>, down: f32, roll: f32) -> Face {
+            let pivot = [cx, ey];
+            let r = |p: Point| rotate(p, pivot, roll);
+            let centre = r([cx, ey + 0.05 * fw]);
+            Face {
+                bbox: [cx - fw / 2.0, ey - fw, fw, 2.0 * fw],
+                right_eye: r([cx - 0.2 * fw, ey]),
+                left_eye: r([cx + 0.2 * fw, ey]),
+                crown: up.map(|u| r([cx, ey - u * fw])),
+                chin: r([cx, ey + down * fw]),
+                face_left_x: centre[0] - fw / 2.0,
+                face_right_x: centre[0] + fw / 2.0,
+                face_width_y: centre[1],
+                roll_deg: roll,
+                yaw_deg: Some(0.0),
+                ..Default::default()
+            }
+        }
+
+        /// A spec; how many canvas px a photo px becomes at the middle of the face-width
+        /// band; the photo's width and height in face widths; where the eye midpoint lies, as
+        /// fractions of the photo; the crown above the eyes and the chin below them, in face
+        /// widths; and the roll (within and beyond what may be straightened).
+        type Case = (usize, f32, [f32; 4], Option<f32>, f32, f32);
+
+        fn cases(roll: f32) -> impl Strategy<Value = Case> {
+            (
+                0..SPECS.len(),
+                0.2f32..2.0,
+                (1.2f32..6.0, 1.5f32..8.0, 0.0f32..1.0, 0.0f32..1.0)
+                    .prop_map(|(w, h, x, y)| [w, h, x, y]),
+                prop::option::weighted(0.9, 0.5f32..1.6),
+                0.5f32..1.0,
+                -roll..=roll,
+            )
+        }
+
+        /// The face and the photo's size.
+        fn face_of(&(spec, s, [w, h, x, y], up, down, roll): &Case) -> (Face, (u32, u32)) {
+            let fw = Layout::of(&SPECS[spec])
+                .face_width()
+                .map_or(200.0, |r| mid(r) / s);
+            let size = (
+                (w * fw).round().max(1.0) as u32,
+                (h * fw).round().max(1.0) as u32,
+            );
+            let face = face_at(x * size.0 as f32, y * size.1 as f32, fw, up, down, roll);
+            (face, size)
+        }
+
+        /// What the plan puts where `rule` measures, canvas px.
+        fn measured(plan: &CropPlan, face: &Face, rule: Rule) -> f32 {
+            let ch = plan.canvas[1] as f32;
+            match rule {
+                Rule::FaceWidth => plan.face_width_px,
+                Rule::TopMargin => plan.top_margin_px,
+                Rule::EyeToBottom => plan.eye_to_bottom_px,
+                Rule::EyeFromTop => ch - plan.eye_to_bottom_px,
+                Rule::HeadHeight => plan.head_height_px,
+                Rule::Centring => {
+                    let centre = [
+                        (face.face_left_x + face.face_right_x) / 2.0,
+                        face.face_width_y,
+                    ];
+                    (plan.to_canvas(centre)[0] - plan.canvas[0] as f32 / 2.0).abs()
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: 3000,
+                max_global_rejects: 100_000,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            /// A plan that says a crop is feasible puts the face inside every placement band
+            /// of the spec (over-tall hair may sit above its band, never off the canvas), keeps
+            /// the canvas inside the photo, and its figures agree with its own mapping.
+            #[test]
+            fn a_feasible_plan_lands_inside_every_band(case in cases(12.0)) {
+                let spec = &SPECS[case.0];
+                let (face, size) = face_of(&case);
+                let plan = plan(&face, size, spec, &PlanOptions::default());
+                prop_assume!(plan.is_feasible());
+                let layout = Layout::of(spec);
+                for (rule, band) in layout.rules() {
+                    let v = f64::from(measured(&plan, &face, rule));
+                    let min = band.min.unwrap_or(f64::NEG_INFINITY);
+                    let max = band.max.unwrap_or(f64::INFINITY);
+                    if rule == Rule::TopMargin && plan.hair_cropped {
+                        prop_assert!((-0.01..=max + 0.01).contains(&v), "{:?} {} {:?}", rule, v, plan);
+                    } else {
+                        prop_assert!((min - 0.01..=max + 0.01).contains(&v), "{:?} {} not in {:?}: {:?}", rule, v, band, plan);
+                    }
+                }
+                for edge in plan.overflow_px {
+                    prop_assert!(edge <= PlanOptions::default().slack_px, "{:?}", plan);
+                }
+                let eye = plan.to_canvas(face.eye_mid());
+                prop_assert!((eye[1] - (plan.canvas[1] as f32 - plan.eye_to_bottom_px)).abs() < 0.05);
+                if let Some(c) = face.crown {
+                    prop_assert!((plan.to_canvas(c)[1] - plan.top_margin_px).abs() < 0.05);
+                }
+            }
+        }
+    }
+
     #[test]
     fn tall_hair_gives_way_to_the_eye_line() {
         let mut f = face(0.0);

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::spec::Spec;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// Where each input's corrected photo goes, in order: `--out` for a single photo, the mirrored
 /// tree under `--out-dir` in a batch ([`mirror_paths`]), else [`crate::correct::destination`]
@@ -127,7 +127,9 @@ pub fn output_tag(spec: &Spec) -> String {
 /// inputs get the same destination, even on a case-insensitive file system, and none is given an
 /// input's path: when names clash (`a.jpg` and `a.png` in one folder, `x.jpg` in two folders
 /// given), the first input in order keeps the plain name and the next ones get `a-2`, `a-3` …,
-/// never a name another input would get plainly. Pure: nothing on disk is looked at.
+/// never a name another input would get plainly. No destination leaves `out_dir`: a path that
+/// climbs out of its root (`in/../x.jpg`) keeps only its named folders. Pure: nothing on disk is
+/// looked at.
 ///
 /// # Examples
 /// ```
@@ -159,12 +161,19 @@ pub fn mirror_paths_tagged(inputs: &[Input], out_dir: &Path, tag: &str) -> Vec<P
     let plain: Vec<(PathBuf, OsString)> = inputs
         .iter()
         .map(|input| {
-            let rel_dir = input
+            // Only named folders are kept: `..` in a path below its root would climb out of
+            // `out_dir`.
+            let rel_dir: PathBuf = input
                 .root
                 .as_ref()
                 .and_then(|root| input.path.strip_prefix(root).ok())
                 .and_then(Path::parent)
-                .unwrap_or(Path::new(""));
+                .map(|dir| {
+                    dir.components()
+                        .filter(|c| matches!(c, Component::Normal(_)))
+                        .collect()
+                })
+                .unwrap_or_default();
             let stem = input
                 .path
                 .file_stem()
@@ -269,6 +278,14 @@ mod tests {
         );
     }
 
+    /// Found by the property test below: `in/../a.jpg` under the root `in` was mirrored to
+    /// `out/../a.dongguan.jpg`, beside the out dir rather than in it.
+    #[test]
+    fn mirror_never_climbs_out_of_the_out_dir() {
+        let got = mirror(&[under("in", "in/../a.jpg"), under("in", "in/x/../../b.jpg")]);
+        assert_eq!(got, ["out/a.dongguan.jpg", "out/x/b.dongguan.jpg"]);
+    }
+
     #[test]
     fn mirror_gives_unique_deterministic_paths_for_many_clashes() {
         let inputs: Vec<Input> = (0..50)
@@ -278,6 +295,88 @@ mod tests {
         let unique: HashSet<String> = a.iter().map(|p| p.to_lowercase()).collect();
         assert_eq!(unique.len(), inputs.len());
         assert_eq!(a, mirror(&inputs));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use std::os::unix::ffi::OsStringExt;
+
+        /// A file or folder name: few letters, so names clash (also by case), sometimes a byte
+        /// that is not UTF-8 (GBK names from Windows zips), sometimes `..` or `.`.
+        fn name() -> impl Strategy<Value = OsString> {
+            prop_oneof![
+                8 => prop::collection::vec(prop::sample::select(b"aAb-2.".to_vec()), 1..4),
+                1 => prop::collection::vec(prop::sample::select(vec![b'a', 0xb2, 0xe2, 0xff]), 1..3),
+                1 => prop::sample::select(vec![b"..".to_vec(), b".".to_vec()]),
+            ]
+            .prop_map(OsString::from_vec)
+        }
+
+        fn rel_path(max: usize) -> impl Strategy<Value = PathBuf> {
+            prop::collection::vec(name(), 1..max).prop_map(|parts| parts.iter().collect())
+        }
+
+        /// Inputs as `discover` makes them (under one of two roots, or named explicitly), and
+        /// as no one should (a path outside its root, `..` in it).
+        fn inputs() -> impl Strategy<Value = Vec<Input>> {
+            let root = prop::sample::select(vec!["in", "in/", "r2", "out", "/abs"]);
+            let one = (prop::option::of(root), rel_path(4), any::<bool>()).prop_map(
+                |(root, rel, outside)| match root {
+                    Some(r) if !outside => Input {
+                        root: Some(r.into()),
+                        ..Input::file(Path::new(r).join(rel))
+                    },
+                    Some(r) => Input {
+                        root: Some(r.into()),
+                        ..Input::file(rel)
+                    },
+                    None => Input::file(rel),
+                },
+            );
+            prop::collection::vec(one, 1..12)
+        }
+
+        fn folded(p: &Path) -> String {
+            p.to_string_lossy().to_lowercase()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: 2000,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            /// Output names never collide (not even by case), never land on an input, never
+            /// leave the out dir, and are the same for the same inputs.
+            #[test]
+            fn mirror_names_are_distinct_inside_the_out_dir_and_stable(
+                inputs in inputs(),
+                out in prop::sample::select(vec!["out", "in", "/abs/o", "."]),
+            ) {
+                let out = Path::new(out);
+                let got = mirror_paths_tagged(&inputs, out, "dongguan");
+                prop_assert_eq!(got.len(), inputs.len());
+                prop_assert_eq!(&got, &mirror_paths_tagged(&inputs, out, "dongguan"));
+                let mut seen = HashSet::new();
+                for p in &got {
+                    prop_assert!(seen.insert(folded(p)), "{:?} given twice in {:?}", p, got);
+                    prop_assert!(
+                        !inputs.iter().any(|i| folded(&i.path) == folded(p)),
+                        "{:?} is an input", p
+                    );
+                    let rel = p.strip_prefix(out);
+                    prop_assert!(rel.is_ok(), "{:?} is outside {:?}", p, out);
+                    prop_assert!(
+                        rel.unwrap().components().all(|c| matches!(c, Component::Normal(_))),
+                        "{:?} climbs out of {:?}", p, out
+                    );
+                    let file = p.file_name().unwrap().to_string_lossy();
+                    prop_assert!(file.ends_with(".dongguan.jpg"), "{:?}", p);
+                }
+            }
+        }
     }
 
     #[test]
