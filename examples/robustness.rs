@@ -171,17 +171,10 @@ fn red_pupils(img: &RgbImage, a: &Annotation) -> RgbImage {
 /// Luma noise of standard deviation `sigma` (levels), the same on all three channels, from a
 /// fixed-seed xorshift generator through Box–Muller.
 fn noisy(img: &RgbImage, sigma: f32) -> RgbImage {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        ((state >> 11) as f64 / (1u64 << 53) as f64).max(f64::MIN_POSITIVE)
-    };
+    let mut normal = harness::normal_source();
     let mut out = img.clone();
     for p in out.pixels_mut() {
-        let (u1, u2) = (uniform(), uniform());
-        let n = ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32 * sigma;
+        let n = normal() as f32 * sigma;
         p.0 =
             p.0.map(|c| (f32::from(c) + n).round().clamp(0.0, 255.0) as u8);
     }

@@ -21,6 +21,12 @@
 //! (hair, neck, clothing); the casts multiply the channels; the smoothing is an edge-keeping
 //! blur of the skin, and the posterisation rounds the face to a few levels per channel.
 
+#[path = "../src/annotations.rs"]
+#[allow(dead_code)]
+mod annotations;
+#[path = "common/harness.rs"]
+mod harness;
+
 use idphoto::dev::checks::{self, CheckId, Context, Status};
 use idphoto::dev::decode;
 use idphoto::dev::face::Face;
@@ -530,22 +536,15 @@ fn cool(c: &Clean, _: &[Clean], gain: f32) -> Vec<RgbImage> {
 /// neck, clothing).
 fn grain(c: &Clean, _: &[Clean], sigma: f32) -> Vec<RgbImage> {
     let [bx, by, bw, bh] = c.face.bbox;
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        ((state >> 11) as f64 / (1u64 << 53) as f64).max(f64::MIN_POSITIVE)
-    };
+    let mut normal = harness::normal_source();
     let mut out = c.photo.image.clone();
     for (x, y, p) in out.enumerate_pixels_mut() {
-        let (u1, u2) = (uniform(), uniform());
         let inside =
             (x as f32) >= bx && (x as f32) < bx + bw && (y as f32) >= by && (y as f32) < by + bh;
         if inside || c.alpha.get_pixel(x, y).0[0] < 128 {
             continue;
         }
-        let n = ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32 * sigma;
+        let n = normal() as f32 * sigma;
         p.0 = p.0.map(|v| clamp8(f32::from(v) + n));
     }
     vec![out]

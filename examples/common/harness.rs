@@ -224,6 +224,22 @@ pub fn yaw_agreement(pairs: &[(f32, f32)]) -> Option<YawAgreement> {
     })
 }
 
+/// A fixed-seed source of standard normal samples (xorshift through Box–Muller): the degraded
+/// sets are the same on every run and every machine.
+pub fn normal_source() -> impl FnMut() -> f64 {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        ((state >> 11) as f64 / (1u64 << 53) as f64).max(f64::MIN_POSITIVE)
+    };
+    move || {
+        let (u1, u2) = (uniform(), uniform());
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
