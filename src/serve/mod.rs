@@ -341,13 +341,13 @@ impl CheckQuery {
                 "fix" => q.fix = flag(&key, &value)?,
                 "preview" => q.preview = flag(&key, &value)?,
                 "background" => q.background = Some(value).filter(|b| !b.is_empty()),
+                "sheet" if value.is_empty() => q.sheet = None,
                 "sheet" => {
-                    q.sheet = match value.as_str() {
-                        "" => None,
-                        "5inch" => Some(Paper::Inch5),
-                        "6inch" => Some(Paper::Inch6),
-                        "a4" | "A4" => Some(Paper::A4),
-                        _ => return Err(format!("sheet={value}: say 5inch, 6inch or a4")),
+                    // The paper's own names, as `--sheet` takes them; "A4" as it is printed.
+                    let name = if value == "A4" { "a4" } else { value.as_str() };
+                    q.sheet = Paper::ALL.into_iter().find(|p| p.name() == name);
+                    if q.sheet.is_none() {
+                        return Err(format!("sheet={value}: say 5inch, 6inch or a4"));
                     }
                 }
                 _ => return Err(format!("unknown parameter {key}")),
@@ -650,8 +650,18 @@ mod tests {
         assert_eq!(q.lang, Lang::Zh);
         let q = CheckQuery::parse("city=dongguan&lang=en", Some("zh-CN")).unwrap();
         assert_eq!(q.lang, Lang::En);
+        for (given, paper) in [
+            ("a4", Paper::A4),
+            ("A4", Paper::A4),
+            ("5inch", Paper::Inch5),
+        ] {
+            let q = CheckQuery::parse(&format!("city=x&sheet={given}"), None).unwrap();
+            assert_eq!(q.sheet, Some(paper), "{given}");
+        }
         for bad in [
             "citty=dongguan",
+            "city=x&sheet=5INCH",
+            "city=x&sheet=7inch",
             "city=dongguan&fix=maybe",
             "doc=id-card",
             "city=x&lang=fr",
