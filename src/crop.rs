@@ -11,7 +11,7 @@
 //! `(p' − origin) · scale`. Canvas pixels are the spec's output pixels.
 
 use crate::face::{Face, Orientation, Point};
-use crate::layout::{Layout, EYE_SAFETY_FRACTION};
+use crate::layout::{Layout, WidthRef, EYE_SAFETY_FRACTION};
 use crate::spec::Spec;
 use serde::Serialize;
 
@@ -41,6 +41,12 @@ pub enum Infeasible {
     EyesClosed,
     /// Face width and head height ranges cannot both hold for this face.
     Proportions,
+    /// The spec sizes the head by its whole width (hair included), and the hair makes the head
+    /// too wide for its height: worn loose over the ears, which the rules want to show.
+    HairTooWide,
+    /// The spec sizes the head by its whole width, and the head's outline runs into the photo's
+    /// side (or the person mask missed it), so its width is unknown.
+    HeadWidthUnknown,
     /// Keeping the eye line would cut the hair off at the top edge: reviewers reject hair that
     /// stands too high, and a cut-off head top fails the check of the corrected photo.
     HairTooTall,
@@ -65,6 +71,8 @@ impl Infeasible {
             Infeasible::TurnedAway => ("头部没有正对镜头，裁剪无法校正：面向镜头重拍", "the head is turned away from the camera, which no crop can fix: face the camera and retake"),
             Infeasible::EyesClosed => ("眼睛是闭着的，无法校正：睁开双眼重拍", "the eyes are closed, which no correction can fix: open your eyes and retake"),
             Infeasible::Proportions => ("脸宽与头高的比例无法同时满足规格", "face width and head height cannot both meet the spec"),
+            Infeasible::HairTooWide => ("头发蓬散，连头发的头宽与头高无法同时合规：把头发拢到耳后（露出双耳）或扎起后重拍", "the hair makes the head too wide for its height: tuck it behind the ears (both ears showing) or tie it back, and retake"),
+            Infeasible::HeadWidthUnknown => ("头部两侧被照片边缘截到，量不出头宽：离远一点重拍，头部两侧留出空间", "the head runs into the photo's side, so its width cannot be measured: retake further away with space beside the head"),
             Infeasible::HairTooTall => ("头发耸立过高，眼睛位置合规时头顶会被裁掉：把头发压低或扎低后重拍", "the hair stands too high: with the eyes placed right, the top of the hair is cut off; flatten it and retake"),
             Infeasible::BackgroundNotSeparable => ("背景无法与人像干净分开，换上的白色背景里留有原背景的碎块：在纯色浅色墙前重拍", "the person could not be cut cleanly out of the backdrop: pieces of it stayed in the new background; retake against a plain light wall"),
         }
@@ -74,13 +82,16 @@ impl Infeasible {
     pub fn official_reason(self) -> &'static str {
         match self {
             Infeasible::HeadCutOff | Infeasible::NoRoomAbove => "整体偏上",
-            Infeasible::NoRoomBelow | Infeasible::NoRoomSides => "取景范围过小",
+            Infeasible::NoRoomBelow | Infeasible::NoRoomSides | Infeasible::HeadWidthUnknown => {
+                "取景范围过小"
+            }
             Infeasible::FaceTooSmall => "图像像素不足",
             Infeasible::TooMuchTilt | Infeasible::Sideways | Infeasible::UpsideDown => "头不能歪",
             Infeasible::TurnedAway => "眼睛没看镜头",
             Infeasible::EyesClosed => "不能闭眼",
             Infeasible::Proportions => "系统自动裁剪出错",
             Infeasible::HairTooTall => "头发耸立过高",
+            Infeasible::HairTooWide => "头发不能蓬散",
             Infeasible::BackgroundNotSeparable => "背景不符合要求",
         }
     }
@@ -166,6 +177,10 @@ fn rotate(p: Point, pivot: Point, deg: f32) -> Point {
     [pivot[0] + c * dx - s * dy, pivot[1] + s * dx + c * dy]
 }
 
+/// Share of the scale kept inside the ends of the feasible scales (1 %: about 3 px of a
+/// passport's 331–390 px head height).
+const SIZE_SAFETY_FRACTION: f32 = 0.01;
+
 fn mid(r: [f64; 2]) -> f32 {
     ((r[0] + r[1]) / 2.0) as f32
 }
@@ -210,8 +225,17 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
     let level = |p: Point| rotate(p, pivot, rotate_deg);
 
     // Face width is measured level with the eyes; rotation leaves it (a horizontal distance near
-    // the eye line) practically unchanged, so the photo's value is used.
-    let width = face.width().max(1.0);
+    // the eye line) practically unchanged, so the photo's value is used. A head width the mask
+    // could not give (the head runs into the photo's side) leaves the scale unknown.
+    let width = match layout.width_ref.width_of(face) {
+        Some(w) => w.max(1.0),
+        None => {
+            if layout.face_width().is_some() {
+                problems.push(Infeasible::HeadWidthUnknown);
+            }
+            face.width().max(1.0)
+        }
+    };
     let eye_y = level(face.eye_mid())[1];
     let chin = level(face.chin);
     let crown = face.crown.map(level);
@@ -229,6 +253,7 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
         hi = hi.min(r[1] as f32 / width);
         target = mid(r) / width;
     }
+    let width_hi = hi;
     if let (Some(r), Some(c)) = (layout.head_height(), crown) {
         let hh = (chin[1] - c[1]).max(1.0);
         lo = lo.max(r[0] as f32 / hh);
@@ -238,16 +263,25 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
         }
     }
     if lo > hi + 1e-6 {
-        problems.push(Infeasible::Proportions);
+        // A whole head too wide for its height is its hair, worn loose over the ears.
+        let too_wide = lo > width_hi + 1e-6;
+        problems.push(if too_wide && layout.width_ref == WidthRef::Head {
+            Infeasible::HairTooWide
+        } else {
+            Infeasible::Proportions
+        });
     }
-    let mut scale = target.clamp(lo, hi.max(lo));
+    // Within the feasible scales, keep a little inside both ends: a bound met exactly is met
+    // or missed by rounding and by the corrected photo's fresh measurement.
+    let inset = ((hi - lo) / 4.0).clamp(0.0, lo * SIZE_SAFETY_FRACTION);
+    let mut scale = target.clamp(lo + inset, (hi - inset).max(lo + inset));
     let eye_safety = ch * EYE_SAFETY_FRACTION;
     // Tall hair: with the face at the middle of its width band, the eye rule would push the
     // crown to within `eye_safety` of its band's top or beyond it (the hair cropped, or standing
     // too high). A smaller face, still a little inside the width band, may fit both: take the
     // largest scale that puts the crown in the middle of its band, else just inside its top,
     // with the eye line at its limit.
-    if let (Some(c), Some(t), Some(lowest)) = (crown, layout.top_margin(), layout.lowest_eye_line())
+    if let (Some(c), Some(t), Some(lowest)) = (crown, layout.top_margin(), layout.eye_line_limit())
     {
         let eye_max = lowest as f32 - eye_safety;
         let span = (eye_y - c[1]).max(1.0);
@@ -256,9 +290,11 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
             lo.max((r[0] as f32 + cw * EYE_SAFETY_FRACTION) / width)
         });
         if fit(t[0] as f32 + eye_safety) < scale {
+            // Never larger than the scale chosen above: that one already keeps within the
+            // size bands, and a crown that fits there needs no smaller face.
             if let Some(s) = [mid(t), t[0] as f32 + eye_safety, t[0] as f32 + 0.5]
                 .into_iter()
-                .map(fit)
+                .map(|c| fit(c).min(scale))
                 .find(|&s| s >= floor)
             {
                 scale = s;
@@ -290,11 +326,13 @@ pub fn plan(face: &Face, photo_size: (u32, u32), spec: &Spec, options: &PlanOpti
         }
     }
     if let Some([b0, b1]) = eye_band {
+        // As with the lowest eye line, a little inside the band where it is wide enough.
+        let inset = eye_safety.min((b1 - b0) / 4.0).max(0.0);
         let e = eye_canvas(origin_y);
-        if e < b0 {
-            origin_y = eye_y - b0 / scale;
-        } else if e > b1 {
-            origin_y = eye_y - b1 / scale;
+        if e < b0 + inset {
+            origin_y = eye_y - (b0 + inset) / scale;
+        } else if e > b1 - inset {
+            origin_y = eye_y - (b1 - inset) / scale;
             hair_cropped = true;
         }
     }
@@ -395,6 +433,88 @@ mod tests {
             yaw_deg: Some(0.0),
             ..Default::default()
         }
+    }
+
+    fn passport_spec() -> Spec {
+        crate::spec::Library::builtin()
+            .unwrap()
+            .resolve("dongguan", Some("passport"))
+            .unwrap()
+    }
+
+    /// `face(0.0)` with a head outline `width` px wide above its eyes.
+    fn face_with_head(width: f32) -> Face {
+        Face {
+            head: Some(crate::face::HeadSpan {
+                left_x: 1000.0 - width / 2.0,
+                right_x: 1000.0 + width / 2.0,
+                y: 1100.0,
+            }),
+            ..face(0.0)
+        }
+    }
+
+    #[test]
+    fn a_spec_sizing_the_whole_head_scales_by_its_outline() {
+        // Crown to chin 500 px: a 380 px head (ratio 1.32) fits the passport's 248–283 px
+        // width and 331–390 px length; its 300 px cheeks (ratio 1.67) never would.
+        let spec = passport_spec();
+        let p = plan(
+            &face_with_head(380.0),
+            (2000, 3000),
+            &spec,
+            &PlanOptions::default(),
+        );
+        assert!(p.is_feasible(), "{:?}", p.problems);
+        let on_canvas = 380.0 * p.scale;
+        assert!((248.0..=283.0).contains(&on_canvas), "{on_canvas}");
+        assert!((331.0..=390.0).contains(&p.head_height_px), "{p:?}");
+        let cheeks = plan(
+            &face(0.0),
+            (2000, 3000),
+            &id_spec(),
+            &PlanOptions::default(),
+        );
+        assert!(cheeks.is_feasible());
+    }
+
+    #[test]
+    fn a_whole_head_too_wide_for_its_height_is_the_hair() {
+        // Ratio 1.09 (full hair over the ears): below the passport's 331 / 283 = 1.17.
+        let p = plan(
+            &face_with_head(460.0),
+            (2000, 3000),
+            &passport_spec(),
+            &PlanOptions::default(),
+        );
+        assert_eq!(p.problems, vec![Infeasible::HairTooWide]);
+        // Unmeasured (the head runs into the photo's side): no scale to aim at.
+        let p = plan(
+            &face(0.0),
+            (2000, 3000),
+            &passport_spec(),
+            &PlanOptions::default(),
+        );
+        assert!(
+            p.problems.contains(&Infeasible::HeadWidthUnknown),
+            "{:?}",
+            p.problems
+        );
+    }
+
+    #[test]
+    fn a_plan_keeps_inside_the_ends_of_the_bands_that_bind_it() {
+        // A head whose width and length leave a narrow range of scales, the length binding
+        // from below: the plan stays off the band's end, which rounding could cross.
+        let p = plan(
+            &face_with_head(420.0),
+            (2000, 3000),
+            &passport_spec(),
+            &PlanOptions::default(),
+        );
+        assert!(p.is_feasible(), "{:?}", p.problems);
+        assert!(p.head_height_px > 331.5, "{p:?}");
+        assert!(420.0 * p.scale < 283.0 - 0.5, "{p:?}");
     }
 
     #[test]
@@ -590,6 +710,12 @@ mod tests {
                 face_left_x: centre[0] - fw / 2.0,
                 face_right_x: centre[0] + fw / 2.0,
                 face_width_y: centre[1],
+                // As wide as the cheeks, for the specs that size the whole head.
+                head: Some(crate::face::HeadSpan {
+                    left_x: centre[0] - fw / 2.0,
+                    right_x: centre[0] + fw / 2.0,
+                    y: centre[1] - 0.3 * fw,
+                }),
                 roll_deg: roll,
                 yaw_deg: Some(0.0),
                 ..Default::default()

@@ -13,7 +13,8 @@ use serde::Serialize;
 /// One placement rule of the spec's `[head]` table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
-    /// Face width, cheek to cheek (`head.face_width_px`).
+    /// Face width, cheek to cheek or across the whole head (`head.face_width_px`, measured as
+    /// `head.face_width_ref` says).
     FaceWidth,
     /// Crown (hair included) below the top edge (`head.top_margin_px`).
     TopMargin,
@@ -83,6 +84,27 @@ impl Band {
     }
 }
 
+/// What the face width is measured across (`head.face_width_ref`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WidthRef {
+    /// Cheek to cheek at the ear roots (GA 461 脸部宽).
+    #[default]
+    Cheeks,
+    /// The head's outline at its widest above the eye line, hair included (头部宽度).
+    Head,
+}
+
+impl WidthRef {
+    /// The width of `face` this reference measures, photo pixels; `None` for a head width
+    /// nothing measured.
+    pub fn width_of(self, face: &Face) -> Option<f32> {
+        match self {
+            WidthRef::Cheeks => Some(face.width()),
+            WidthRef::Head => face.head.map(|h| h.width()),
+        }
+    }
+}
+
 /// The canvas and the placement rules a spec sets.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Layout {
@@ -91,6 +113,8 @@ pub struct Layout {
     /// Canvas height, px.
     pub height: f64,
     face_width: Option<[f64; 2]>,
+    /// What the face width is measured across.
+    pub width_ref: WidthRef,
     top_margin: Option<[f64; 2]>,
     eye_to_bottom_min: Option<f64>,
     eye_from_top: Option<[f64; 2]>,
@@ -106,6 +130,10 @@ impl Layout {
             width: f64::from(spec.width_px),
             height: f64::from(spec.height_px),
             face_width: head.face_width_px,
+            width_ref: match head.face_width_ref.as_deref() {
+                Some("head") => WidthRef::Head,
+                _ => WidthRef::Cheeks,
+            },
             top_margin: head.top_margin_px,
             eye_to_bottom_min: head.eye_to_bottom_min_px,
             eye_from_top: head.eye_from_top_px,
@@ -144,6 +172,16 @@ impl Layout {
         self.eye_to_bottom_min.map(|m| self.height - m)
     }
 
+    /// The lowest the eye line may lie, in px from the top edge, by whichever rule sets it:
+    /// `head.eye_to_bottom_min_px` or the bottom of `head.eye_from_top_px`.
+    pub fn eye_line_limit(&self) -> Option<f64> {
+        let band_max = self.eye_from_top.map(|b| b[1]);
+        match (self.lowest_eye_line(), band_max) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// The band of the eye line from the top edge (`head.eye_from_top_px`).
     pub fn eye_from_top(&self) -> Option<[f64; 2]> {
         self.eye_from_top
@@ -174,8 +212,8 @@ pub const EYE_SAFETY_FRACTION: f32 = 0.01;
 /// A face's place on the canvas: the lengths the rules judge, canvas px.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Placement {
-    /// Face width.
-    pub face_width: f64,
+    /// Face width, as the layout's [`WidthRef`] measures it; `None` when nothing measured it.
+    pub face_width: Option<f64>,
     /// The crown's height below the top edge; `None` when the crown is not in the photo.
     pub crown_y: Option<f64>,
     /// Crown to chin; `None` when the crown is not in the photo.
@@ -188,12 +226,12 @@ pub struct Placement {
 
 impl Placement {
     /// Where `face` (photo pixels, eyes level) sits on a canvas of `scale` canvas pixels per
-    /// photo pixel whose top-left corner is the photo's. Each length is taken in the face's
-    /// own precision and scaled before widening, so a canvas-sized photo (scale 1) measures
-    /// exactly its pixels.
-    pub fn of(face: &Face, scale: f32) -> Placement {
+    /// photo pixel whose top-left corner is the photo's, its width measured as `width_ref`
+    /// says. Each length is taken in the face's own precision and scaled before widening, so a
+    /// canvas-sized photo (scale 1) measures exactly its pixels.
+    pub fn of(face: &Face, scale: f32, width_ref: WidthRef) -> Placement {
         Placement {
-            face_width: f64::from(face.width() * scale),
+            face_width: width_ref.width_of(face).map(|w| f64::from(w * scale)),
             crown_y: face.crown.map(|c| f64::from(c[1] * scale)),
             head_height: face.crown.map(|c| f64::from((face.chin[1] - c[1]) * scale)),
             eye_y: f64::from(face.eye_mid()[1] * scale),
@@ -207,11 +245,11 @@ impl Placement {
     }
 
     /// What `rule` measures of this placement on `layout`'s canvas; `None` for the top margin
-    /// and head height when the crown is not in the photo. Centring measures the distance from
-    /// the centre line, whichever side.
+    /// and head height when the crown is not in the photo, and for a width nothing measured.
+    /// Centring measures the distance from the centre line, whichever side.
     pub fn measure(&self, rule: Rule, layout: &Layout) -> Option<f64> {
         Some(match rule {
-            Rule::FaceWidth => self.face_width,
+            Rule::FaceWidth => self.face_width?,
             Rule::TopMargin => self.crown_y?,
             Rule::EyeToBottom => layout.height - self.eye_y,
             Rule::EyeFromTop => self.eye_y,
@@ -248,6 +286,7 @@ mod tests {
             width: 100.0,
             height: 200.0,
             face_width: None,
+            width_ref: WidthRef::Cheeks,
             top_margin: None,
             eye_to_bottom_min: None,
             eye_from_top: None,
@@ -255,7 +294,7 @@ mod tests {
             centring_tolerance: None,
         };
         let p = Placement {
-            face_width: 40.0,
+            face_width: Some(40.0),
             crown_y: Some(10.0),
             head_height: Some(110.0),
             eye_y: 70.0,

@@ -327,3 +327,52 @@ fn a_busy_backdrop_cautions_the_corrected_photo_and_a_plain_wall_does_not() {
     );
     assert!(cautions(1).is_empty());
 }
+
+/// The passport sizes the whole head (头部宽度, hair included): short-haired portraits get a
+/// corrected photo whose head width and length both sit in their bands, and full hair over the
+/// ears, which makes the head too wide for its length, is named instead of a photo.
+#[test]
+fn a_passport_photo_is_sized_by_the_whole_head() {
+    let Some(data) = testdata() else { return };
+    let out_dir = tempfile::tempdir().unwrap();
+    let photos = data.join("photos");
+    let names = ["zuckerberg_1.jpg", "obama_1.jpg", "siegel_1.jpg"];
+    let out = idphoto()
+        .arg("check")
+        .args(names.map(|n| photos.join(n)))
+        .args([
+            "--city", "dongguan", "--doc", "passport", "--format", "json",
+        ])
+        .arg("--out-dir")
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    let reports: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    for r in &reports[..2] {
+        let c = &r["correction"];
+        assert_eq!(c["status"], "written", "{}: {}", r["file"], c);
+        let geometry = c["geometry"].as_array().unwrap();
+        for rule in [
+            "face_width_px",
+            "head_height_px",
+            "top_margin_px",
+            "eye_from_top_px",
+        ] {
+            let g = geometry.iter().find(|g| g["rule"] == rule).unwrap();
+            assert_eq!(g["ok"], true, "{}: {g}", r["file"]);
+        }
+        // The whole head, not the cheeks: wider than the face by the hair and the temples.
+        let face = &r["face"];
+        let head =
+            face["head"]["right_x"].as_f64().unwrap() - face["head"]["left_x"].as_f64().unwrap();
+        let cheeks = face["face_right_x"].as_f64().unwrap() - face["face_left_x"].as_f64().unwrap();
+        assert!(
+            (1.05..1.6).contains(&(head / cheeks)),
+            "{}: {head} / {cheeks}",
+            r["file"]
+        );
+    }
+    let siegel = &reports[2]["correction"];
+    assert_eq!(siegel["status"], "not_possible", "{siegel}");
+    assert_eq!(siegel["problems"][0]["id"], "hair_too_wide", "{siegel}");
+}

@@ -102,7 +102,8 @@ fn placed(
 /// canvas pixels.
 fn placement(ctx: &Context<'_>, id: CheckId) -> Result<Placement, Box<Check>> {
     let face = upright_face(ctx, id)?;
-    Ok(Placement::of(face, canvas_scale(ctx, id)?))
+    let width_ref = Layout::of(ctx.spec).width_ref;
+    Ok(Placement::of(face, canvas_scale(ctx, id)?, width_ref))
 }
 
 /// The requirement a layout band states, in canvas pixels.
@@ -189,7 +190,7 @@ impl Rule for FaceWidth {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let (_, band, at) = match placed(
+        let (layout, band, at) = match placed(
             ctx,
             self.id(),
             layout::Rule::FaceWidth,
@@ -198,7 +199,17 @@ impl Rule for FaceWidth {
             Ok(v) => v,
             Err(c) => return *c,
         };
-        let width = at.face_width;
+        let Some(width) = at.face_width else {
+            // Only a head width can go unmeasured.
+            debug_assert_eq!(layout.width_ref, layout::WidthRef::Head);
+            return Check::not_applicable(
+                self.id(),
+                Hint::new(
+                    "规格按整个头部量宽度，头部轮廓碰到了照片两侧，量不出头宽",
+                    "the spec measures the whole head's width, and the head runs into the photo's side: not judged",
+                ),
+            );
+        };
         sided(
             self.id(),
             band.contains(width),
@@ -263,7 +274,7 @@ impl Rule for TopMargin {
         let lo = band.min.unwrap_or(f64::NEG_INFINITY);
         // GA 461 lets the eye rule win: when lowering the head to the band would push the eye
         // line below its limit, the hair is simply too tall and may be cropped (头发耸立过高).
-        if let Some(lowest) = layout.lowest_eye_line() {
+        if let Some(lowest) = layout.eye_line_limit() {
             let eye_room = lowest - at.eye_y;
             let slack = f64::from(ctx.spec.height_px as f32 * layout::EYE_SAFETY_FRACTION);
             if margin < lo && eye_room < lo - margin + slack {

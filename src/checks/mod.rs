@@ -540,6 +540,8 @@ mod tests {
     fn every_head_rule_of_a_spec_is_judged_by_a_check() {
         let breaking = HeadRules {
             face_width_px: Some([1e6, 2e6]),
+            // The compliant face below has no head outline measured.
+            face_width_ref: Some("head".into()),
             top_margin_px: Some([1e6, 2e6]),
             head_top_ref: Some("skull".into()),
             eye_to_bottom_min_px: Some(1e6),
@@ -560,7 +562,7 @@ mod tests {
             max_fix_roll_deg: Some(-1.0),
         };
         let fields = toml::Table::try_from(&breaking).unwrap();
-        assert_eq!(fields.len(), 19, "a field serialised as nothing");
+        assert_eq!(fields.len(), 20, "a field serialised as nothing");
         let base = crate::spec::dongguan_id_card();
         let face = Face {
             eye_opening: Some(Sides {

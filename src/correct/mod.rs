@@ -347,6 +347,7 @@ pub fn face_on_canvas(face: &Face, plan: &CropPlan) -> Face {
         face_left_x: l[0].min(r[0]),
         face_right_x: l[0].max(r[0]),
         face_width_y: (l[1] + r[1]) / 2.0,
+        head: face.head.map(|h| h.mapped(m)),
         roll_deg: crate::face::roll_deg(re, le),
         yaw_deg: face.yaw_deg,
         eye_opening: face.eye_opening,
@@ -455,7 +456,7 @@ pub struct GeometryMeasure {
 /// above the canvas and the hair-top rule does not apply.
 pub fn geometry(face: &Face, spec: &Spec, hair_cropped: bool) -> Vec<GeometryMeasure> {
     let layout = Layout::of(spec);
-    let at = Placement::of(face, 1.0);
+    let at = Placement::of(face, 1.0, layout.width_ref);
     layout
         .rules()
         .filter(|(rule, _)| !(hair_cropped && *rule == layout::Rule::TopMargin))

@@ -87,6 +87,34 @@ pub struct Confidence {
     pub width: f32,
 }
 
+/// Where the head's outline is widest (photo pixels).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct HeadSpan {
+    /// The outline's left edge.
+    pub left_x: f32,
+    /// The outline's right edge.
+    pub right_x: f32,
+    /// The height it was measured at.
+    pub y: f32,
+}
+
+impl HeadSpan {
+    /// Left to right.
+    pub fn width(&self) -> f32 {
+        self.right_x - self.left_x
+    }
+
+    /// The span with its two ends moved by `m` (a turn, a crop), left end first again.
+    pub fn mapped(&self, m: impl Fn(Point) -> Point) -> HeadSpan {
+        let (a, b) = (m([self.left_x, self.y]), m([self.right_x, self.y]));
+        HeadSpan {
+            left_x: a[0].min(b[0]),
+            right_x: a[0].max(b[0]),
+            y: (a[1] + b[1]) / 2.0,
+        }
+    }
+}
+
 /// The geometry of one face.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 // Unit tests lay out faces by hand; a face of zeros means nothing outside them.
@@ -109,6 +137,10 @@ pub struct Face {
     pub face_right_x: f32,
     /// Height at which the face width was measured.
     pub face_width_y: f32,
+    /// The head's whole width, hair included, where its outline is widest between the crown
+    /// and the eye line; `None` where nothing measured it or the head runs into the photo's
+    /// side.
+    pub head: Option<HeadSpan>,
     /// Eye-line tilt in degrees; positive when the subject's left eye (image right) is lower.
     pub roll_deg: f32,
     /// Head turn away from the camera in degrees; positive when the subject turns towards
@@ -290,6 +322,7 @@ impl FaceAnalysis {
                     face_left_x: cheeks[0][0].min(cheeks[1][0]),
                     face_right_x: cheeks[0][0].max(cheeks[1][0]),
                     face_width_y: (cheeks[0][1] + cheeks[1][1]) / 2.0,
+                    head: f.head.map(|h| h.mapped(p)),
                     roll_deg: roll_deg(right_eye, left_eye),
                     ..f
                 }
@@ -682,6 +715,21 @@ fn measure(
             forehead[1],
         )
     });
+    // From the crown (or the forehead, the crown cut off) down to the eye line: the skull with
+    // its hair, above the ears (which stand out more or less) and above long hair, which
+    // falls wider below them.
+    let eye_y = (right_eye[1] + left_eye[1]) / 2.0;
+    let head = mask.and_then(|m| {
+        let top = crown.map_or(forehead[1], |c| c.0[1]);
+        refine::head_span_from_mask(
+            &m.probabilities,
+            crate::segment::NET_SIDE,
+            (w, h),
+            (x0 + x1) / 2.0,
+            (top, eye_y),
+        )
+        .map(|(left_x, right_x, y)| HeadSpan { left_x, right_x, y })
+    });
     Ok(Some(Face {
         bbox: [bx0, by0, bx1 - bx0, by1 - by0],
         left_eye,
@@ -691,6 +739,7 @@ fn measure(
         face_left_x: x0,
         face_right_x: x1,
         face_width_y: (cheek_r[1] + cheek_l[1]) / 2.0,
+        head,
         roll_deg,
         yaw_deg: yaw_deg(&m, working.scale, cheek_r, cheek_l),
         eye_opening: right

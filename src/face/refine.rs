@@ -1,5 +1,6 @@
 //! Measurements the networks do not give directly: how clearly an iris shows in its eye
-//! opening (the eye confidence) and the crown (the person mask above the forehead).
+//! opening (the eye confidence), the crown (the person mask above the forehead) and the head's
+//! whole width (the person mask beside it).
 
 use super::mesh::{centroid, eye_corners, sample, Roi};
 use crate::colour::luma;
@@ -173,6 +174,57 @@ pub fn crown_from_mask(
     Some(([(c as f32 + 0.5) / sx, y], strength.clamp(0.0, 1.0)))
 }
 
+/// The head's whole width from a person mask stretched over an image `w`×`h` (photo pixels):
+/// in each mask row whose centre lies between `rows.0` and `rows.1`, the run of person cells
+/// (p ≥ 0.5) through the column at `centre_x`, its ends at their 0.5 crossings; the widest
+/// such run, as `(left x, right x, y)`. Hair counts, as the head's outline shows it: the
+/// exit-entry rules' 头部宽度, against GA 461's cheek-to-cheek 脸部宽.
+///
+/// `None` when a run reaches the photo's side (the head is cut off there or touches it, and
+/// its width is unknown) or no row of the range has the person at `centre_x`.
+pub fn head_span_from_mask(
+    prob: &[f32],
+    grid: u32,
+    size: (u32, u32),
+    centre_x: f32,
+    rows: (f32, f32),
+) -> Option<(f32, f32, f32)> {
+    let g = grid as usize;
+    if prob.len() < g * g || size.0 == 0 || size.1 == 0 || g < 2 {
+        return None;
+    }
+    let (sx, sy) = (grid as f32 / size.0 as f32, grid as f32 / size.1 as f32);
+    let cell = |v: f32| (v.floor().max(0.0) as usize).min(g - 1);
+    let c0 = cell(centre_x * sx);
+    let (r0, r1) = (cell(rows.0 * sy - 0.5), cell(rows.1 * sy - 0.5));
+    let at = |r: usize, c: usize| prob[r * g + c];
+    let mut best: Option<(f32, f32, f32)> = None;
+    for r in r0..=r1 {
+        if at(r, c0) < 0.5 {
+            continue;
+        }
+        let (mut a, mut b) = (c0, c0);
+        while a > 0 && at(r, a - 1) >= 0.5 {
+            a -= 1;
+        }
+        while b + 1 < g && at(r, b + 1) >= 0.5 {
+            b += 1;
+        }
+        if a == 0 || b == g - 1 {
+            return None;
+        }
+        // Sub-cell crossings; cell centres sit at (c + 0.5) / grid.
+        let crossing =
+            |outside: f32, inside: f32| ((0.5 - outside) / (inside - outside)).clamp(0.0, 1.0);
+        let left = (a as f32 - 0.5 + crossing(at(r, a - 1), at(r, a))) / sx;
+        let right = (b as f32 + 1.5 - crossing(at(r, b + 1), at(r, b))) / sx;
+        if best.is_none_or(|(l, rr, _)| right - left > rr - l) {
+            best = Some((left, right, (r as f32 + 0.5) / sy));
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +344,66 @@ mod tests {
                 "head from row {top}"
             );
         }
+    }
+
+    /// A 16×16 mask over a 160×160 image: a head in columns `cols` for rows 3–12 with one row
+    /// (`wide_row`) reaching `wide` instead, background elsewhere.
+    fn head_with(
+        cols: std::ops::Range<usize>,
+        wide_row: usize,
+        wide: std::ops::Range<usize>,
+    ) -> Vec<f32> {
+        (0..256)
+            .map(|i| {
+                let (r, c) = (i / 16, i % 16);
+                let span = if r == wide_row { &wide } else { &cols };
+                if (3..13).contains(&r) && span.contains(&c) {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_head_width_is_its_widest_row_through_the_face() {
+        // Columns 5–10 (60 px) with ears reaching 4–11 (80 px) in row 7.
+        let p = head_with(5..11, 7, 4..12);
+        let (l, r, y) = head_span_from_mask(&p, 16, (160, 160), 80.0, (30.0, 120.0)).unwrap();
+        assert!((l - 40.0).abs() < 1.0 && (r - 120.0).abs() < 1.0, "{l} {r}");
+        assert!((y - 75.0).abs() < 1.0, "{y}");
+        // Rows outside the range do not count: without row 7 the head is 60 px wide.
+        let (l, r, _) = head_span_from_mask(&p, 16, (160, 160), 80.0, (90.0, 120.0)).unwrap();
+        assert!((r - l - 60.0).abs() < 1.0, "{l} {r}");
+    }
+
+    #[test]
+    fn a_soft_edge_is_placed_at_its_half_way_crossing() {
+        let mut p = head_with(5..11, 99, 0..0);
+        for r in 3..13 {
+            p[r * 16 + 4] = 0.25;
+        }
+        let (l, _, _) = head_span_from_mask(&p, 16, (160, 160), 80.0, (30.0, 120.0)).unwrap();
+        // From 0.25 at cell 4's centre (45 px) to 1 at cell 5's (55 px), 0.5 is a third of the way.
+        assert!((l - 48.3).abs() < 0.2, "{l}");
+    }
+
+    #[test]
+    fn a_head_touching_the_side_has_no_width() {
+        let p = head_with(5..11, 7, 0..12);
+        assert_eq!(
+            head_span_from_mask(&p, 16, (160, 160), 80.0, (30.0, 120.0)),
+            None
+        );
+        // No person at the centre column: nothing to measure.
+        assert_eq!(
+            head_span_from_mask(&p, 16, (160, 160), 10.0, (100.0, 120.0)),
+            None
+        );
+        assert_eq!(
+            head_span_from_mask(&[], 16, (160, 160), 80.0, (30.0, 120.0)),
+            None
+        );
     }
 }

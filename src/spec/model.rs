@@ -138,8 +138,12 @@ pub struct BackgroundRules {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct HeadRules {
-    /// Face width, cheek to cheek at the ear roots (GA 461 脸部宽).
+    /// Face width, cheek to cheek at the ear roots (GA 461 脸部宽), or the head's whole width
+    /// with `face_width_ref = "head"`.
     pub face_width_px: Option<Range>,
+    /// What the face width is measured across: `cheeks` (GA 461 脸部宽, the default) or `head`
+    /// (the head's outline above the eye line, hair included: the exit-entry rules' 头部宽度).
+    pub face_width_ref: Option<String>,
     /// Distance from the top edge to the crown (hair included, GA 461 头顶发际).
     pub top_margin_px: Option<Range>,
     /// What the top margin is measured to: `hair` (China) or `skull` (ICAO).

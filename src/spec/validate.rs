@@ -313,6 +313,14 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
             ));
         }
     }
+    if let Some(r) = &hd.face_width_ref {
+        if r != "cheeks" && r != "head" {
+            return Err((
+                "head.face_width_ref",
+                format!("is \"{r}\"; it must be \"cheeks\" or \"head\""),
+            ));
+        }
+    }
     if let Some(r) = &hd.head_top_ref {
         if r != "hair" && r != "skull" {
             return Err((
