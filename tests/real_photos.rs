@@ -376,3 +376,55 @@ fn a_passport_photo_is_sized_by_the_whole_head() {
     assert_eq!(siegel["status"], "not_possible", "{siegel}");
     assert_eq!(siegel["problems"][0]["id"], "hair_too_wide", "{siegel}");
 }
+
+/// A crown a few pixels below the top edge is visible, not cut off: zuckerberg_1 cut so that
+/// its hair (from row 56 of the shared photo, against a white wall) ends 4 px below the edge
+/// reads its crown there, and the corrected photo completes the canvas above it with the new
+/// background. Hair running into the edge stays cut off.
+#[test]
+fn a_crown_a_few_pixels_below_the_top_edge_gets_a_photo() {
+    let Some(data) = testdata() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let photo = image::open(data.join("photos/zuckerberg_1.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let (w, h) = photo.dimensions();
+    let near = dir.path().join("near.png");
+    let cut = dir.path().join("cut.png");
+    image::imageops::crop_imm(&photo, 0, 52, w, h - 52)
+        .to_image()
+        .save(&near)
+        .unwrap();
+    image::imageops::crop_imm(&photo, 0, 70, w, h - 70)
+        .to_image()
+        .save(&cut)
+        .unwrap();
+    let out = idphoto()
+        .arg("check")
+        .args([&near, &cut])
+        .args(["--city", "dongguan", "--format", "json"])
+        .arg("--out-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let reports: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let crown = reports[0]["face"]["crown"][1]
+        .as_f64()
+        .expect("a visible crown");
+    assert!((1.0..8.0).contains(&crown), "{crown}");
+    assert_eq!(check_of(&reports[0], "head.inside_frame")["status"], "pass");
+    assert_eq!(
+        reports[0]["correction"]["status"], "written",
+        "{}",
+        reports[0]["correction"]
+    );
+    assert!(
+        reports[1]["face"]["crown"].is_null(),
+        "{}",
+        reports[1]["face"]
+    );
+    assert_eq!(
+        reports[1]["correction"]["problems"][0]["id"],
+        "head_cut_off"
+    );
+}

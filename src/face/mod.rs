@@ -706,14 +706,23 @@ fn measure(
 
     let (w, h) = photo.dimensions();
     let fw = x1 - x0;
+    let columns = (x0 + 0.25 * fw, x1 - 0.25 * fw);
     let crown = mask.and_then(|m| {
         refine::crown_from_mask(
             &m.probabilities,
             crate::segment::NET_SIDE,
             (w, h),
-            (x0 + 0.25 * fw, x1 - 0.25 * fw),
+            columns,
             forehead[1],
         )
+        .or_else(|| {
+            // Within the mask's few top rows, where it cannot tell hair ending just below the
+            // edge from hair cut off by it, the photo's own pixels can, against a plain wall.
+            let backdrop = m.background.as_ref()?;
+            let zone = refine::UNRESOLVED_ROWS as f32 * h as f32 / crate::segment::NET_SIDE as f32;
+            refine::crown_near_top(photo, (x0, x1), zone, backdrop.mean_lab, backdrop.noise)
+                .map(|c| (c, 0.5))
+        })
     });
     // From the crown (or the forehead, the crown cut off) down to the eye line: the skull with
     // its hair, above the ears (which stand out more or less) and above long hair, which

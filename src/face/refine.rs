@@ -99,6 +99,10 @@ const GAP_WITHIN_ROWS: usize = 4;
 /// Mask rows (of the network's grid) from the top edge down to the crown's crossing, at least.
 const MIN_ROWS_ABOVE: usize = 2;
 
+/// Mask rows from the top edge within which a crown may go unresolved by the mask: the rows it
+/// needs above the crossing and the soft edge's width. [`crown_near_top`] reads them instead.
+pub const UNRESOLVED_ROWS: usize = MIN_ROWS_ABOVE + GAP_WITHIN_ROWS;
+
 fn r_of(y: f32, sy: f32) -> usize {
     ((y * sy - 1.0).floor().max(0.0)) as usize
 }
@@ -172,6 +176,107 @@ pub fn crown_from_mask(
         return None;
     }
     Some(([(c as f32 + 0.5) / sx, y], strength.clamp(0.0, 1.0)))
+}
+
+/// Colour distance (CIELAB ΔE*ab) from the backdrop within which a pixel counts as backdrop,
+/// on top of three times the backdrop's own noise.
+const BACKDROP_DELTA_E: f32 = 10.0;
+/// Colour distance from the backdrop beyond which a pixel counts as hair: dark or brown hair on
+/// a white or light-blue wall lies 40–90 away; hair this close to the wall's colour is not told
+/// from it, and the crown stays cut off, the cautious side.
+const HAIR_DELTA_E: f32 = 25.0;
+/// Largest share of the head's columns with hair in the photo's top row for a crown still to
+/// count as visible just below the edge.
+const MAX_CUT_COLUMNS: f32 = 0.1;
+
+/// Largest colour distance between the wall just beside the head in the top row and the
+/// backdrop's mean for that wall to serve as the reference (walls shade off by 10–15 towards
+/// the edges; hair or a busy scene beside the head does not come this close).
+const LOCAL_BACKDROP_DELTA_E: f32 = 20.0;
+
+/// The crown where the person mask cannot resolve it: within `zone` photo rows of the top edge,
+/// where hair that ends just below the edge and hair cut off by it fall in the same mask cells.
+/// Read from the photo's own pixels over the middle half of the face (`face_x`, cheek to
+/// cheek), against the wall beside the head in the top rows (which must be the backdrop,
+/// `backdrop` ± [`LOCAL_BACKDROP_DELTA_E`], its noise σ `noise` in L*): a column whose top two
+/// rows are that wall and which meets hair lower down, within a few rows of the wall, shows
+/// where the hair ends; a column with hair in the top rows runs out of the frame. The crown is
+/// the highest such edge, when at least half the columns that meet hair show one and hair
+/// reaches the top rows in at most [`MAX_CUT_COLUMNS`] of them; `None` otherwise.
+pub fn crown_near_top(
+    photo: &RgbImage,
+    face_x: (f32, f32),
+    zone: f32,
+    backdrop: crate::colour::Lab,
+    noise: f32,
+) -> Option<[f32; 2]> {
+    let (w, h) = photo.dimensions();
+    let last_row = (zone.ceil() as u32).min(h.saturating_sub(1));
+    let fw = face_x.1 - face_x.0;
+    let col = |x: f32| (x.max(0.0) as u32).min(w.saturating_sub(1));
+    let (x0, x1) = (col(face_x.0 + 0.25 * fw), col(face_x.1 - 0.25 * fw));
+    if last_row < 2 || x1 <= x0 || !fw.is_finite() {
+        return None;
+    }
+    let lab = |x: u32, y: u32| crate::colour::srgb_to_lab(photo.get_pixel(x, y).0);
+    let apart = |a: crate::colour::Lab, b: crate::colour::Lab| {
+        ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+    };
+    // The wall beside the head, above the cheeks' outer halves and beyond them.
+    let mut beside: Vec<crate::colour::Lab> = [
+        (face_x.0 - 0.5 * fw, face_x.0),
+        (face_x.1, face_x.1 + 0.5 * fw),
+    ]
+    .into_iter()
+    .flat_map(|(a, b)| col(a)..col(b))
+    .map(|x| lab(x, 0))
+    .collect();
+    if beside.is_empty() {
+        return None;
+    }
+    let reference: crate::colour::Lab = std::array::from_fn(|i| {
+        let n = beside.len() / 2;
+        *beside
+            .select_nth_unstable_by(n, |a, b| a[i].total_cmp(&b[i]))
+            .1
+            .get(i)
+            .unwrap_or(&f32::NAN)
+    });
+    if !(apart(reference, backdrop) <= LOCAL_BACKDROP_DELTA_E) {
+        return None;
+    }
+    let clear = BACKDROP_DELTA_E + 3.0 * noise;
+    let hair = HAIR_DELTA_E.max(clear + 5.0);
+    let distance = |x: u32, y: u32| apart(lab(x, y), reference);
+    // About a hundred columns across the head are plenty.
+    let step = ((x1 - x0) / 100).max(1);
+    // Hair ends against a wall within a few rows; light hair thinning out over many rows
+    // may just as well run on out of the frame, too faint to see.
+    let sharp = (h / 500).max(3);
+    let (mut cut, mut seen, mut unsure, mut best) = (0usize, 0usize, 0usize, None::<[f32; 2]>);
+    for x in (x0..=x1).step_by(step as usize) {
+        if distance(x, 0) > clear || distance(x, 1) > clear {
+            cut += 1;
+            continue;
+        }
+        let Some(y) = (2..=last_row).find(|&y| distance(x, y) > hair) else {
+            continue;
+        };
+        let wall = (0..y).rev().find(|&r| distance(x, r) <= clear).unwrap_or(0);
+        if y - wall > sharp {
+            unsure += 1;
+            continue;
+        }
+        seen += 1;
+        // Half way between the last backdrop row and the first hair row.
+        let edge = y as f32 - 0.5;
+        if best.is_none_or(|b| edge < b[1]) {
+            best = Some([x as f32 + 0.5, edge]);
+        }
+    }
+    let meets_hair = (cut + seen + unsure) as f32;
+    let visible = seen as f32 >= 0.5 * meets_hair && cut as f32 <= MAX_CUT_COLUMNS * meets_hair;
+    (seen > 0 && visible).then_some(best?)
 }
 
 /// The head's whole width from a person mask stretched over an image `w`×`h` (photo pixels):
@@ -405,5 +510,60 @@ mod tests {
             head_span_from_mask(&[], 16, (160, 160), 80.0, (30.0, 120.0)),
             None
         );
+    }
+
+    /// A white backdrop with dark hair from row `top` down in columns 40–120, and in
+    /// `cut_columns` from the top row.
+    fn hair_from(top: u32, cut_columns: std::ops::Range<u32>) -> RgbImage {
+        RgbImage::from_fn(160, 60, |x, y| {
+            let hair = (40..120).contains(&x) && (y >= top || cut_columns.contains(&x));
+            image::Rgb(if hair { [40, 30, 25] } else { [250, 250, 250] })
+        })
+    }
+
+    #[test]
+    fn hair_ending_a_few_pixels_below_the_edge_is_a_visible_crown() {
+        let white = crate::colour::srgb_to_lab([250, 250, 250]);
+        let c = crown_near_top(&hair_from(4, 0..0), (50.0, 110.0), 20.0, white, 0.5).unwrap();
+        assert!((c[1] - 3.5).abs() < 0.01, "{c:?}");
+    }
+
+    #[test]
+    fn hair_in_the_top_row_is_cut_off() {
+        let white = crate::colour::srgb_to_lab([250, 250, 250]);
+        // A fifth of the hair runs into the edge.
+        let p = hair_from(4, 60..76);
+        assert_eq!(crown_near_top(&p, (50.0, 110.0), 20.0, white, 0.5), None);
+        // All of it.
+        let p = hair_from(0, 0..0);
+        assert_eq!(crown_near_top(&p, (50.0, 110.0), 20.0, white, 0.5), None);
+        // Hair ending below the zone the mask leaves unresolved is not this reading's.
+        let p = hair_from(30, 0..0);
+        assert_eq!(crown_near_top(&p, (50.0, 110.0), 20.0, white, 0.5), None);
+    }
+
+    #[test]
+    fn hair_filling_the_top_row_with_the_forehead_below_is_no_crown() {
+        // A close-up: dark hair across the whole top row, skin from row 6. The hairline is an
+        // edge, but the top row beside the head is not the wall.
+        let p = RgbImage::from_fn(160, 60, |_, y| {
+            image::Rgb(if y < 6 { [40, 30, 25] } else { [220, 170, 140] })
+        });
+        let white = crate::colour::srgb_to_lab([250, 250, 250]);
+        assert_eq!(crown_near_top(&p, (50.0, 110.0), 20.0, white, 0.5), None);
+    }
+
+    #[test]
+    fn hair_as_light_as_the_backdrop_is_not_told_from_it() {
+        // Pale blond on white: ΔE about 15, under the hair threshold: no crown claimed.
+        let p = RgbImage::from_fn(160, 60, |x, y| {
+            image::Rgb(if (40..120).contains(&x) && y >= 4 {
+                [235, 220, 190]
+            } else {
+                [250, 250, 250]
+            })
+        });
+        let white = crate::colour::srgb_to_lab([250, 250, 250]);
+        assert_eq!(crown_near_top(&p, (50.0, 110.0), 20.0, white, 0.5), None);
     }
 }
