@@ -242,7 +242,8 @@ pub fn crown_near_top(
             .get(i)
             .unwrap_or(&f32::NAN)
     });
-    if !(apart(reference, backdrop) <= LOCAL_BACKDROP_DELTA_E) {
+    // A NaN distance (no reference) is no wall either.
+    if apart(reference, backdrop).is_nan() || apart(reference, backdrop) > LOCAL_BACKDROP_DELTA_E {
         return None;
     }
     let clear = BACKDROP_DELTA_E + 3.0 * noise;
