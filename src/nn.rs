@@ -33,9 +33,9 @@ impl Network {
             .and_then(|proto| nnef().model_for_proto_model(&proto))
             .and_then(|mut model| {
                 if prepare == Prepare::DeclutterAgain {
-                    model.declutter()?;
+                    optimizer::declutter(&mut model)?;
                 }
-                model.optimize()?;
+                optimizer::optimize(&mut model)?;
                 model.into_runnable()
             })
             .map_err(|e| Error::Model {
@@ -223,6 +223,7 @@ pub fn floats(value: &TValue) -> Vec<f32> {
 mod nnef_text;
 #[cfg(test)]
 mod onnx;
+mod optimizer;
 
 #[cfg(test)]
 mod tests {
@@ -379,6 +380,41 @@ mod tests {
                 assert!(**tensor == *tracts.tensors[name], "{stem}: {name:?}");
             }
             assert!(tracts.quantization.is_none() && tracts.resources.is_empty());
+        }
+    }
+
+    /// `optimizer::declutter` and `optimize` build the graphs tract's `declutter` and `optimize`
+    /// build: the same operators in the same order, wired the same way.
+    #[test]
+    fn optimizer_builds_tracts_graph() {
+        let describe = |model: &TypedModel| -> Vec<String> {
+            model
+                .nodes
+                .iter()
+                .map(|n| {
+                    format!(
+                        "{:?} {:?} {:?} {:?}",
+                        n.op, n.inputs, n.outputs, model.outputs
+                    )
+                })
+                .collect()
+        };
+        for (stem, ..) in onnx::NETWORKS {
+            let bytes = std::fs::read(onnx::model_path(stem, "nnef.tar")).unwrap();
+            let mut model = nnef()
+                .model_for_proto_model(&proto_model(&bytes).unwrap())
+                .unwrap();
+            let mut tracts = model.clone();
+            if stem == "selfie_segmentation" {
+                tracts.declutter().unwrap();
+                optimizer::declutter(&mut model).unwrap();
+                assert_eq!(describe(&model), describe(&tracts), "{stem} decluttered");
+            }
+            tracts.optimize().unwrap();
+            optimizer::optimize(&mut model).unwrap();
+            assert!(model.nodes.len() > 100, "{stem}");
+            assert_eq!(describe(&model), describe(&tracts), "{stem}");
+            assert_eq!(model.properties.len(), tracts.properties.len(), "{stem}");
         }
     }
 
