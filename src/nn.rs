@@ -4,8 +4,10 @@
 //! tract, pure Rust, so the binary needs no files and no native libraries. The binary embeds them
 //! as tract NNEF files already typed and decluttered (`models/*.nnef.tar`, made from the ONNX
 //! files by `nn/onnx.rs` and checked against them by this module's tests), so a start only
-//! builds the execution plans. That still costs more than running a network, so each is loaded
-//! lazily on first use (or by `preload`) and shared by every photo and thread afterwards.
+//! builds the execution plans, reading the files with `nn/nnef_text.rs` and running tract's
+//! code generation through `nn/optimizer.rs` (both cheaper than tract's own, with the same
+//! result). That still costs more than running a network, so each is loaded lazily on first use
+//! (or by `preload`) and shared by every photo and thread afterwards.
 //! Tensor layouts and normalisation: `models/README.md`.
 
 use crate::error::{Error, Result};
