@@ -4,8 +4,10 @@
 //! tract, pure Rust, so the binary needs no files and no native libraries. The binary embeds them
 //! as tract NNEF files already typed and decluttered (`models/*.nnef.tar`, made from the ONNX
 //! files by `nn/onnx.rs` and checked against them by this module's tests), so a start only
-//! builds the execution plans. That still costs more than running a network, so each is loaded
-//! lazily on first use (or by `preload`) and shared by every photo and thread afterwards.
+//! builds the execution plans, reading the files with `nn/nnef_text.rs` and running tract's
+//! code generation through `nn/optimizer.rs` (both cheaper than tract's own, with the same
+//! result). That still costs more than running a network, so each is loaded lazily on first use
+//! (or by `preload`) and shared by every photo and thread afterwards.
 //! Tensor layouts and normalisation: `models/README.md`.
 
 use crate::error::{Error, Result};
@@ -29,13 +31,13 @@ impl Network {
     /// holds the typed, decluttered graph (`nn/onnx.rs` makes it from the ONNX source), so for
     /// most networks only tract's code generation (`optimize`) is left.
     fn load(name: &'static str, nnef_tar: &[u8], prepare: Prepare) -> Result<Self> {
-        let plan = nnef()
-            .model_for_read(&mut std::io::Cursor::new(nnef_tar))
+        let plan = proto_model(nnef_tar)
+            .and_then(|proto| nnef().model_for_proto_model(&proto))
             .and_then(|mut model| {
                 if prepare == Prepare::DeclutterAgain {
-                    model.declutter()?;
+                    optimizer::declutter(&mut model)?;
                 }
-                model.optimize()?;
+                optimizer::optimize(&mut model)?;
                 model.into_runnable()
             })
             .map_err(|e| Error::Model {
@@ -61,11 +63,29 @@ enum Prepare {
     DeclutterAgain,
 }
 
-/// The NNEF reader, built once: parsing NNEF's standard library of fragments costs about as
-/// much as reading a small network, so the four networks share it.
+/// The NNEF translator, built once for the four networks: its registry of operators parses
+/// NNEF's standard library of fragments, which costs about as much as reading a small network.
+/// It only turns proto models into graphs, so it goes without what tract's `nnef()` adds for
+/// reading and writing files (a second parse of that library, kept for writing, and the file
+/// loaders).
 fn nnef() -> &'static tract_nnef::framework::Nnef {
     static NNEF: OnceLock<tract_nnef::framework::Nnef> = OnceLock::new();
-    NNEF.get_or_init(tract_nnef::nnef)
+    NNEF.get_or_init(|| tract_nnef::framework::Nnef {
+        stdlib: Vec::new(),
+        registries: vec![tract_nnef::ops::tract_nnef(), tract_nnef::ops::tract_core()],
+        resource_loaders: Vec::new(),
+        allow_extended_identifier_syntax: false,
+        extern_all_constants: false,
+    })
+}
+
+/// The proto model (graph and tensors) of an embedded NNEF archive: read by `nnef_text`,
+/// or, should a file ever use syntax it leaves to tract, by tract's own reader.
+fn proto_model(nnef_tar: &[u8]) -> TractResult<tract_nnef::ast::ProtoModel> {
+    match nnef_text::proto_model(nnef_tar) {
+        Some(proto) => Ok(proto),
+        None => tract_nnef::nnef().proto_model_for_read(&mut std::io::Cursor::new(nnef_tar)),
+    }
 }
 
 impl Network {
@@ -202,8 +222,10 @@ pub fn floats(value: &TValue) -> Vec<f32> {
         .unwrap_or_default()
 }
 
+mod nnef_text;
 #[cfg(test)]
 mod onnx;
+mod optimizer;
 
 #[cfg(test)]
 mod tests {
@@ -240,40 +262,15 @@ mod tests {
         }
     }
 
-    /// The files of a tar archive, by name (plain ustar, as tract writes them).
-    fn tar_files(tar: &[u8]) -> Vec<(String, Vec<u8>)> {
-        let mut files = Vec::new();
-        let mut at = 0;
-        while at + 512 <= tar.len() && tar[at] != 0 {
-            let header = &tar[at..at + 512];
-            let name = String::from_utf8_lossy(&header[..100])
-                .trim_end_matches('\0')
-                .to_string();
-            let size = std::str::from_utf8(&header[124..136])
-                .ok()
-                .and_then(|t| {
-                    usize::from_str_radix(t.trim_matches(|c| c == '\0' || c == ' '), 8).ok()
-                })
-                .unwrap_or(0);
-            let data = tar
-                .get(at + 512..at + 512 + size)
-                .unwrap_or_default()
-                .to_vec();
-            files.push((name, data));
-            at += 512 + size.div_ceil(512) * 512;
-        }
-        files
-    }
-
     /// An NNEF archive with its names taken out: the graph text with every identifier and
     /// label renamed by order of first appearance, and the tensors' bytes in that order.
     /// tract names the nodes its passes add after a hash map's order, so two conversions of
     /// one network differ in names only.
     fn canonical(tar: &[u8]) -> (String, Vec<Vec<u8>>) {
-        let files = tar_files(tar);
+        let files = nnef_text::tar_files(tar).unwrap_or_default();
         let graph = files
             .iter()
-            .find(|(n, _)| n == "graph.nnef")
+            .find(|(n, _)| *n == "graph.nnef")
             .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
             .unwrap_or_default();
         let mut names: Vec<String> = Vec::new();
@@ -306,7 +303,7 @@ mod tests {
                 files
                     .iter()
                     .find(|(f, _)| *f == file)
-                    .map(|(_, d)| d.clone())
+                    .map(|(_, d)| d.to_vec())
             })
             .collect();
         (text, tensors)
@@ -361,6 +358,92 @@ mod tests {
                 assert_eq!(got.len(), outputs, "{stem}");
                 assert_eq!(bits(&got), bits(&expected), "{stem}, {what}");
             }
+        }
+    }
+
+    /// The embedded archives are read without tract's text parser (`nnef_text`), into the
+    /// same document and tensors tract's reader makes of them.
+    #[test]
+    fn embedded_files_read_as_tracts_reader_reads_them() {
+        for (stem, ..) in onnx::NETWORKS {
+            let bytes = std::fs::read(onnx::model_path(stem, "nnef.tar")).unwrap();
+            let ours = nnef_text::proto_model(&bytes).expect(stem);
+            let tracts = tract_nnef::nnef()
+                .proto_model_for_read(&mut std::io::Cursor::new(&bytes))
+                .unwrap();
+            assert!(ours.doc == tracts.doc, "{stem}: another document");
+            assert!(!ours.tensors.is_empty());
+            let mut names: Vec<_> = ours.tensors.keys().collect();
+            names.sort();
+            let mut theirs: Vec<_> = tracts.tensors.keys().collect();
+            theirs.sort();
+            assert_eq!(names, theirs, "{stem}");
+            for (name, tensor) in &ours.tensors {
+                assert!(**tensor == *tracts.tensors[name], "{stem}: {name:?}");
+            }
+            assert!(tracts.quantization.is_none() && tracts.resources.is_empty());
+        }
+    }
+
+    /// `optimizer::declutter` and `optimize` build the graphs tract's `declutter` and `optimize`
+    /// build: the same operators in the same order, wired the same way.
+    #[test]
+    fn optimizer_builds_tracts_graph() {
+        let describe = |model: &TypedModel| -> Vec<String> {
+            model
+                .nodes
+                .iter()
+                .map(|n| {
+                    format!(
+                        "{:?} {:?} {:?} {:?}",
+                        n.op, n.inputs, n.outputs, model.outputs
+                    )
+                })
+                .collect()
+        };
+        for (stem, ..) in onnx::NETWORKS {
+            let bytes = std::fs::read(onnx::model_path(stem, "nnef.tar")).unwrap();
+            let mut model = nnef()
+                .model_for_proto_model(&proto_model(&bytes).unwrap())
+                .unwrap();
+            let mut tracts = model.clone();
+            if stem == "selfie_segmentation" {
+                tracts.declutter().unwrap();
+                optimizer::declutter(&mut model).unwrap();
+                assert_eq!(describe(&model), describe(&tracts), "{stem} decluttered");
+            }
+            tracts.optimize().unwrap();
+            optimizer::optimize(&mut model).unwrap();
+            assert!(model.nodes.len() > 100, "{stem}");
+            assert_eq!(describe(&model), describe(&tracts), "{stem}");
+            assert_eq!(model.properties.len(), tracts.properties.len(), "{stem}");
+        }
+    }
+
+    /// Syntax beyond what tract writes for these networks is left to tract's reader, not
+    /// misread.
+    #[test]
+    fn text_beyond_the_written_subset_is_left_to_tract() {
+        let graph = |body: &str| {
+            format!(
+                "version 1.0;\nextension tract_registry tract_core;\n\
+                 graph network(x) -> (y) {{\n  x = external(shape = [1, 2]);\n  {body}\n}}\n"
+            )
+        };
+        let plain = graph("y = add(x, [[0.5e-3, -inf]], flag = true, s = 'a\\'b');");
+        let doc = nnef_text::parse_document(&plain).unwrap();
+        assert!(doc == tract_nnef::ast::parse::parse_document(&plain).unwrap());
+        for body in [
+            "y = x + x;",
+            "y = x[0];",
+            "y = -x;",
+            "y = x if true else x;",
+            "y = [for i in x yield i];",
+            "y = add(x, infinite);",
+            "y = add(x, trueish);",
+            "[y] = x;",
+        ] {
+            assert!(nnef_text::parse_document(&graph(body)).is_none(), "{body}");
         }
     }
 
