@@ -204,6 +204,15 @@ pub fn turned_upright(image: &RgbImage, candidates: &[Detection]) -> Result<Opti
 /// overlapping square tiles ([`Tiling`]), merged by the same non-maximum suppression. Costs one
 /// network run per tile (2–3 ms each).
 pub fn detect_tiled(image: &RgbImage, tiling: Tiling) -> Result<Vec<Detection>> {
+    detect_tiled_where(image, tiling, |_| true)
+}
+
+/// [`detect_tiled`] over the tiles `[x, y, w, h]` that `keep` lets through only.
+pub fn detect_tiled_where(
+    image: &RgbImage,
+    tiling: Tiling,
+    keep: impl Fn([u32; 4]) -> bool,
+) -> Result<Vec<Detection>> {
     let (w, h) = image.dimensions();
     let long = w.max(h) as f32;
     let tile = ((long * tiling.side).round() as u32).max(INPUT);
@@ -214,7 +223,10 @@ pub fn detect_tiled(image: &RgbImage, tiling: Tiling) -> Result<Vec<Detection>> 
     let mut all = Vec::new();
     for y in starts(h, tile, min_overlap) {
         for x in starts(w, tile, min_overlap) {
-            all.extend(detect_in(image, [x, y, tile.min(w - x), tile.min(h - y)])?);
+            let region = [x, y, tile.min(w - x), tile.min(h - y)];
+            if keep(region) {
+                all.extend(detect_in(image, region)?);
+            }
         }
     }
     Ok(weighted_nms(all))
