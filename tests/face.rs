@@ -802,31 +802,34 @@ fn id_frame_and_a_face(frac: f32) -> Option<(RgbImage, RgbImage, u32)> {
 /// pasted on the wall beside hv_test0's head at eye height and in the top corner: too small for
 /// the whole-photo pass, and the plain wall leaves no busy cell, where alone the tiles once ran
 /// (and dropped candidates within the main face's box grown by half): beside the head it was
-/// not counted.
+/// not counted. At 7 % of the width, a sixth of the detector's input only on tiles of 0.45 of
+/// the long side, it went unseen on the earlier tiles of 0.57.
 #[test]
 fn a_second_face_beside_the_head_on_a_plain_wall_is_counted() {
-    let Some((framed, small, eye_y)) = id_frame_and_a_face(0.11) else {
-        return;
-    };
-    assert_eq!(
-        analyse(&framed).faces_found,
-        1,
-        "the frame without a second face"
-    );
-    let (fw_px, fh_px) = framed.dimensions();
-    let s = small.width();
-    for (name, at) in [
-        ("beside the head", (fw_px - s - 2, eye_y - s / 2)),
-        ("top corner", (2, 2)),
-    ] {
-        let mut canvas = framed.clone();
-        image::imageops::replace(&mut canvas, &small, i64::from(at.0), i64::from(at.1));
-        let fa = analyse(&canvas);
+    for frac in [0.11, 0.07] {
+        let Some((framed, small, eye_y)) = id_frame_and_a_face(frac) else {
+            return;
+        };
         assert_eq!(
-            fa.faces_found, 2,
-            "{name} ({fw_px}×{fh_px}): {:?}",
-            fa.boxes
+            analyse(&framed).faces_found,
+            1,
+            "the frame without a second face"
         );
+        let (fw_px, fh_px) = framed.dimensions();
+        let s = small.width();
+        for (name, at) in [
+            ("beside the head", (fw_px - s - 2, eye_y - s / 2)),
+            ("top corner", (2, 2)),
+        ] {
+            let mut canvas = framed.clone();
+            image::imageops::replace(&mut canvas, &small, i64::from(at.0), i64::from(at.1));
+            let fa = analyse(&canvas);
+            assert_eq!(
+                fa.faces_found, 2,
+                "{frac} {name} ({fw_px}×{fh_px}): {:?}",
+                fa.boxes
+            );
+        }
     }
 }
 

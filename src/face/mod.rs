@@ -492,7 +492,7 @@ fn with_others(
 
 /// Faces of people further back than the ones `found`, too small for the whole-image pass
 /// (about 10 % of the photo's side and less): the tiled pass ([`detect::FURTHER_BACK_TILES`],
-/// four network runs on a 4:3 photo). The person mask does not help here: the selfie network
+/// six network runs on a 4:3 photo). The person mask does not help here: the selfie network
 /// outlines the one person in front and leaves a small second person as background, or takes a
 /// face on a plain wall beside the head for part of the person. A candidate counts unless it is
 /// part of a found face ([`part_of`]: tiles cut through the main face and see parts of it as
@@ -509,7 +509,7 @@ fn with_others(
 /// A portrait with a smaller person pasted in a corner: the whole-image pass finds the second
 /// face down to about 10 % of the photo's width, with this pass to about 6 % (obama_1 pasted
 /// into zuckerberg_1 in three corners and beside the head: found at all four places with his
-/// face 5.9 % of the width, at none with 5.3 %). Run over every tile of the 608 portraits of
+/// face 5.9 % of the width, at none with 5.3 %, on the earlier tiles of 0.57). Run over every tile of the 608 portraits of
 /// the HELEN, CelebAMask-HQ and CNN_FacePoint sets, the 22 shared photos and 194 photos
 /// without a person it added one face, a real one: a man half out of the frame behind a woman,
 /// whom that set's one-person selection had missed.
