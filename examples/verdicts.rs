@@ -1,7 +1,8 @@
 //! Whether idphoto's verdicts catch what the official review rejects, one defect at a time.
 //!
 //! ```sh
-//! cargo run --release --features examples --example verdicts -- [photos dir] [--list]
+//! cargo run --release --features examples --example verdicts -- [photos dir] [--list] [--values]
+//!     [--class=NAME] [--dump=DIR]
 //! ```
 //! Default: `photos/` in `$IDPHOTO_TESTDATA`, else in `../shared/data`.
 //!
@@ -203,6 +204,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let list = args.iter().any(|a| a == "--list");
     let values = args.iter().any(|a| a == "--values");
+    // `--class=NAME` runs that class only (its name as the table prints it).
+    let only = args.iter().find_map(|a| a.strip_prefix("--class="));
     // `--dump=DIR` writes every degraded photo there.
     let dump = args
         .iter()
@@ -254,7 +257,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{:<16} {:<40} {:>12} {:>12} {:>12} {:>12}",
         "class", "checks", "strong", "mild", "clean", "originals"
     );
-    for class in CLASSES {
+    for class in CLASSES.iter().filter(|c| only.is_none_or(|o| o == c.name)) {
         let mut tally = [(0usize, 0usize); 3];
         let mut named: Vec<String> = Vec::new();
         for c in clean.iter().filter(|c| class.specs.contains(&c.spec)) {

@@ -37,13 +37,14 @@ pub const SMALL_FACE_TILES: Tiling = Tiling {
 
 /// Tiles of the pass for someone further back once a face is found. The whole-image pass finds
 /// faces from about a tenth of the photo's side, so an overlap of 0.12 keeps every face it
-/// misses whole inside a tile, and a side of 0.57 (just over half of the side plus that overlap)
-/// needs two tiles along each side of a 4:3 or 3:2 photo: 4 network runs (about 2.7 ms each).
-/// Tiles of half the side, half overlapping, take 6.
-/// Larger tiles enlarge less: the smallest face found rises from about 5.3 % of the photo's
-/// side to about 5.9 % ([`super::others_further_back`]).
+/// misses whole inside a tile. A side of 0.45 makes a face 7.5 % of the photo's side a sixth of
+/// the detector's input (21 of 128 px): 3 × 2 tiles on a 4:3 or 3:2 photo, 3 × 3 on a square
+/// one (about 2.7 ms each). Tiles of 0.57 (2 × 2) made it an eighth, the detector's floor: on
+/// a 358 × 441 ID photo, faces 32–35 px wide beside the head scored 0.6 or went unseen there
+/// and 0.83–0.93 on tiles of 0.45 or less (`examples/verdicts.rs`, "second face"); a face with
+/// a photo's full detail is found a little smaller ([`super::others_further_back`]).
 pub const FURTHER_BACK_TILES: Tiling = Tiling {
-    side: 0.57,
+    side: 0.45,
     overlap: 0.12,
 };
 
@@ -204,6 +205,15 @@ pub fn turned_upright(image: &RgbImage, candidates: &[Detection]) -> Result<Opti
 /// overlapping square tiles ([`Tiling`]), merged by the same non-maximum suppression. Costs one
 /// network run per tile (2–3 ms each).
 pub fn detect_tiled(image: &RgbImage, tiling: Tiling) -> Result<Vec<Detection>> {
+    detect_tiled_where(image, tiling, |_| true)
+}
+
+/// [`detect_tiled`] over the tiles `[x, y, w, h]` that `keep` lets through only.
+pub fn detect_tiled_where(
+    image: &RgbImage,
+    tiling: Tiling,
+    keep: impl Fn([u32; 4]) -> bool,
+) -> Result<Vec<Detection>> {
     let (w, h) = image.dimensions();
     let long = w.max(h) as f32;
     let tile = ((long * tiling.side).round() as u32).max(INPUT);
@@ -214,7 +224,10 @@ pub fn detect_tiled(image: &RgbImage, tiling: Tiling) -> Result<Vec<Detection>> 
     let mut all = Vec::new();
     for y in starts(h, tile, min_overlap) {
         for x in starts(w, tile, min_overlap) {
-            all.extend(detect_in(image, [x, y, tile.min(w - x), tile.min(h - y)])?);
+            let region = [x, y, tile.min(w - x), tile.min(h - y)];
+            if keep(region) {
+                all.extend(detect_in(image, region)?);
+            }
         }
     }
     Ok(weighted_nms(all))

@@ -13,7 +13,8 @@
 //!    the whole-image pass misses faces under about 8 % of the photo (a phone photo from a few
 //!    metres), the tiles find them down to about 4 %; their candidates need presence ≥ 0.99.
 //!    When one is confirmed, four tiles look for someone further back or a face beside the
-//!    head (`others_further_back`).
+//!    head (`others_further_back`), and each side edge joined with its mirror image shows a
+//!    face the frame cuts in half whole (`cut.rs`).
 //!    A photo upside down or on its side (no EXIF orientation) whose face the detector does
 //!    not find confidently is measured turned the right way up and its geometry turned back
 //!    (`detect::turned_upright`); where it does find one on its side, the detector's eye
@@ -40,6 +41,7 @@
 //! How accurate and how fast the stage is, with the commands that measure it:
 //! `docs/accuracy.md` and `docs/performance.md`.
 
+mod cut;
 mod detect;
 mod iris;
 mod mesh;
@@ -414,9 +416,9 @@ impl Look {
                     scale: working.scale,
                 };
                 let mask = mask.map(|m| m.turned(degrees));
-                let found = with_others_further_back(&working.image, found)?;
+                let (found, cut) = with_others(&working.image, found)?;
                 let photo_turned = turned_around_faces(photo, degrees, &found, working.scale);
-                let upright = measured(&working, &photo_turned, mask.as_ref(), found)?;
+                let upright = measured(&working, &photo_turned, mask.as_ref(), found, cut)?;
                 return Ok(Measured {
                     analysis: upright.clone().turned_back(degrees, photo.dimensions()),
                     upright: Some(Upright {
@@ -427,18 +429,19 @@ impl Look {
             }
         }
         let found = confirmed(img, self.candidates.clone(), MIN_PRESENCE)?;
-        let found = if found.is_empty() {
+        let (found, cut) = if found.is_empty() {
             // A face too small for the whole-image pass (a photo taken from a few metres).
-            confirmed(
+            let small = confirmed(
                 img,
                 detect::detect_tiled(img, detect::SMALL_FACE_TILES)?,
                 MIN_PRESENCE_SECOND_LOOK,
-            )?
+            )?;
+            (small, Vec::new())
         } else {
-            with_others_further_back(img, found)?
+            with_others(img, found)?
         };
         Ok(Measured {
-            analysis: measured(working, photo, mask, found)?,
+            analysis: measured(working, photo, mask, found, cut)?,
             upright: None,
         })
     }
@@ -476,20 +479,24 @@ fn turned_around_faces(
 
 /// The analysis of a photo the right way up (or on its side with a face the detector found as
 /// it lies, whose eye keypoints turn FaceMesh's crop upright), given its confirmed faces: the
-/// biggest is measured.
+/// biggest is measured. The boxes of faces `cut` in half by the frame count and come last: half
+/// a face is never the one measured.
 fn measured(
     working: &Scaled,
     photo: &RgbImage,
     mask: Option<&PersonMask>,
     mut found: Vec<(mesh::Mesh, [f32; 4])>,
+    cut: Vec<[f32; 4]>,
 ) -> Result<FaceAnalysis> {
     // Biggest face first.
     found.sort_by(|a, b| (b.1[2] * b.1[3]).total_cmp(&(a.1[2] * a.1[3])));
     let boxes: Vec<[f32; 4]> = found
         .iter()
-        .map(|(_, b)| b.map(|v| v / working.scale))
+        .map(|(_, b)| *b)
+        .chain(cut)
+        .map(|b| b.map(|v| v / working.scale))
         .collect();
-    let faces_found = found.len();
+    let faces_found = boxes.len();
     let face = match found.first() {
         Some((first, _)) => measure(working, photo, first, mask)?,
         None => None,
@@ -502,19 +509,23 @@ fn measured(
 }
 
 /// The faces `found` by the whole-image pass and those of people further back
-/// ([`others_further_back`]).
-fn with_others_further_back(
+/// ([`others_further_back`]), then the boxes of faces the frame's side edges cut in half
+/// ([`cut::cut_by_the_frame`]).
+#[allow(clippy::type_complexity)]
+fn with_others(
     img: &RgbImage,
     mut found: Vec<(mesh::Mesh, [f32; 4])>,
-) -> Result<Vec<(mesh::Mesh, [f32; 4])>> {
+) -> Result<(Vec<(mesh::Mesh, [f32; 4])>, Vec<[f32; 4]>)> {
     let others = others_further_back(img, &found)?;
     found.extend(others);
-    Ok(found)
+    let boxes: Vec<[f32; 4]> = found.iter().map(|(_, b)| *b).collect();
+    let cut = cut::cut_by_the_frame(img, &boxes)?;
+    Ok((found, cut))
 }
 
 /// Faces of people further back than the ones `found`, too small for the whole-image pass
 /// (about 10 % of the photo's side and less): the tiled pass ([`detect::FURTHER_BACK_TILES`],
-/// four network runs on a 4:3 photo). The person mask does not help here: the selfie network
+/// six network runs on a 4:3 photo). The person mask does not help here: the selfie network
 /// outlines the one person in front and leaves a small second person as background, or takes a
 /// face on a plain wall beside the head for part of the person. A candidate counts unless it is
 /// part of a found face ([`part_of`]: tiles cut through the main face and see parts of it as
@@ -525,12 +536,13 @@ fn with_others_further_back(
 /// face half the width) that missed every second face beside the head: a clean shared
 /// portrait's face pasted beside the head, in a top corner, 14 % to 28 % of the photo wide, was
 /// found on 59 of 195 copies (`examples/verdicts.rs`); a face on a plain wall leaves no busy
-/// cell. Faces cut in half by the frame's edge stay unseen: the detector needs both eyes.
+/// cell. Faces cut in half by the frame's edge are not found here (the detector needs both
+/// eyes) but by [`cut::cut_by_the_frame`].
 ///
 /// A portrait with a smaller person pasted in a corner: the whole-image pass finds the second
 /// face down to about 10 % of the photo's width, with this pass to about 6 % (obama_1 pasted
 /// into zuckerberg_1 in three corners and beside the head: found at all four places with his
-/// face 5.9 % of the width, at none with 5.3 %). Run over every tile of the 608 portraits of
+/// face 5.9 % of the width, at none with 5.3 %, on the earlier tiles of 0.57). Run over every tile of the 608 portraits of
 /// the HELEN, CelebAMask-HQ and CNN_FacePoint sets, the 22 shared photos and 194 photos
 /// without a person it added one face, a real one: a man half out of the frame behind a woman,
 /// whom that set's one-person selection had missed.
