@@ -95,15 +95,19 @@ fn placed(
     let band = layout
         .band(rule)
         .ok_or_else(|| Box::new(unset(id, what.0, what.1)))?;
-    Ok((layout, band, placement(ctx, id)?))
+    let at = placement(ctx, id, &layout)?;
+    Ok((layout, band, at))
 }
 
 /// Where the one upright face sits on the spec's canvas, when the photo can be judged in
 /// canvas pixels.
-fn placement(ctx: &Context<'_>, id: CheckId) -> Result<Placement, Box<Check>> {
+fn placement(ctx: &Context<'_>, id: CheckId, layout: &Layout) -> Result<Placement, Box<Check>> {
     let face = upright_face(ctx, id)?;
-    let width_ref = Layout::of(ctx.spec).width_ref;
-    Ok(Placement::of(face, canvas_scale(ctx, id)?, width_ref))
+    Ok(Placement::of(
+        face,
+        canvas_scale(ctx, id)?,
+        layout.width_ref,
+    ))
 }
 
 /// The requirement a layout band states, in canvas pixels.
@@ -253,7 +257,7 @@ impl Rule for TopMargin {
                 ),
             );
         }
-        let at = match placement(ctx, self.id()) {
+        let at = match placement(ctx, self.id(), &layout) {
             Ok(v) => v,
             Err(c) => return *c,
         };

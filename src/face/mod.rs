@@ -732,6 +732,7 @@ fn measure(
             // edge from hair cut off by it, the photo's own pixels can, against a plain wall.
             let backdrop = m.background.as_ref()?;
             let zone = refine::UNRESOLVED_ROWS as f32 * h as f32 / crate::segment::NET_SIDE as f32;
+            // Half confidence: read from pixels, with no mask edge whose strength to report.
             refine::crown_near_top(photo, (x0, x1), zone, backdrop.mean_lab, backdrop.noise)
                 .map(|c| (c, 0.5))
         })

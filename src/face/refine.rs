@@ -223,7 +223,7 @@ pub fn crown_near_top(
         ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
     };
     // The wall beside the head, above the cheeks' outer halves and beyond them.
-    let mut beside: Vec<crate::colour::Lab> = [
+    let beside: Vec<crate::colour::Lab> = [
         (face_x.0 - 0.5 * fw, face_x.0),
         (face_x.1, face_x.1 + 0.5 * fw),
     ]
@@ -231,19 +231,12 @@ pub fn crown_near_top(
     .flat_map(|(a, b)| col(a)..col(b))
     .map(|x| lab(x, 0))
     .collect();
-    if beside.is_empty() {
-        return None;
-    }
-    let reference: crate::colour::Lab = std::array::from_fn(|i| {
-        let n = beside.len() / 2;
-        *beside
-            .select_nth_unstable_by(n, |a, b| a[i].total_cmp(&b[i]))
-            .1
-            .get(i)
-            .unwrap_or(&f32::NAN)
-    });
-    // A NaN distance (no reference) is no wall either.
-    if apart(reference, backdrop).is_nan() || apart(reference, backdrop) > LOCAL_BACKDROP_DELTA_E {
+    let median = |i: usize| {
+        let mut channel: Vec<f32> = beside.iter().map(|lab| lab[i]).collect();
+        crate::stats::quantile(&mut channel, 0.5)
+    };
+    let reference = [median(0)?, median(1)?, median(2)?];
+    if apart(reference, backdrop) > LOCAL_BACKDROP_DELTA_E {
         return None;
     }
     let clear = BACKDROP_DELTA_E + 3.0 * noise;
@@ -260,10 +253,21 @@ pub fn crown_near_top(
             cut += 1;
             continue;
         }
-        let Some(y) = (2..=last_row).find(|&y| distance(x, y) > hair) else {
+        // The first hair row, and the last wall row above it (rows 0 and 1 are wall).
+        let (mut wall, mut first_hair) = (1, None);
+        for y in 2..=last_row {
+            let d = distance(x, y);
+            if d > hair {
+                first_hair = Some(y);
+                break;
+            }
+            if d <= clear {
+                wall = y;
+            }
+        }
+        let Some(y) = first_hair else {
             continue;
         };
-        let wall = (0..y).rev().find(|&r| distance(x, r) <= clear).unwrap_or(0);
         if y - wall > sharp {
             unsure += 1;
             continue;
