@@ -2,7 +2,8 @@
 //! spec's allowed bands drawn over the photo, so a person sees at a glance what is wrong.
 //!
 //! Colours: red for what was detected (face box, eye centres and eye line, crown, chin, the
-//! cheek points where the face width was measured), blue for the canvas the spec's crop would
+//! ends of the width the spec measures: the cheeks at the ear roots, or the head's outline where
+//! the spec sizes the whole head), blue for the canvas the spec's crop would
 //! cut, green for the spec's allowed bands inside that canvas (hair-top band; lowest allowed eye
 //! line, the eyes belong above it; face-width band as two pairs of vertical lines for the
 //! minimum and maximum width; the vertical centre line; the eye-line band from the top where the
@@ -67,15 +68,24 @@ pub fn draw(
     for b in analysis.boxes.iter().skip(1) {
         pen.rect(at([b[0], b[1]]), at([b[0] + b[2], b[1] + b[3]]), DETECTED);
     }
+    let layout = Layout::of(spec);
+    let width_ends = layout.width_ref.ends_of(face);
     if let (1, Some(plan)) = (analysis.faces_found, plan) {
-        draw_bands(&mut pen, face, plan, &Layout::of(spec), k);
+        draw_bands(&mut pen, face, width_ends, plan, &layout, k);
     }
-    draw_face(&mut pen, face, k);
+    draw_face(&mut pen, face, width_ends, k);
     pen.image
 }
 
 /// The planned canvas (blue) and the spec's bands inside it (green).
-fn draw_bands(pen: &mut Pen, face: &Face, plan: &CropPlan, layout: &Layout, k: f32) {
+fn draw_bands(
+    pen: &mut Pen,
+    face: &Face,
+    width_ends: Option<[Point; 2]>,
+    plan: &CropPlan,
+    layout: &Layout,
+    k: f32,
+) {
     let (cw, ch) = (layout.width as f32, layout.height as f32);
     let map = |c: Point| {
         let p = plan.to_photo(c);
@@ -99,11 +109,10 @@ fn draw_bands(pen: &mut Pen, face: &Face, plan: &CropPlan, layout: &Layout, k: f
     let centre = cw / 2.0;
     pen.line(map([centre, 0.0]), map([centre, ch]), BAND);
     if let Some([lo, hi]) = layout.face_width() {
-        // Vertical strokes as long as the widest allowed face, centred where the width was measured.
-        let y = plan.to_canvas([
-            (face.face_left_x + face.face_right_x) / 2.0,
-            face.face_width_y,
-        ])[1];
+        // Vertical strokes as long as the widest allowed face, centred where the width was
+        // measured (the cheeks' height where a head width is missing).
+        let [l, r] = width_ends.unwrap_or_else(|| face.cheek_ends());
+        let y = plan.to_canvas([(l[0] + r[0]) / 2.0, (l[1] + r[1]) / 2.0])[1];
         let half = hi as f32 / 2.0;
         for w in [lo as f32, hi as f32] {
             for x in [centre - w / 2.0, centre + w / 2.0] {
@@ -114,7 +123,7 @@ fn draw_bands(pen: &mut Pen, face: &Face, plan: &CropPlan, layout: &Layout, k: f
 }
 
 /// The detected geometry (red).
-fn draw_face(pen: &mut Pen, face: &Face, k: f32) {
+fn draw_face(pen: &mut Pen, face: &Face, width_ends: Option<[Point; 2]>, k: f32) {
     let at = |p: Point| [p[0] * k, p[1] * k];
     let b = face.bbox;
     pen.rect(at([b[0], b[1]]), at([b[0] + b[2], b[1] + b[3]]), DETECTED);
@@ -135,8 +144,8 @@ fn draw_face(pen: &mut Pen, face: &Face, k: f32) {
         pen.dot(at(c), radius, DETECTED);
     }
     pen.dot(at(face.chin), radius, DETECTED);
-    for x in [face.face_left_x, face.face_right_x] {
-        pen.saltire(at([x, face.face_width_y]), size, DETECTED);
+    for end in width_ends.into_iter().flatten() {
+        pen.saltire(at(end), size, DETECTED);
     }
 }
 
@@ -313,6 +322,38 @@ mod tests {
         // The right eye's cross and an untouched corner.
         assert_eq!(*out.get_pixel(470, 410), DETECTED);
         assert_eq!(*out.get_pixel(0, 0), Rgb([128, 128, 128]));
+    }
+
+    #[test]
+    fn a_head_width_spec_marks_the_head_outline_not_the_cheeks() {
+        let passport = crate::spec::Library::builtin()
+            .unwrap()
+            .resolve("dongguan", Some("passport"))
+            .unwrap();
+        let photo = RgbImage::from_pixel(2000, 2400, Rgb([128, 128, 128]));
+        let head = crate::face::HeadSpan {
+            left_x: 820.0,
+            right_x: 1180.0,
+            y: 720.0,
+        };
+        let with_head = Face {
+            head: Some(head),
+            ..face()
+        };
+        let marked = |spec: &Spec, p: Point| {
+            let out = draw(&photo, &FaceAnalysis::single(with_head.clone()), None, spec);
+            *out.get_pixel((p[0] / 2.0) as u32, (p[1] / 2.0) as u32) == DETECTED
+        };
+        let head_ends = [[820.0, 720.0], [1180.0, 720.0]];
+        let cheek_ends = [[900.0, 860.0], [1100.0, 860.0]];
+        for p in head_ends {
+            assert!(marked(&passport, p), "head end {p:?} unmarked");
+            assert!(!marked(&crate::spec::dongguan_id_card(), p));
+        }
+        for p in cheek_ends {
+            assert!(!marked(&passport, p), "cheek {p:?} marked for a head spec");
+            assert!(marked(&crate::spec::dongguan_id_card(), p));
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! is seen by all four. Values are canvas pixels (the spec's output pixels), origin top-left,
 //! y down.
 
-use crate::face::Face;
+use crate::face::{Face, Point};
 use crate::spec::Spec;
 use serde::Serialize;
 
@@ -98,9 +98,15 @@ impl WidthRef {
     /// The width of `face` this reference measures, photo pixels; `None` for a head width
     /// nothing measured.
     pub fn width_of(self, face: &Face) -> Option<f32> {
+        self.ends_of(face).map(|[l, r]| r[0] - l[0])
+    }
+
+    /// Where that width was measured: its left and right ends, photo pixels; `None` for a head
+    /// width nothing measured.
+    pub fn ends_of(self, face: &Face) -> Option<[Point; 2]> {
         match self {
-            WidthRef::Cheeks => Some(face.width()),
-            WidthRef::Head => face.head.map(|h| h.width()),
+            WidthRef::Cheeks => Some(face.cheek_ends()),
+            WidthRef::Head => face.head.map(|h| [[h.left_x, h.y], [h.right_x, h.y]]),
         }
     }
 }

@@ -172,6 +172,14 @@ impl Face {
         self.face_right_x - self.face_left_x
     }
 
+    /// Where the cheek-to-cheek width was measured: its left and right ends.
+    pub fn cheek_ends(&self) -> [Point; 2] {
+        [
+            [self.face_left_x, self.face_width_y],
+            [self.face_right_x, self.face_width_y],
+        ]
+    }
+
     /// Midpoint of the eye centres.
     pub fn eye_mid(&self) -> Point {
         [
