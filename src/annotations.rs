@@ -60,7 +60,7 @@ impl Annotation {
             face_left_x: x0,
             face_right_x: x1,
             face_width_y: self.face_width_y.unwrap_or((left_eye[1] + chin[1]) / 2.0),
-            // The annotations mark the cheeks, not the head's outline.
+            // The annotations mark the cheeks, not the head's outline: the analysis measures it.
             head: None,
             roll_deg: roll,
             yaw_deg: None,

@@ -243,9 +243,14 @@ impl Analysis {
     pub fn of(photo: &Photo, known: Option<&Face>) -> Result<Analysis> {
         let working = imageops::downscale(&photo.image, ANALYSIS_MAX_SIDE);
         if let Some(face) = known {
+            let mask = segment::segment(&working.image).ok();
+            let mut face = face.clone();
+            if let (None, Some(m)) = (face.head, &mask) {
+                face.head = face::head_of_given(&face, m, photo.image.dimensions());
+            }
             return Ok(Analysis {
-                mask: segment::segment(&working.image).ok(),
-                faces: FaceAnalysis::single(face.clone()),
+                mask,
+                faces: FaceAnalysis::single(face),
                 upright: None,
                 working,
             });

@@ -631,3 +631,26 @@ fn issue23_a_read_only_destination_fails_the_photo_cleanly() {
     assert_eq!(std::fs::read(&photo).unwrap(), original);
     assert_eq!(names(dir.path()), ["hv_test0.jpg", "ro"]);
 }
+
+/// A passport sizes the whole head, hair included; annotations mark only the cheeks, so the
+/// head's outline comes from the photo's person mask and the corrected photo is still made.
+#[test]
+fn annotated_faces_get_a_passport_photo_sized_by_the_head() {
+    let Some((dir, photo, csv)) = setup() else {
+        return;
+    };
+    let out = idphoto()
+        .arg("check")
+        .arg(&photo)
+        .args([
+            "--city", "dongguan", "--doc", "passport", "--format", "json",
+        ])
+        .arg("--faces-from")
+        .arg(&csv)
+        .arg("--out-dir")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["correction"]["status"], "written", "{}", r["correction"]);
+}

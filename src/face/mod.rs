@@ -676,6 +676,34 @@ fn read_eye(
     })
 }
 
+/// The head's outline in the person mask `m` of a `size` photo: its widest run through
+/// `centre_x` between the rows `rows` (from the crown, or the forehead with the crown cut off,
+/// down to the eye line).
+fn head_span(
+    m: &PersonMask,
+    size: (u32, u32),
+    centre_x: f32,
+    rows: (f32, f32),
+) -> Option<HeadSpan> {
+    refine::head_span_from_mask(
+        &m.probabilities,
+        crate::segment::NET_SIDE,
+        size,
+        centre_x,
+        rows,
+    )
+    .map(|(left_x, right_x, y)| HeadSpan { left_x, right_x, y })
+}
+
+/// The head's outline of a face given from outside (annotations mark the cheeks, not the
+/// head), measured in the photo's person mask from the crown (the top edge where it is cut off)
+/// down to the eye line.
+pub fn head_of_given(face: &Face, mask: &PersonMask, size: (u32, u32)) -> Option<HeadSpan> {
+    let top = face.crown.map_or(0.0, |c| c[1]);
+    let centre_x = (face.face_left_x + face.face_right_x) / 2.0;
+    head_span(mask, size, centre_x, (top, face.eye_mid()[1]))
+}
+
 fn measure(
     working: &Scaled,
     photo: &RgbImage,
@@ -749,17 +777,8 @@ fn measure(
     // its hair, above the ears (which stand out more or less) and above long hair, which
     // falls wider below them.
     let eye_y = (right_eye[1] + left_eye[1]) / 2.0;
-    let head = mask.and_then(|m| {
-        let top = crown.map_or(forehead[1], |c| c.0[1]);
-        refine::head_span_from_mask(
-            &m.probabilities,
-            crate::segment::NET_SIDE,
-            (w, h),
-            (x0 + x1) / 2.0,
-            (top, eye_y),
-        )
-        .map(|(left_x, right_x, y)| HeadSpan { left_x, right_x, y })
-    });
+    let top = crown.map_or(forehead[1], |c| c.0[1]);
+    let head = mask.and_then(|m| head_span(m, (w, h), (x0 + x1) / 2.0, (top, eye_y)));
     Ok(Some(Face {
         bbox: [bx0, by0, bx1 - bx0, by1 - by0],
         left_eye,
