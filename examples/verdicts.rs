@@ -19,7 +19,8 @@
 //! pasted at several sizes and places (half outside the frame too), the mild case the same
 //! patch cut from the clothing; the shadow darkens the face's image-left half behind a soft
 //! edge along the nose line; the grain is fixed-seed noise on the person outside the face
-//! (hair, neck, clothing); the casts multiply the channels; the smoothing is an edge-keeping
+//! (hair, neck, clothing); the casts multiply the channels; tinted lenses darken an ellipse
+//! around each eye; the smoothing is an edge-keeping
 //! blur of the skin, and the posterisation rounds the face to a few levels per channel.
 
 #[path = "../src/annotations.rs"]
@@ -135,6 +136,15 @@ const CLASSES: &[Class] = &[
         strong: &[0.7],
         mild: &[0.95],
         apply: cool,
+    },
+    Class {
+        name: "tinted glasses",
+        checks: &[CheckId::GlassesTinted, CheckId::ExposureEyes],
+        specs: &[WHITE, BLUE],
+        // Light the lenses pass (linear; brown: green at 0.9 of it, blue at 0.8).
+        strong: &[0.25],
+        mild: &[0.8],
+        apply: tinted_glasses,
     },
     Class {
         name: "local grain",
@@ -533,6 +543,36 @@ fn warm(c: &Clean, _: &[Clean], gain: f32) -> Vec<RgbImage> {
 fn cool(c: &Clean, _: &[Clean], gain: f32) -> Vec<RgbImage> {
     let g = 1.0 - (1.0 - gain) / 2.0;
     vec![scaled(&c.photo.image, [gain, g, 1.0], |_, _| 1.0)]
+}
+
+/// A pair of brown-tinted lenses passing `light` (linear): an ellipse around each eye 0.84
+/// inter-eye distances wide, from 0.30 above the pupil to 0.33 below it; one pair sharp-edged
+/// like a lens, one whose edge fades over 0.1 inter-eye distances (a blurred photo, a
+/// gradient rim).
+fn tinted_glasses(c: &Clean, _: &[Clean], light: f32) -> Vec<RgbImage> {
+    let f = &c.face;
+    let d = f.inter_eye();
+    // How far inside the nearer lens (x, y) lies, in inter-eye distances (negative outside):
+    // the radius's shortfall scaled by the shorter semi-axis, near the rim about the distance.
+    let inside = |x: u32, y: u32| {
+        [f.right_eye, f.left_eye]
+            .iter()
+            .map(|e| {
+                let dx = (x as f32 - e[0]) / (0.42 * d);
+                let dy = y as f32 - e[1];
+                let dy = dy / if dy < 0.0 { 0.30 * d } else { 0.33 * d };
+                (1.0 - dx.hypot(dy)) * 0.30
+            })
+            .fold(f32::MIN, f32::max)
+    };
+    let tint = [light, 0.9 * light, 0.8 * light];
+    let sharp = scaled(&c.photo.image, tint, |x, y| {
+        f32::from(u8::from(inside(x, y) >= 0.0))
+    });
+    let soft = scaled(&c.photo.image, tint, |x, y| {
+        (0.5 + inside(x, y) / 0.1).clamp(0.0, 1.0)
+    });
+    vec![sharp, soft]
 }
 
 /// Fixed-seed luma noise of `sigma` levels on the person's pixels outside the face box (hair,

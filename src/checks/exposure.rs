@@ -187,6 +187,100 @@ impl Rule for ExposureBalance {
     }
 }
 
+/// Tinted glasses or a shadow over the eyes (配戴有色眼镜): the eye regions' light against the
+/// cheeks' ([`FaceGeom::eye_light`]).
+pub struct ExposureEyes;
+
+impl Rule for ExposureEyes {
+    fn id(&self) -> CheckId {
+        CheckId::ExposureEyes
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(min) = ctx.spec.body.quality.min_eye_light else {
+            return no_rule(self.id(), "quality.min_eye_light");
+        };
+        let Some(face) = FaceGeom::of(ctx) else {
+            return no_face(ctx, self.id());
+        };
+        let Some(v) = face.eye_light(&ctx.working.image) else {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new(
+                    "眼部或两颊不在照片内，无法比较光线",
+                    "the eyes or the cheeks lie outside the photo, so their light cannot be compared",
+                ),
+            );
+        };
+        let v = f64::from(v);
+        let mut measured = Measure::number(v, Unit::Ratio, 2);
+        measured.text.reword(
+            |t| format!("{t} of the cheeks' light"),
+            |t| format!("为两颊亮度的 {t}"),
+        );
+        at_least(
+            self.id(),
+            measured,
+            v,
+            min,
+            2,
+            Hint::new(
+                "眼部比两颊暗得多：摘下有色眼镜，或调整光线让眼部不在阴影中",
+                "the eyes are much darker than the cheeks: take off tinted glasses, or light the face so no shadow falls over the eyes",
+            ),
+            Some("配戴有色眼镜"),
+        )
+    }
+}
+
+/// Tinted glasses by the rims of their lenses (配戴有色眼镜): the fall of light across a line
+/// under the eyes ([`FaceGeom::lens_edge`]). Unlike [`ExposureEyes`] it does not depend on how
+/// light the eyes are against the cheeks, which varies from face to face more than a lens
+/// passing a quarter of the light darkens them.
+pub struct GlassesTinted;
+
+impl Rule for GlassesTinted {
+    fn id(&self) -> CheckId {
+        CheckId::GlassesTinted
+    }
+
+    fn judge(&self, ctx: &Context<'_>) -> Check {
+        let Some(min) = ctx.spec.body.quality.min_lens_edge else {
+            return no_rule(self.id(), "quality.min_lens_edge");
+        };
+        let Some(face) = FaceGeom::of(ctx) else {
+            return no_face(ctx, self.id());
+        };
+        let Some(v) = face.lens_edge(&ctx.working.image) else {
+            return Check::not_applicable(
+                self.id(),
+                Hint::new(
+                    "眼睛下方不在照片内，无法判断是否配戴有色眼镜",
+                    "the face below the eyes lies outside the photo, so tinted glasses cannot be judged",
+                ),
+            );
+        };
+        let v = f64::from(v);
+        let mut measured = Measure::number(v, Unit::Ratio, 2);
+        measured.text.reword(
+            |t| format!("{t} of the light passes the sharpest edge under the eyes"),
+            |t| format!("眼睛下方最明显的明暗边界透光 {t}"),
+        );
+        at_least(
+            self.id(),
+            measured,
+            v,
+            min,
+            2,
+            Hint::new(
+                "眼睛周围有一圈明显变暗，像有色镜片：摘下有色眼镜后重拍",
+                "a sharply darker area surrounds the eyes, like a tinted lens: take off tinted glasses and retake",
+            ),
+            Some("配戴有色眼镜"),
+        )
+    }
+}
+
 /// Quantile of each cheek's skin L* taken as its light level: stubble, pores and creases only
 /// darken skin, so the upper quartile follows the light rather than the skin's texture (on the
 /// shared photos a stubbly cheek moves the median 4 L* more than the upper quartile).

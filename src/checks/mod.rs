@@ -19,7 +19,7 @@ pub use background::{
 };
 pub use exposure::{
     background_is_colour_reference, ColourCast, ColourPresent, Contrast, ExposureBalance,
-    ExposureBrightness, ExposureClipping, Glare,
+    ExposureBrightness, ExposureClipping, ExposureEyes, Glare, GlassesTinted,
 };
 pub use features::{EyebrowsVisible, EyesOpen, EyesRed, MouthClosed, Yaw};
 pub use file::{FileAspect, FileColourMode, FileDpi, FileFormat, FileKb, FilePixels};
@@ -127,6 +127,8 @@ check_ids! {
     ExposureBrightness => "exposure.brightness", "Median L* of the face skin.";
     ExposureClipping => "exposure.clipping", "Fraction of the face clipped to white or black.";
     ExposureBalance => "exposure.balance", "L* difference between the left and right face halves.";
+    ExposureEyes => "exposure.eyes", "Light in the eye regions against the cheeks (tinted glasses, shadow over the eyes).";
+    GlassesTinted => "glasses.tinted", "Fall of light across a lens rim under the eyes (tinted glasses).";
     ColourCast => "colour.cast", "Colour cast of skin and neutral background, named by hue.";
     ColourPresent => "colour.present", "Share of clearly coloured pixels (a black-and-white photo fails).";
     Sharpness => "sharpness", "Face sharpness at a fixed face scale.";
@@ -476,6 +478,8 @@ pub static ALL: &[&dyn Rule] = &[
     &ExposureBrightness,
     &ExposureClipping,
     &ExposureBalance,
+    &ExposureEyes,
+    &GlassesTinted,
     &ColourCast,
     &ColourPresent,
     &Sharpness,

@@ -9,7 +9,7 @@
 //! - oval: the ellipse from 0.6 d above the eye line to the chin, 84 % of the face width wide.
 
 use super::{Check, CheckId, Context, Hint, Measure, Requirement, Status};
-use crate::colour::lightness;
+use crate::colour::{lightness, luminance};
 use crate::face::{Face, Orientation};
 use crate::stats::quantile;
 use image::RgbImage;
@@ -215,6 +215,97 @@ impl FaceGeom {
         })
     }
 
+    /// Light in the eye regions against the cheeks: the brightest tenth of each eye region
+    /// ([`EYE_REGION`]: the eye with its whites, the lids and the skin just below them, where
+    /// any lens of a pair of glasses lies, not the brows' shadow above) over the brightest
+    /// tenth of the brighter cheek patch, in linear luminance; the darker eye. A tinted lens
+    /// darkens everything behind it, the eye whites and lit skin included, by its
+    /// transmittance; a shadow over the eyes does the same. The brightest tenth follows the
+    /// light rather than lashes, brows, irises or a dark frame. `None` when an eye region is
+    /// mostly outside the photo or a cheek is unmeasured.
+    pub fn eye_light(&self, img: &RgbImage) -> Option<f32> {
+        let [half_width, above, below] = EYE_REGION.map(|k| k * self.d);
+        let mut darker = f32::INFINITY;
+        for e in [self.eye_l, self.eye_r] {
+            darker = darker.min(self.light_under(img, e, half_width, (-above, below))?);
+        }
+        let cheek = self
+            .cheeks()
+            .iter()
+            .filter_map(|r| {
+                let mut lum: Vec<f32> = r.pixels(img).map(luminance).collect();
+                quantile(&mut lum, LIGHT_QUANTILE)
+            })
+            .fold(0.0f32, f32::max);
+        (cheek > 0.0).then(|| darker / cheek)
+    }
+
+    /// The sharpest fall of light across a line under the eyes, as a lens's lower rim makes:
+    /// for each line from [`LENS_RIM_ROWS`] below the pupil, parallel to the eye line and
+    /// [`EYE_REGION`] wide, the light of a strip just above it (inside a lens) over that of a
+    /// strip just below ([`LENS_RIM_STRIP`] high each, the brightest tenth in linear luminance), the least
+    /// over the lines; the larger of the two eyes, as a pair of glasses has both lenses. About
+    /// the lens's transmittance at its rim; near 1 where light changes gradually down the face,
+    /// shadow or not (a thin dark frame is below the brightest tenth). `None` when a strip is
+    /// mostly outside the photo.
+    pub fn lens_edge(&self, img: &RgbImage) -> Option<f32> {
+        let half_width = EYE_REGION[0] * self.d;
+        let strip = (LENS_RIM_STRIP * self.d).round().max(1.0);
+        let [from, to] = LENS_RIM_ROWS.map(|k| k * self.d);
+        let mut clearer = 0.0f32;
+        for e in [self.eye_l, self.eye_r] {
+            let mut least = f32::INFINITY;
+            let mut t = from;
+            while t < to {
+                let above = self.light_under(img, e, half_width, (t - strip - 1.0, t - 1.0))?;
+                let below = self.light_under(img, e, half_width, (t + 1.0, t + strip + 1.0))?;
+                if below > 0.0 {
+                    least = least.min(above / below);
+                }
+                t += 1.0;
+            }
+            clearer = clearer.max(least);
+        }
+        clearer.is_finite().then_some(clearer)
+    }
+
+    /// The brightest tenth of linear luminance in the band `rows` (from, to: distances below
+    /// `eye` across the eye line, negative above it) `half_width` to each side of `eye`, sampled
+    /// a pixel apart in the face's own frame; `None` when half of it lies outside the photo.
+    fn light_under(
+        &self,
+        img: &RgbImage,
+        eye: [f32; 2],
+        half_width: f32,
+        (from, to): (f32, f32),
+    ) -> Option<f32> {
+        let (w, h) = img.dimensions();
+        let dx = self.eye_r[0] - self.eye_l[0];
+        let dy = self.eye_r[1] - self.eye_l[1];
+        let len = dx.hypot(dy).max(1e-3);
+        // Unit vectors: u along the eye line (image left to right), v down the face.
+        let (u, v) = ([dx / len, dy / len], [-dy / len, dx / len]);
+        let (mut lum, mut tried) = (Vec::new(), 0usize);
+        let mut t = from;
+        while t < to {
+            let mut s = -half_width;
+            while s < half_width {
+                tried += 1;
+                let x = eye[0] + s * u[0] + t * v[0];
+                let y = eye[1] + s * u[1] + t * v[1];
+                if x >= 0.0 && y >= 0.0 && x < w as f32 && y < h as f32 {
+                    lum.push(luminance(img.get_pixel(x as u32, y as u32).0));
+                }
+                s += 1.0;
+            }
+            t += 1.0;
+        }
+        if lum.len() * 2 < tried {
+            return None;
+        }
+        quantile(&mut lum, LIGHT_QUANTILE)
+    }
+
     /// Skin pixels: both cheeks and the forehead.
     pub fn skin<'a>(&self, img: &'a RgbImage) -> impl Iterator<Item = [u8; 3]> + 'a {
         self.cheeks()
@@ -223,6 +314,20 @@ impl FaceGeom {
             .flat_map(move |r| r.pixels(img))
     }
 }
+
+/// The eye region of [`FaceGeom::eye_light`] in inter-eye distances: half its width along the
+/// eye line, then how far it reaches above and below the pupil. A lens of ordinary glasses
+/// spans about 0.8 inter-eye distances and reaches from the brow to the cheekbone; the region
+/// stays inside it.
+const EYE_REGION: [f32; 3] = [0.3, 0.12, 0.25];
+/// Where [`FaceGeom::lens_edge`] looks for a lens's lower rim, inter-eye distances below the
+/// pupil: below the lower lid, above the cheek's middle; the rims of ordinary glasses lie
+/// 0.3–0.5 below the pupil.
+const LENS_RIM_ROWS: [f32; 2] = [0.1, 0.6];
+/// Height of each strip compared across a line, inter-eye distances.
+const LENS_RIM_STRIP: f32 = 0.05;
+/// The quantile of luminance taken as a region's light level (see [`FaceGeom::eye_light`]).
+const LIGHT_QUANTILE: f32 = 0.9;
 
 /// Balance sampling region, see [`FaceGeom::mirrored_skin`]: off the face axis in inter-eye
 /// distances (the nose bridge inside, the cheek contour outside) ...
@@ -402,6 +507,64 @@ pub(crate) mod tests {
         };
         let geom = FaceGeom::from_face(&face, 1.0, img.dimensions()).unwrap();
         (img, geom)
+    }
+
+    /// A lens around each eye of the test face passing `light` of each channel, edges sharp.
+    fn with_lenses(light: f32) -> (RgbImage, FaceGeom) {
+        face_image(|x, y, p| {
+            let in_lens = [70.0, 130.0].iter().any(|&ex| {
+                let (dx, dy) = ((x as f32 - ex) / 25.0, (y as f32 - 100.0) / 19.0);
+                dx * dx + dy * dy <= 1.0
+            });
+            if in_lens {
+                p.map(|c| (f32::from(c) * light) as u8)
+            } else {
+                p
+            }
+        })
+    }
+
+    #[test]
+    fn a_tinted_lens_darkens_the_eyes_against_the_cheeks_and_shows_its_rim() {
+        let (plain, face) = face_image(|_, _, p| p);
+        assert!((face.eye_light(&plain).unwrap() - 1.0).abs() < 0.01);
+        assert!(face.lens_edge(&plain).unwrap() > 0.99);
+        let (tinted, face) = with_lenses(0.5);
+        // sRGB at half its value: about a fifth of the light.
+        let eyes = face.eye_light(&tinted).unwrap();
+        assert!((0.15..0.3).contains(&eyes), "{eyes}");
+        let edge = face.lens_edge(&tinted).unwrap();
+        assert!((0.15..0.3).contains(&edge), "{edge}");
+    }
+
+    #[test]
+    fn a_gradual_shadow_darkens_the_eyes_but_shows_no_rim() {
+        // Half the light down to just below the eyes, then rising smoothly over more than an
+        // inter-eye distance: a shadow with a wide penumbra, no rim.
+        let (img, face) = face_image(|_, y, p| {
+            let k = (0.5 + (y as f32 - 110.0).max(0.0) / 160.0).min(1.0);
+            p.map(|c| (f32::from(c) * k) as u8)
+        });
+        let eyes = face.eye_light(&img).unwrap();
+        assert!(eyes < 0.7, "{eyes}");
+        let edge = face.lens_edge(&img).unwrap();
+        assert!(edge > 0.8, "{edge}");
+    }
+
+    #[test]
+    fn eyes_outside_the_photo_are_not_measured() {
+        let (img, _) = face_image(|_, _, p| p);
+        let face = Face {
+            right_eye: [-60.0, 100.0],
+            left_eye: [-10.0, 100.0],
+            chin: [-35.0, 172.0],
+            face_left_x: -90.0,
+            face_right_x: 20.0,
+            ..Default::default()
+        };
+        let geom = FaceGeom::from_face(&face, 1.0, img.dimensions()).unwrap();
+        assert_eq!(geom.eye_light(&img), None);
+        assert_eq!(geom.lens_edge(&img), None);
     }
 
     #[test]

@@ -214,6 +214,12 @@ pub struct QualityRules {
     pub max_noise_l: Option<f64>,
     /// Largest fraction of face pixels that are specular glare.
     pub max_glare_fraction: Option<f64>,
+    /// Smallest light in the eye regions as a fraction of the cheeks' (tinted glasses, a
+    /// shadow over the eyes).
+    pub min_eye_light: Option<f64>,
+    /// Smallest ratio of the light above to the light below any line under the eyes: a
+    /// lens's rim makes it fall to the lens's transmittance (tinted glasses).
+    pub min_lens_edge: Option<f64>,
 }
 
 /// The `[city]` table of a city file.

@@ -353,6 +353,8 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
         ("quality.max_clipped_fraction", q.max_clipped_fraction),
         ("quality.max_glare_fraction", q.max_glare_fraction),
         ("quality.min_coloured_fraction", q.min_coloured_fraction),
+        ("quality.min_eye_light", q.min_eye_light),
+        ("quality.min_lens_edge", q.min_lens_edge),
     ] {
         fraction(v, key)?;
     }
