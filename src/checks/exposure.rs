@@ -197,38 +197,20 @@ impl Rule for ExposureEyes {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let Some(min) = ctx.spec.body.quality.min_eye_light else {
-            return no_rule(self.id(), "quality.min_eye_light");
-        };
-        let Some(face) = FaceGeom::of(ctx) else {
-            return no_face(ctx, self.id());
-        };
-        let Some(v) = face.eye_light(&ctx.working.image) else {
-            return Check::not_applicable(
-                self.id(),
-                Hint::new(
-                    "眼部或两颊不在照片内，无法比较光线",
-                    "the eyes or the cheeks lie outside the photo, so their light cannot be compared",
-                ),
-            );
-        };
-        let v = f64::from(v);
-        let mut measured = Measure::number(v, Unit::Ratio, 2);
-        measured.text.reword(
-            |t| format!("{t} of the cheeks' light"),
-            |t| format!("为两颊亮度的 {t}"),
-        );
-        at_least(
+        lens_light(
+            ctx,
             self.id(),
-            measured,
-            v,
-            min,
-            2,
+            (ctx.spec.body.quality.min_eye_light, "quality.min_eye_light"),
+            FaceGeom::eye_light,
+            Hint::new(
+                "眼部或两颊不在照片内，无法比较光线",
+                "the eyes or the cheeks lie outside the photo, so their light cannot be compared",
+            ),
+            ("of the cheeks' light", "为两颊亮度的"),
             Hint::new(
                 "眼部比两颊暗得多：摘下有色眼镜，或调整光线让眼部不在阴影中",
                 "the eyes are much darker than the cheeks: take off tinted glasses, or light the face so no shadow falls over the eyes",
             ),
-            Some("配戴有色眼镜"),
         )
     }
 }
@@ -245,40 +227,55 @@ impl Rule for GlassesTinted {
     }
 
     fn judge(&self, ctx: &Context<'_>) -> Check {
-        let Some(min) = ctx.spec.body.quality.min_lens_edge else {
-            return no_rule(self.id(), "quality.min_lens_edge");
-        };
-        let Some(face) = FaceGeom::of(ctx) else {
-            return no_face(ctx, self.id());
-        };
-        let Some(v) = face.lens_edge(&ctx.working.image) else {
-            return Check::not_applicable(
-                self.id(),
-                Hint::new(
-                    "眼睛下方不在照片内，无法判断是否配戴有色眼镜",
-                    "the face below the eyes lies outside the photo, so tinted glasses cannot be judged",
-                ),
-            );
-        };
-        let v = f64::from(v);
-        let mut measured = Measure::number(v, Unit::Ratio, 2);
-        measured.text.reword(
-            |t| format!("{t} of the light passes the sharpest edge under the eyes"),
-            |t| format!("眼睛下方最明显的明暗边界透光 {t}"),
-        );
-        at_least(
+        lens_light(
+            ctx,
             self.id(),
-            measured,
-            v,
-            min,
-            2,
+            (ctx.spec.body.quality.min_lens_edge, "quality.min_lens_edge"),
+            FaceGeom::lens_edge,
+            Hint::new(
+                "眼睛下方不在照片内，无法判断是否配戴有色眼镜",
+                "the face below the eyes lies outside the photo, so tinted glasses cannot be judged",
+            ),
+            (
+                "of the light passes the sharpest edge under the eyes",
+                "眼睛下方最明显的明暗边界透光",
+            ),
             Hint::new(
                 "眼睛周围有一圈明显变暗，像有色镜片：摘下有色眼镜后重拍",
                 "a sharply darker area surrounds the eyes, like a tinted lens: take off tinted glasses and retake",
             ),
-            Some("配戴有色眼镜"),
         )
     }
+}
+
+/// Judges a light ratio around the eyes that tinted lenses lower (配戴有色眼镜): `measure` on the
+/// working copy must keep at least the spec's `limit` (its value and key); `unmeasured` says why
+/// there is nothing to judge, `words` (English after the value, Chinese before it) what the
+/// ratio is of.
+fn lens_light(
+    ctx: &Context<'_>,
+    id: CheckId,
+    (limit, key): (Option<f64>, &str),
+    measure: fn(&FaceGeom, &image::RgbImage) -> Option<f32>,
+    unmeasured: Hint,
+    (words_en, words_zh): (&str, &str),
+    hint: Hint,
+) -> Check {
+    let Some(min) = limit else {
+        return no_rule(id, key);
+    };
+    let Some(face) = FaceGeom::of(ctx) else {
+        return no_face(ctx, id);
+    };
+    let Some(v) = measure(&face, &ctx.working.image) else {
+        return Check::not_applicable(id, unmeasured);
+    };
+    let v = f64::from(v);
+    let mut measured = Measure::number(v, Unit::Ratio, 2);
+    measured
+        .text
+        .reword(|t| format!("{t} {words_en}"), |t| format!("{words_zh} {t}"));
+    at_least(id, measured, v, min, 2, hint, Some("配戴有色眼镜"))
 }
 
 /// Quantile of each cheek's skin L* taken as its light level: stubble, pores and creases only
