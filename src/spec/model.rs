@@ -214,6 +214,8 @@ pub struct QualityRules {
     pub max_noise_l: Option<f64>,
     /// Largest fraction of face pixels that are specular glare.
     pub max_glare_fraction: Option<f64>,
+    /// Largest comb in the face's colour histograms (posterised tones, see `specs/README.md`).
+    pub max_posterisation: Option<f64>,
 }
 
 /// The `[city]` table of a city file.
