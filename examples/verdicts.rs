@@ -63,8 +63,9 @@ struct Class {
     apply: Apply,
 }
 
-/// The image-quality checks, any of which might see over-processed skin.
-const QUALITY: &[CheckId] = &[
+/// The checks that might see over-processed skin: `posterisation`, and the image-quality ones.
+const RETOUCH: &[CheckId] = &[
+    CheckId::Posterisation,
     CheckId::Sharpness,
     CheckId::Noise,
     CheckId::Compression,
@@ -157,7 +158,7 @@ const CLASSES: &[Class] = &[
     },
     Class {
         name: "skin smoothing",
-        checks: QUALITY,
+        checks: RETOUCH,
         specs: &[WHITE, BLUE],
         // Blur radius in inter-eye distances.
         strong: &[0.06],
@@ -166,7 +167,7 @@ const CLASSES: &[Class] = &[
     },
     Class {
         name: "posterised",
-        checks: QUALITY,
+        checks: RETOUCH,
         specs: &[WHITE, BLUE],
         // Levels per channel.
         strong: &[16.0],

@@ -385,6 +385,29 @@ fn metamorphic_defects_fail_exactly_their_check() {
         &[CheckId::Glare],
         &[],
     );
+    // The face posterised to 16 levels per channel and saved as a JPEG of quality 90 (a poster
+    // or beauty filter): its tones break into bands, which the JPEG's ringing blurs but does not
+    // fill.
+    let step = 255.0 / 15.0;
+    let banded = map(img, |x, y, p| {
+        let (dx, dy) = ((x as f32 - cx) / rx, (y as f32 - cy) / ry);
+        let inside = dx * dx + dy * dy <= 1.0;
+        p.map(|v| {
+            let v = f32::from(v);
+            if inside {
+                (v / step).round() * step
+            } else {
+                v
+            }
+        })
+    });
+    let bytes = crate::util::jpeg_bytes(&banded, 90, None);
+    check(
+        "posterised face",
+        image::load_from_memory(&bytes).unwrap().to_rgb8(),
+        &[CheckId::Posterisation],
+        &[],
+    );
     check(
         "white clothing",
         map(img, |x, y, p| {
@@ -421,6 +444,8 @@ fn heavy_jpeg_compression_fails_compression_only() {
         &base_status,
         &got,
         &[CheckId::Compression],
+        // At quality 8 each block's mean is rounded to a coarse step: the face's tones band
+        // (posterisation) as well as blocking.
         &[
             CheckId::Sharpness,
             CheckId::Noise,
@@ -428,6 +453,7 @@ fn heavy_jpeg_compression_fails_compression_only() {
             CheckId::ColourCast,
             CheckId::BackgroundUniformity,
             CheckId::BackgroundClutter,
+            CheckId::Posterisation,
         ],
     );
 }

@@ -12,6 +12,7 @@ mod file;
 mod geometry;
 mod quality;
 pub(crate) mod regions;
+mod retouch;
 
 pub use background::{
     BackgroundClutter, BackgroundColour, BackgroundFrame, BackgroundShadow, BackgroundUniformity,
@@ -28,6 +29,7 @@ pub use geometry::{
     InsideFrame, Roll, TopMargin,
 };
 pub use quality::{blockiness, sharpness, Compression, Noise, Sharpness};
+pub use retouch::{posterisation, Posterisation};
 
 use crate::decode::Photo;
 pub use crate::lang::{Hint, Words};
@@ -136,6 +138,7 @@ check_ids! {
     Contrast => "contrast", "L* spread of the face (haze).";
     Noise => "noise", "Grain in flat regions.";
     Glare => "glare", "Fraction of skin with specular glare.";
+    Posterisation => "posterisation", "Comb in the face's colour histograms (tones posterised into bands).";
     ClothingContrast => "clothing.contrast", "Clothing vs the background colour (CIEDE2000).";
 }
 
@@ -487,6 +490,7 @@ pub static ALL: &[&dyn Rule] = &[
     &Contrast,
     &Noise,
     &Glare,
+    &Posterisation,
     &ClothingContrast,
 ];
 

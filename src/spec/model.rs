@@ -220,6 +220,8 @@ pub struct QualityRules {
     /// Smallest ratio of the light above to the light below any line under the eyes: a
     /// lens's rim makes it fall to the lens's transmittance (tinted glasses).
     pub min_lens_edge: Option<f64>,
+    /// Largest comb in the face's colour histograms (posterised tones, see `specs/README.md`).
+    pub max_posterisation: Option<f64>,
 }
 
 /// The `[city]` table of a city file.

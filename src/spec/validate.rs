@@ -365,6 +365,7 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
         ("quality.max_blockiness", q.max_blockiness),
         ("quality.min_contrast_l", q.min_contrast_l),
         ("quality.max_noise_l", q.max_noise_l),
+        ("quality.max_posterisation", q.max_posterisation),
     ] {
         positive(v, key)?;
     }
