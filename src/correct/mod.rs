@@ -353,6 +353,11 @@ pub fn face_on_canvas(face: &Face, plan: &CropPlan) -> Face {
         eye_opening: face.eye_opening,
         mouth_opening: face.mouth_opening,
         brow_skin: face.brow_skin,
+        eye_outlines: face
+            .eye_outlines
+            .iter()
+            .map(|e| e.mapped(m, plan.scale))
+            .collect(),
         confidence: face.confidence,
     }
 }
