@@ -6,6 +6,7 @@ use super::{Check, CheckId, Context, Hint, Measure, Requirement, Rule, Status, U
 use crate::colour::{
     chroma, lightness, lightness_of_luminance, luminance, srgb_to_lab, Cast, MeanColour,
 };
+use crate::spec::QualityRules;
 use crate::stats::quantile;
 
 /// Channel value at or above which a pixel counts as a clipped highlight.
@@ -61,11 +62,7 @@ impl Rule for ExposureBrightness {
         // Skin as dark as dark skin in good light may be a dim photo: the eye whites, lit by
         // the same light, tell the two apart.
         let whites = eye_whites(ctx);
-        let q = &ctx.spec.body.quality;
-        let dim = match (&whites, q.dim_skin_l, q.min_sclera_l) {
-            (Whites::Read([l, ..], _), Some(skin), Some(min)) => v < skin && f64::from(*l) < min,
-            _ => false,
-        };
+        let dim = dim_by_eye_whites(&ctx.spec.body.quality, v, &whites);
         let dark = v < lo || dim;
         let status = if required.contains(v) && !dim {
             Status::Pass
@@ -235,7 +232,7 @@ fn cheek_ab(ctx: &Context<'_>) -> Option<[f32; 2]> {
 }
 
 /// What the eye whites of the main face say, read at the photo's own resolution.
-enum Whites {
+pub(crate) enum Whites {
     /// Enough of them show: their L*a*b* and how many pixels were read.
     Read(crate::colour::Lab, usize),
     /// Too few show to be a reference (narrow eyes, glare on glasses, a small face).
@@ -254,14 +251,32 @@ fn eye_whites(ctx: &Context<'_>) -> Whites {
     if face.eye_outlines.is_empty() {
         return Whites::Unread;
     }
-    let w = crate::face::eye_whites(&ctx.photo.image, &face.eye_outlines);
-    match w.lab {
-        Some(lab) if w.pixels as f64 >= min => Whites::Read(lab, w.pixels),
-        _ => Whites::TooFew(w.pixels),
+    Whites::of(
+        min,
+        &crate::face::eye_whites(&ctx.photo.image, &face.eye_outlines),
+    )
+}
+
+/// Whether a face whose skin has median L* `skin_l` is in dim light: darker than
+/// `quality.dim_skin_l`, as dark skin in good light may be, with eye whites darker than
+/// `quality.min_sclera_l`, which good light leaves bright on any skin. The one rule behind
+/// `exposure.brightness` and the correction's exposure.
+pub(crate) fn dim_by_eye_whites(q: &QualityRules, skin_l: f64, whites: &Whites) -> bool {
+    match (whites, q.dim_skin_l, q.min_sclera_l) {
+        (Whites::Read([l, ..], _), Some(skin), Some(min)) => skin_l < skin && f64::from(*l) < min,
+        _ => false,
     }
 }
 
 impl Whites {
+    /// The reading `w`, a reference when it holds at least `min_pixels` pixels.
+    pub(crate) fn of(min_pixels: f64, w: &crate::face::EyeWhites) -> Whites {
+        match w.lab {
+            Some(lab) if w.pixels as f64 >= min_pixels => Whites::Read(lab, w.pixels),
+            _ => Whites::TooFew(w.pixels),
+        }
+    }
+
     /// The note a measured value carries about the eye whites, (English, Chinese).
     fn note(&self) -> (String, String) {
         match self {

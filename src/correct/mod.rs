@@ -398,6 +398,9 @@ pub fn correct(
             a.get_pixel(x, y)[0] < 26 && rendered.coverage.get_pixel(x, y)[0] == 255
         })
     };
+    // Read where exposure.brightness reads them, before the tone changes them.
+    let eye_whites = (!canvas_face.eye_outlines.is_empty())
+        .then(|| crate::face::eye_whites(&image, &canvas_face.eye_outlines));
     let tone = tone::correct_mut(
         &mut image,
         &tone::Regions {
@@ -406,6 +409,7 @@ pub fn correct(
                 .as_ref()
                 .filter(|_| replace.is_some_and(|(_, m)| m.colour_reference))
                 .map(|_| &is_background as &dyn Fn(u32, u32) -> bool),
+            eye_whites,
         },
         &spec.body.quality,
     );
