@@ -789,16 +789,8 @@ mod tests {
             iris_radius: 0.15 * eye_w,
         };
         let face = Face {
-            bbox: [40.0, 35.0, 120.0, 150.0],
-            right_eye: [70.0, 100.0],
-            left_eye: [130.0, 100.0],
-            crown: Some([100.0, 35.0]),
-            chin: [100.0, 172.0],
-            face_left_x: 40.0,
-            face_right_x: 160.0,
-            face_width_y: 110.0,
             eye_outlines: vec![outline(70.0), outline(130.0)],
-            ..Default::default()
+            ..super::super::regions::tests::face_layout()
         };
         let mut photo = crate::checks::geometry::tests::photo(200, 240);
         photo.image = img;

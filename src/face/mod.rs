@@ -27,6 +27,8 @@
 //!    darkest iris-sized disc loses. The same model's eye contour gives how open each eye is
 //!    ([`Face::eye_opening`]); FaceMesh's own lid points read a closed eye as open. A pupil lit red by a flash pulls the model off the
 //!    iris; where the pupil it found is red, it looks again with the red turned grey.
+//!    The eye contours with their iris discs are kept ([`Face::eye_outlines`]): the eye whites
+//!    inside them are the photo's neutral reference for the light (`sclera.rs`).
 //!    Each pupil then moves a quarter of the way towards where the other eye's says the gaze
 //!    is (`GAZE_POOLING`): the model reads each eye on its own and errs in each on its own.
 //! 4. Chin: FaceMesh 152, taken a little further from the eyes (`CHIN_BELOW_MESH`: the mesh
