@@ -58,11 +58,20 @@ impl Rule for ExposureBrightness {
         let Some(v) = quantile(&mut l, 0.5).map(f64::from) else {
             return no_face(ctx, self.id());
         };
-        let required = Requirement::range(Some(lo), Some(hi), Unit::Lightness, 0);
+        let mut required = Requirement::range(Some(lo), Some(hi), Unit::Lightness, 0);
         // Skin as dark as dark skin in good light may be a dim photo: the eye whites, lit by
         // the same light, tell the two apart.
         let whites = eye_whites(ctx);
-        let dim = dim_by_eye_whites(&ctx.spec.body.quality, v, &whites);
+        let q = &ctx.spec.body.quality;
+        let dim = dim_by_eye_whites(q, v, &whites);
+        if let (Whites::Read(..), Some(skin), Some(min)) = (&whites, q.dim_skin_l, q.min_sclera_l) {
+            if v < skin {
+                required.text.reword(
+                    |t| format!("{t}; below {skin:.0}, eye whites ≥ {min:.0} L*"),
+                    |t| format!("{t}；低于 {skin:.0} 时眼白 ≥ {min:.0} L*"),
+                );
+            }
+        }
         let dark = v < lo || dim;
         let status = if required.contains(v) && !dim {
             Status::Pass
@@ -819,6 +828,17 @@ mod tests {
         let dim_photo = at(dark_skin, dim, 30.0);
         assert_eq!(dim_photo.status, Status::Fail);
         assert_eq!(dim_photo.official_reason, Some("曝光不足"));
+        assert!(
+            dim_photo
+                .required
+                .as_ref()
+                .unwrap()
+                .text
+                .en
+                .ends_with("eye whites ≥ 50 L*"),
+            "{:?}",
+            dim_photo.required
+        );
         let hint = dim_photo.hint.unwrap().en;
         assert!(hint.contains("eye whites"), "{hint}");
         // Light skin in good light with shaded eye whites (deep-set eyes): the skin is enough.
