@@ -67,6 +67,7 @@ impl Annotation {
             eye_opening: None,
             mouth_opening: None,
             brow_skin: None,
+            eye_outlines: Vec::new(),
             confidence: Confidence {
                 face: 1.0,
                 eyes: 1.0,

@@ -593,3 +593,51 @@ fn mismatches(
     }
     wrong
 }
+
+/// `exposure.brightness` of a shared photo, as given and with every pixel at `light` of its
+/// linear light, the face detected (the eye whites need the face stage's eye outlines).
+fn brightness_detected(file: &str, light: f32) -> Option<checks::Check> {
+    let data = crate::util::testdata()?;
+    let photo =
+        idphoto::dev::decode::open(&data.join("photos").join(file), &Default::default()).unwrap();
+    let lin = |v: u8| idphoto::dev::colour::to_linear(f32::from(v) / 255.0);
+    let photo = Photo {
+        image: map(&photo.image, |_, _, p| {
+            p.map(|v| idphoto::dev::colour::from_linear(lin(v) * light) * 255.0)
+        }),
+        info: photo.info,
+    };
+    let spec = Library::builtin()
+        .unwrap()
+        .resolve("dongguan", None)
+        .unwrap();
+    let analysis = idphoto::dev::Analysis::of(&photo, None).unwrap();
+    let plan = analysis.plan(&photo, &spec);
+    checks::run(&Context {
+        spec: &spec,
+        photo: &photo,
+        working: &analysis.working,
+        face: Some(&analysis.faces),
+        mask: analysis.mask.as_ref(),
+        plan: plan.as_ref(),
+    })
+    .into_iter()
+    .find(|c| c.id == CheckId::ExposureBrightness)
+}
+
+/// Issue 27: a photo at 30 % of the light whose skin stays as light as dark skin in good light
+/// (hv_test2: skin L* 69 as given, about 41 dimmed) passed; its eye whites, dimmed with it, now
+/// fail it. As given, its bright eye whites leave it passing.
+#[test]
+fn a_dim_photo_is_told_from_dark_skin_by_its_eye_whites() {
+    let Some(given) = brightness_detected("hv_test2.jpg", 1.0) else {
+        return;
+    };
+    assert_eq!(given.status, Status::Pass, "{:?}", given.measured);
+    let dim = brightness_detected("hv_test2.jpg", 0.3).unwrap();
+    let text = dim.measured.as_ref().unwrap().text.en.clone();
+    assert!(number(&dim) >= 40.0, "the skin alone passes: {text}");
+    assert_eq!(dim.status, Status::Fail, "{text}");
+    assert!(text.contains("eye whites"), "{text}");
+    assert_eq!(dim.official_reason, Some("曝光不足"));
+}

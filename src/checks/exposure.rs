@@ -6,6 +6,7 @@ use super::{Check, CheckId, Context, Hint, Measure, Requirement, Rule, Status, U
 use crate::colour::{
     chroma, lightness, lightness_of_luminance, luminance, srgb_to_lab, Cast, MeanColour,
 };
+use crate::spec::QualityRules;
 use crate::stats::quantile;
 
 /// Channel value at or above which a pixel counts as a clipped highlight.
@@ -57,19 +58,45 @@ impl Rule for ExposureBrightness {
         let Some(v) = quantile(&mut l, 0.5).map(f64::from) else {
             return no_face(ctx, self.id());
         };
-        let dark = v < lo;
-        let required = Requirement::range(Some(lo), Some(hi), Unit::Lightness, 0);
-        let status = if required.contains(v) {
+        let mut required = Requirement::range(Some(lo), Some(hi), Unit::Lightness, 0);
+        // Skin as dark as dark skin in good light may be a dim photo: the eye whites, lit by
+        // the same light, tell the two apart.
+        let whites = eye_whites(ctx);
+        let q = &ctx.spec.body.quality;
+        let dim = dim_by_eye_whites(q, v, &whites);
+        if let (Whites::Read(..), Some(skin), Some(min)) = (&whites, q.dim_skin_l, q.min_sclera_l) {
+            if v < skin {
+                required.text.reword(
+                    |t| format!("{t}; below {skin:.0}, eye whites ≥ {min:.0} L*"),
+                    |t| format!("{t}；低于 {skin:.0} 时眼白 ≥ {min:.0} L*"),
+                );
+            }
+        }
+        let dark = v < lo || dim;
+        let status = if required.contains(v) && !dim {
             Status::Pass
         } else {
             Status::Fail
         };
+        let mut measured = Measure::number(v, Unit::Lightness, 1);
+        let (note, note_zh) = whites.note();
+        if !note.is_empty() {
+            measured.text.reword(
+                |t| format!("{t} (skin{note})"),
+                |t| format!("{t}（皮肤{note_zh}）"),
+            );
+        }
         Check::judged(
             self.id(),
             status,
-            Measure::number(v, Unit::Lightness, 1),
+            measured,
             required,
-            if dark {
+            if dim && v >= lo {
+                Hint::new(
+                    "光线太暗：眼白也发暗，面向窗户在白天拍摄，或增加正面光线",
+                    "the light is too dim (the eye whites are dark too): shoot by day facing a window, or add light from the front",
+                )
+            } else if dark {
                 Hint::new(
                     "脸部太暗：面向窗户在白天拍摄，或增加正面光线",
                     "the face is too dark: shoot by day facing a window, or add light from the front",
@@ -304,6 +331,68 @@ fn cheek_ab(ctx: &Context<'_>) -> Option<[f32; 2]> {
     m.lab().map(|[_, a, b]| [a, b])
 }
 
+/// What the eye whites of the main face say, read at the photo's own resolution.
+pub(crate) enum Whites {
+    /// Enough of them show: their L*a*b* and how many pixels were read.
+    Read(crate::colour::Lab, usize),
+    /// Too few show to be a reference (narrow eyes, glare on glasses, a small face).
+    TooFew(usize),
+    /// The spec reads no eye whites, or the face stage gave no eye outline.
+    Unread,
+}
+
+fn eye_whites(ctx: &Context<'_>) -> Whites {
+    let Some(min) = ctx.spec.body.quality.min_sclera_pixels else {
+        return Whites::Unread;
+    };
+    let Some(face) = ctx.face.and_then(|a| a.face.as_ref()) else {
+        return Whites::Unread;
+    };
+    if face.eye_outlines.is_empty() {
+        return Whites::Unread;
+    }
+    Whites::of(
+        min,
+        &crate::face::eye_whites(&ctx.photo.image, &face.eye_outlines),
+    )
+}
+
+/// Whether a face whose skin has median L* `skin_l` is in dim light: darker than
+/// `quality.dim_skin_l`, as dark skin in good light may be, with eye whites darker than
+/// `quality.min_sclera_l`, which good light leaves bright on any skin. The one rule behind
+/// `exposure.brightness` and the correction's exposure.
+pub(crate) fn dim_by_eye_whites(q: &QualityRules, skin_l: f64, whites: &Whites) -> bool {
+    match (whites, q.dim_skin_l, q.min_sclera_l) {
+        (Whites::Read([l, ..], _), Some(skin), Some(min)) => skin_l < skin && f64::from(*l) < min,
+        _ => false,
+    }
+}
+
+impl Whites {
+    /// The reading `w`, a reference when it holds at least `min_pixels` pixels.
+    pub(crate) fn of(min_pixels: f64, w: &crate::face::EyeWhites) -> Whites {
+        match w.lab {
+            Some(lab) if w.pixels as f64 >= min_pixels => Whites::Read(lab, w.pixels),
+            _ => Whites::TooFew(w.pixels),
+        }
+    }
+
+    /// The note a measured value carries about the eye whites, (English, Chinese).
+    fn note(&self) -> (String, String) {
+        match self {
+            Whites::Read([l, a, b], n) => (
+                format!("; eye whites L* {l:.0} a* {a:.1} b* {b:.1}, {n} px"),
+                format!("；眼白 L* {l:.0} a* {a:.1} b* {b:.1}，{n} 像素"),
+            ),
+            Whites::TooFew(n) => (
+                format!("; too little eye white shows ({n} px), not judged by it"),
+                format!("；可见眼白太少（{n} 像素），不据此判断"),
+            ),
+            Whites::Unread => (String::new(), String::new()),
+        }
+    }
+}
+
 /// What the background says about a colour cast.
 enum Evidence<'a> {
     /// Its a*b* offset from its neutral colour ([`super::background::reference`]) counts, with
@@ -372,7 +461,16 @@ impl Rule for ColourCast {
             let off = |v: f32, [lo, hi]: [f32; 2]| v - v.clamp(lo, hi);
             vectors.push((("skin", "皮肤"), [off(a, SKIN_A), off(b, SKIN_B)]));
         }
-        let wall_note = match background_evidence(ctx, skin) {
+        let evidence = background_evidence(ctx, skin);
+        // Where the background is no reference, the eye whites' colour is shown, not judged:
+        // eye whites in good light spread as far in a*b* as a strong cast moves them
+        // (docs/accuracy.md, "Verdicts on degraded photos").
+        let whites = if matches!(evidence, Evidence::Counts(..)) {
+            Whites::Unread
+        } else {
+            eye_whites(ctx)
+        };
+        let wall_note = match evidence {
             Evidence::Counts(label, v) => {
                 vectors.push((label, v));
                 (String::new(), String::new())
@@ -409,6 +507,8 @@ impl Rule for ColourCast {
         let cast = Cast::of(da, db);
         let mut measured = Measure::number(v, Unit::DeltaE, 1);
         let (note, note_zh) = wall_note;
+        let (whites_note, whites_note_zh) = whites.note();
+        let (note, note_zh) = (note + &whites_note, note_zh + &whites_note_zh);
         if v > 0.05 {
             measured.text.reword(
                 |t| format!("{t} toward {} ({source}{note})", cast.en()),
@@ -653,6 +753,7 @@ impl Rule for Glare {
 mod tests {
     use super::*;
     use crate::checks::regions::tests::face_image;
+    use crate::face::Face;
 
     const HUES: [f64; 2] = [25.0, 70.0];
 
@@ -756,6 +857,95 @@ mod tests {
             );
             assert_eq!(coloured_at_least(&grey, min), min <= 0.0, "{min}");
         }
+    }
+
+    /// A 200×240 photo with a face of `skin` on white, eyes at (70, 100) and (130, 100) drawn
+    /// `eye_w` × 0.4 `eye_w` with whites of `white` round a dark iris, and the face laid out to
+    /// match, with the eye outlines the face stage would give.
+    fn eyes_scene(skin: [u8; 3], white: [u8; 3], eye_w: f32) -> (crate::decode::Photo, Face) {
+        let (img, _) = face_image(|x, y, p| {
+            let eye = [70.0f32, 130.0].into_iter().find_map(|cx| {
+                let (dx, dy) = (
+                    (x as f32 + 0.5 - cx) / (0.5 * eye_w),
+                    (y as f32 + 0.5 - 100.0) / (0.2 * eye_w),
+                );
+                (dx * dx + dy * dy <= 1.0).then_some((x as f32 + 0.5 - cx).abs())
+            });
+            match eye {
+                Some(d) if d <= 0.15 * eye_w => [40, 30, 25],
+                Some(_) => white,
+                None if p == super::super::regions::tests::SKIN => skin,
+                None => p,
+            }
+        });
+        let outline = |cx: f32| crate::face::EyeOutline {
+            contour: (0..16)
+                .map(|i| {
+                    let t = std::f32::consts::PI * i as f32 / 8.0;
+                    [cx - 0.5 * eye_w * t.cos(), 100.0 + 0.2 * eye_w * t.sin()]
+                })
+                .collect(),
+            iris: [cx, 100.0],
+            iris_radius: 0.15 * eye_w,
+        };
+        let face = Face {
+            eye_outlines: vec![outline(70.0), outline(130.0)],
+            ..super::super::regions::tests::face_layout()
+        };
+        let mut photo = crate::checks::geometry::tests::photo(200, 240);
+        photo.image = img;
+        (photo, face)
+    }
+
+    /// common.toml: skin darker than L* 52 is judged by the eye whites, which must read L* 50.
+    #[test]
+    fn eye_whites_tell_a_dim_photo_from_dark_skin() {
+        use crate::checks::geometry::tests::judge;
+        let dark_skin = [140, 95, 75];
+        let light_skin = [215, 165, 140];
+        assert!((40.0..52.0).contains(&lightness(dark_skin)));
+        assert!(lightness(light_skin) > 60.0);
+        let (bright, dim) = ([235, 232, 228], [110, 108, 105]);
+        assert!(lightness(dim) < 50.0 && lightness(bright) > 85.0);
+        let at = |skin, white, eye_w| {
+            let (photo, face) = eyes_scene(skin, white, eye_w);
+            judge(&ExposureBrightness, &photo, Some(face), 1)
+        };
+        // Dark skin in good light: its eye whites are bright.
+        let good = at(dark_skin, bright, 30.0);
+        assert_eq!(good.status, Status::Pass, "{:?}", good.measured);
+        assert!(good.measured.unwrap().text.en.contains("eye whites L* 92"));
+        // The same skin with dim eye whites: too little light, not dark skin.
+        let dim_photo = at(dark_skin, dim, 30.0);
+        assert_eq!(dim_photo.status, Status::Fail);
+        assert_eq!(dim_photo.official_reason, Some("曝光不足"));
+        assert!(
+            dim_photo
+                .required
+                .as_ref()
+                .unwrap()
+                .text
+                .en
+                .ends_with("eye whites ≥ 50 L*"),
+            "{:?}",
+            dim_photo.required
+        );
+        let hint = dim_photo.hint.unwrap().en;
+        assert!(hint.contains("eye whites"), "{hint}");
+        // Light skin in good light with shaded eye whites (deep-set eyes): the skin is enough.
+        assert_eq!(at(light_skin, dim, 30.0).status, Status::Pass);
+        // Eyes too narrow to show 30 pixels of white: not judged by them, said so.
+        let narrow = at(dark_skin, dim, 9.0);
+        assert_eq!(narrow.status, Status::Pass);
+        assert!(
+            narrow
+                .measured
+                .unwrap()
+                .text
+                .en
+                .contains("too little eye white"),
+            "narrow eyes"
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub use exposure::{
     background_is_colour_reference, ColourCast, ColourPresent, Contrast, ExposureBalance,
     ExposureBrightness, ExposureClipping, ExposureEyes, Glare, GlassesTinted,
 };
+pub(crate) use exposure::{dim_by_eye_whites, Whites};
 pub use features::{EyebrowsVisible, EyesOpen, EyesRed, MouthClosed, Yaw};
 pub use file::{FileAspect, FileColourMode, FileDpi, FileFormat, FileKb, FilePixels};
 pub use geometry::{

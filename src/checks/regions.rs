@@ -494,7 +494,13 @@ pub(crate) mod tests {
             };
             Rgb(paint(x, y, p))
         });
-        let face = Face {
+        let geom = FaceGeom::from_face(&face_layout(), 1.0, img.dimensions()).unwrap();
+        (img, geom)
+    }
+
+    /// The face [`face_image`] draws.
+    pub fn face_layout() -> Face {
+        Face {
             bbox: [40.0, 35.0, 120.0, 150.0],
             right_eye: [70.0, 100.0],
             left_eye: [130.0, 100.0],
@@ -504,9 +510,7 @@ pub(crate) mod tests {
             face_right_x: 160.0,
             face_width_y: 110.0,
             ..Default::default()
-        };
-        let geom = FaceGeom::from_face(&face, 1.0, img.dimensions()).unwrap();
-        (img, geom)
+        }
     }
 
     /// A lens around each eye of the test face passing `light` of each channel, edges sharp.

@@ -353,6 +353,11 @@ pub fn face_on_canvas(face: &Face, plan: &CropPlan) -> Face {
         eye_opening: face.eye_opening,
         mouth_opening: face.mouth_opening,
         brow_skin: face.brow_skin,
+        eye_outlines: face
+            .eye_outlines
+            .iter()
+            .map(|e| e.mapped(m, plan.scale))
+            .collect(),
         confidence: face.confidence,
     }
 }
@@ -393,6 +398,9 @@ pub fn correct(
             a.get_pixel(x, y)[0] < 26 && rendered.coverage.get_pixel(x, y)[0] == 255
         })
     };
+    // Read where exposure.brightness reads them, before the tone changes them.
+    let eye_whites = (!canvas_face.eye_outlines.is_empty())
+        .then(|| crate::face::eye_whites(&image, &canvas_face.eye_outlines));
     let tone = tone::correct_mut(
         &mut image,
         &tone::Regions {
@@ -401,6 +409,7 @@ pub fn correct(
                 .as_ref()
                 .filter(|_| replace.is_some_and(|(_, m)| m.colour_reference))
                 .map(|_| &is_background as &dyn Fn(u32, u32) -> bool),
+            eye_whites,
         },
         &spec.body.quality,
     );

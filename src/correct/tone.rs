@@ -7,6 +7,7 @@
 //! [`MAX_WB_GAIN`]. A correction only runs when the spec regulates what it fixes
 //! (`quality.face_l`, `quality.max_cast_chroma`) and the photo is outside it.
 
+use crate::checks::{dim_by_eye_whites, Whites};
 use crate::colour::{
     from_linear, lightness_of_luminance, linear_luminance, linear_lut, linear_to_lab as lab,
 };
@@ -98,6 +99,9 @@ pub struct Regions<'a> {
     pub skin: Vec<[u8; 3]>,
     /// Pixels that are background in the original photo (matte α low, inside the photo).
     pub background: Option<&'a dyn Fn(u32, u32) -> bool>,
+    /// The eye whites, read as `exposure.brightness` reads them: a face dark enough to be dark
+    /// skin is brightened when they say the light is dim.
+    pub eye_whites: Option<crate::face::EyeWhites>,
 }
 
 /// Applies the bounded corrections the spec calls for, in place.
@@ -147,7 +151,12 @@ pub fn correct_mut(
         report.face_l_before = Some(before);
         if let Some([lo, hi]) = quality.face_l {
             let now = face_l(1.0);
-            if now < lo as f32 || now > hi as f32 {
+            let whites = match (regions.eye_whites, quality.min_sclera_pixels) {
+                (Some(w), Some(min)) => Whites::of(min, &w),
+                _ => Whites::Unread,
+            };
+            let dim = dim_by_eye_whites(quality, f64::from(now), &whites);
+            if now < lo as f32 || now > hi as f32 || dim {
                 let target = ((lo + hi) / 2.0) as f32;
                 // face_l grows with g: bisect in [1/MAX, MAX].
                 let (mut a, mut b) = (1.0 / MAX_EXPOSURE_GAIN, MAX_EXPOSURE_GAIN);
@@ -203,6 +212,7 @@ mod tests {
                 .flat_map(|y| (20..40).map(move |x| img.get_pixel(x, y).0))
                 .collect(),
             background: None,
+            eye_whites: None,
         }
     }
 
@@ -226,7 +236,8 @@ mod tests {
                 &mut RgbImage::from_pixel(4, 4, image::Rgb([255; 3])),
                 &Regions {
                     skin: vec![[255; 3]; 16],
-                    background: None
+                    background: None,
+                    eye_whites: None,
                 },
                 &QualityRules {
                     face_l: Some([10.0, 20.0]),
@@ -237,6 +248,41 @@ mod tests {
             .map(|l| l > 99.0),
             Some(true)
         );
+    }
+
+    /// Skin within `face_l` but as dark as a dimmed face is brightened when the eye whites are
+    /// dim too, and left alone when they are bright (dark skin in good light).
+    #[test]
+    fn dark_skin_is_brightened_only_when_the_eye_whites_are_dim() {
+        let q = QualityRules {
+            face_l: Some([40.0, 85.0]),
+            dim_skin_l: Some(52.0),
+            min_sclera_l: Some(50.0),
+            min_sclera_pixels: Some(30.0),
+            ..Default::default()
+        };
+        let whites = |l: f32, pixels| crate::face::EyeWhites {
+            pixels,
+            lab: Some([l, 0.0, 0.0]),
+            linear: None,
+        };
+        let run = |w| {
+            let mut img = skin_scene(140);
+            let mut regions = regions(&img);
+            regions.eye_whites = Some(w);
+            (correct_mut(&mut img, &regions, &q), img)
+        };
+        let before = run(whites(80.0, 200)).0.face_l_before.unwrap();
+        assert!((40.0..52.0).contains(&before), "{before}");
+        let (bright, img) = run(whites(80.0, 200));
+        assert_eq!((bright.exposure_gain, img), (None, skin_scene(140)));
+        let dim = run(whites(35.0, 200)).0;
+        assert!(dim.exposure_gain.unwrap() > 1.2, "{dim:?}");
+        // Towards the middle of face_l, by as much as the gain's cap allows: out of the zone
+        // where the eye whites judge.
+        assert!(dim.face_l_after.unwrap() > 52.0, "{dim:?}");
+        // Too few eye-white pixels to say: left alone.
+        assert_eq!(run(whites(35.0, 10)).0.exposure_gain, None);
     }
 
     #[test]
@@ -274,6 +320,7 @@ mod tests {
             &Regions {
                 skin: Vec::new(),
                 background: Some(&bg),
+                eye_whites: None,
             },
             &q,
         );

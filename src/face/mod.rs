@@ -27,6 +27,8 @@
 //!    darkest iris-sized disc loses. The same model's eye contour gives how open each eye is
 //!    ([`Face::eye_opening`]); FaceMesh's own lid points read a closed eye as open. A pupil lit red by a flash pulls the model off the
 //!    iris; where the pupil it found is red, it looks again with the red turned grey.
+//!    The eye contours with their iris discs are kept ([`Face::eye_outlines`]): the eye whites
+//!    inside them are the photo's neutral reference for the light (`sclera.rs`).
 //!    Each pupil then moves a quarter of the way towards where the other eye's says the gaze
 //!    is (`GAZE_POOLING`): the model reads each eye on its own and errs in each on its own.
 //! 4. Chin: FaceMesh 152, taken a little further from the eyes (`CHIN_BELOW_MESH`: the mesh
@@ -46,8 +48,10 @@ mod detect;
 mod iris;
 mod mesh;
 mod refine;
+mod sclera;
 
 pub use detect::iou;
+pub use sclera::{eye_whites, EyeOutline, EyeWhites};
 
 use crate::error::Result;
 use crate::imageops::Scaled;
@@ -162,6 +166,10 @@ pub struct Face {
     /// clear, 0 when a fringe (or a hat) comes down over the brows. `None` where nothing
     /// measured it.
     pub brow_skin: Option<Sides>,
+    /// The open part of each eye found with its iris (lid contour and iris disc), the eye
+    /// whites' place ([`eye_whites`]); empty where nothing measured it.
+    #[serde(skip)]
+    pub eye_outlines: Vec<EyeOutline>,
     /// Confidence of each measurement.
     pub confidence: Confidence,
 }
@@ -334,6 +342,7 @@ impl FaceAnalysis {
                     face_width_y: (cheeks[0][1] + cheeks[1][1]) / 2.0,
                     head: f.head.map(|h| h.mapped(p)),
                     roll_deg: roll_deg(right_eye, left_eye),
+                    eye_outlines: f.eye_outlines.iter().map(|e| e.mapped(p, 1.0)).collect(),
                     ..f
                 }
             }),
@@ -644,6 +653,8 @@ struct EyeReading {
     confidence: f32,
     /// Lid gap over eye width ([`Face::eye_opening`]).
     opening: Option<f32>,
+    /// The contour with the iris disc the model found.
+    outline: Option<EyeOutline>,
 }
 
 /// The pupil of one eye (a FaceMesh eye contour, see [`mesh::eye_corners`]), how clearly its
@@ -666,12 +677,18 @@ fn read_eye(
             corners,
             confidence: refine::iris_contrast(photo, contour, i.centre, i.radius),
             opening: i.opening,
+            outline: Some(EyeOutline {
+                contour: contour.to_vec(),
+                iris: i.centre,
+                iris_radius: i.radius,
+            }),
         },
         None => EyeReading {
             centre: mesh::centroid(contour),
             corners: None,
             confidence: 0.0,
             opening: None,
+            outline: None,
         },
     })
 }
@@ -797,6 +814,7 @@ fn measure(
             .map(|(right, left)| Sides { right, left }),
         mouth_opening: mouth_opening(&pts),
         brow_skin: brow_skin(photo, &pts, right_eye, left_eye),
+        eye_outlines: right.outline.into_iter().chain(left.outline).collect(),
         confidence: Confidence {
             face: m.presence,
             eyes: right.confidence.min(left.confidence) * m.presence,

@@ -11,7 +11,8 @@ const EYE_PATCH: u32 = 48;
 /// Eye patch side as a multiple of the eye width (corner to corner).
 const EYE_PATCH_SPAN: f32 = 1.3;
 
-fn inside(poly: &[[f32; 2]], p: [f32; 2]) -> bool {
+/// Whether `p` lies inside the polygon `poly` (even-odd rule).
+pub(super) fn inside(poly: &[[f32; 2]], p: [f32; 2]) -> bool {
     let mut c = false;
     let n = poly.len();
     for i in 0..n {

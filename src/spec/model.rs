@@ -222,6 +222,15 @@ pub struct QualityRules {
     pub min_lens_edge: Option<f64>,
     /// Largest comb in the face's colour histograms (posterised tones, see `specs/README.md`).
     pub max_posterisation: Option<f64>,
+    /// Skin L* below which the face may be dark skin or dim light: there the eye whites judge
+    /// the light (`min_sclera_l`).
+    pub dim_skin_l: Option<f64>,
+    /// Smallest L* of the eye whites of a face whose skin is darker than `dim_skin_l`: below it
+    /// the light is too dim.
+    pub min_sclera_l: Option<f64>,
+    /// Fewest eye-white pixels (both eyes, photo pixels) that are read as a reference; with
+    /// fewer the eye whites judge nothing.
+    pub min_sclera_pixels: Option<f64>,
 }
 
 /// The `[city]` table of a city file.

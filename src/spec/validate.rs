@@ -366,6 +366,9 @@ pub(super) fn validate(body: &Body) -> Result<(u32, u32), Invalid> {
         ("quality.min_contrast_l", q.min_contrast_l),
         ("quality.max_noise_l", q.max_noise_l),
         ("quality.max_posterisation", q.max_posterisation),
+        ("quality.dim_skin_l", q.dim_skin_l),
+        ("quality.min_sclera_l", q.min_sclera_l),
+        ("quality.min_sclera_pixels", q.min_sclera_pixels),
     ] {
         positive(v, key)?;
     }
