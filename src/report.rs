@@ -274,6 +274,23 @@ struct JsonReport<'a> {
     error: &'a Option<String>,
     error_hint: Option<&'a str>,
     face: Option<serde_json::Value>,
+    not_judged: Vec<JsonUnjudged>,
+}
+
+#[derive(Serialize)]
+struct JsonUnjudged {
+    id: &'static str,
+    what: &'static str,
+    official_reason: &'static str,
+}
+
+/// What the review rejects that the report's checks did not judge: none where no check ran.
+fn unjudged(report: &Report) -> &'static [crate::checks::Unjudged] {
+    if report.checks.is_empty() {
+        &[]
+    } else {
+        crate::checks::NOT_JUDGED
+    }
 }
 
 /// The JSON object for one report (the stable schema documented in README).
@@ -305,6 +322,14 @@ pub fn to_json(report: &Report, lang: Lang) -> serde_json::Value {
         error: &report.error,
         error_hint: report.error_hint.as_ref().map(|h| h.get(lang)),
         face: report.face.as_ref().and_then(json_face),
+        not_judged: unjudged(report)
+            .iter()
+            .map(|u| JsonUnjudged {
+                id: u.id,
+                what: lang.pick(u.zh, u.en),
+                official_reason: u.official_reason,
+            })
+            .collect(),
     };
     serde_json::to_value(json).unwrap_or(serde_json::Value::Null)
 }
@@ -484,6 +509,22 @@ pub fn render_human(
         ),
     };
     writeln!(out, "  {summary}")?;
+    let unjudged = unjudged(report);
+    if !unjudged.is_empty() {
+        let label = style
+            .lang
+            .pick("未判断，请自行检查：", "not judged, check yourself: ");
+        let sep = style.lang.pick("；", "; ");
+        let list: Vec<&str> = unjudged
+            .iter()
+            .map(|u| style.lang.pick(u.zh, u.en))
+            .collect();
+        writeln!(
+            out,
+            "  {}",
+            paint(style, "2", &format!("{label}{}", list.join(sep)))
+        )?;
+    }
     if let Some(c) = &report.correction {
         render_correction(out, c, style)?;
     }
@@ -702,6 +743,51 @@ mod tests {
             has_gps: false,
             jpeg_quality: None,
         }
+    }
+
+    /// A judged photo tells the person what its checks did not look at, in both outputs; a
+    /// photo that could not be read lists nothing, as nothing was judged.
+    #[test]
+    fn a_judged_photo_lists_what_is_not_judged() {
+        let check = Check::not_applicable(
+            crate::checks::CheckId::Glare,
+            Hint::new("未测得", "not measured"),
+        );
+        let judged = Report::judged("a.jpg".into(), "t/t".into(), dummy_info(), vec![check]);
+        let json = to_json(&judged, Lang::Zh);
+        let ids: Vec<&str> = json["not_judged"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap())
+            .collect();
+        assert!(
+            ids.contains(&"headwear") && ids.contains(&"retouching"),
+            "{ids:?}"
+        );
+        assert_eq!(json["not_judged"][0]["what"], "帽子、头巾、发带或头饰");
+        assert_eq!(json["not_judged"][0]["official_reason"], "不能戴帽子");
+        let mut out = Vec::new();
+        let style = Style {
+            colour: false,
+            lang: Lang::En,
+        };
+        render_human(&mut out, &judged, &style, "t").unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("not judged, check yourself: hats, hoods, bands or head ornaments; "),
+            "{text}"
+        );
+
+        let err = crate::Error::UnsupportedFormat {
+            path: "x.heic".into(),
+            format: "HEIC",
+        };
+        let unread = Report::error("x.heic".into(), "t/t".into(), &err);
+        assert_eq!(
+            to_json(&unread, Lang::En)["not_judged"],
+            serde_json::json!([])
+        );
     }
 
     #[test]

@@ -495,6 +495,79 @@ pub static ALL: &[&dyn Rule] = &[
     &ClothingContrast,
 ];
 
+/// Something the review rejects that no check judges, so the report asks the person to look
+/// for it themselves (`docs/checks.md` "Not judged" says why each is left out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unjudged {
+    /// Stable id, e.g. `headwear`.
+    pub id: &'static str,
+    /// What to look for, Chinese.
+    pub zh: &'static str,
+    /// What to look for, English.
+    pub en: &'static str,
+    /// The review's reason for rejecting it.
+    pub official_reason: &'static str,
+}
+
+/// What the review rejects and no check judges, in the order a person would look: the head,
+/// the face, the photo.
+pub static NOT_JUDGED: &[Unjudged] = &[
+    Unjudged {
+        id: "headwear",
+        zh: "帽子、头巾、发带或头饰",
+        en: "hats, hoods, bands or head ornaments",
+        official_reason: "不能戴帽子",
+    },
+    Unjudged {
+        id: "hair",
+        zh: "头发遮住眼睛、脸或耳朵",
+        en: "hair over the eyes, face or ears",
+        official_reason: "头发不能遮住眼睛",
+    },
+    Unjudged {
+        id: "glasses",
+        zh: "粗框眼镜、镜片反光",
+        en: "thick frames, reflections on the lenses",
+        official_reason: "镜片或镜框反光",
+    },
+    Unjudged {
+        id: "jewellery",
+        zh: "耳环、项链等饰品",
+        en: "earrings, necklaces and other jewellery",
+        official_reason: "不能佩戴饰品",
+    },
+    Unjudged {
+        id: "make_up",
+        zh: "浓妆",
+        en: "heavy make-up",
+        official_reason: "不能化浓妆",
+    },
+    Unjudged {
+        id: "retouching",
+        zh: "美颜磨皮",
+        en: "beauty-filter smoothing",
+        official_reason: "图像处理过度",
+    },
+    Unjudged {
+        id: "cast_on_coloured_backdrop",
+        zh: "彩色背景下的偏色",
+        en: "a colour cast on a coloured backdrop",
+        official_reason: "照片偏黄",
+    },
+    Unjudged {
+        id: "clothing",
+        zh: "制服、领口过低或过高、围巾",
+        en: "uniforms, collars too low or high, scarves",
+        official_reason: "衣着不当",
+    },
+    Unjudged {
+        id: "shoulders",
+        zh: "肩膀不平",
+        en: "shoulders not level",
+        official_reason: "姿势不正",
+    },
+];
+
 /// Runs every rule on a photo.
 pub fn run(ctx: &Context<'_>) -> Vec<Check> {
     ALL.iter().map(|rule| rule.judge(ctx)).collect()

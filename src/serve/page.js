@@ -37,6 +37,7 @@ const TEXT = {
     no_face: "没有找到唯一的一张人脸，无法修正。",
     failed: "修正失败：",
     still_failing: "修正后仍需重拍解决：",
+    not_judged: "未判断，请自行检查：",
     heic: "HEIC 照片无法读取：先导出为 JPEG（iPhone：设置 › 相机 › 格式 › 兼容性最佳）。",
     too_large: "文件过大（超过 {mb} MB）：先用相册导出一份较小的 JPEG。",
     no_spec: "请先选择城市和证件。",
@@ -76,6 +77,7 @@ const TEXT = {
     no_face: "No single face found, so no correction.",
     failed: "The correction failed: ",
     still_failing: "Still needs a retake for: ",
+    not_judged: "Not judged, check yourself: ",
     heic: "HEIC photos cannot be read: export the photo as JPEG first.",
     too_large: "The file is too large (over {mb} MB): export a smaller JPEG first.",
     no_spec: "Choose a city and document first.",
@@ -237,6 +239,10 @@ function showReport(r, status) {
     cell(row, c.official_reason);
   }
   $("checks").hidden = !(r.checks && r.checks.length);
+  const unjudged = r.not_judged || [];
+  $("not-judged").hidden = !unjudged.length;
+  $("not-judged").textContent =
+    t("not_judged") + unjudged.map((u) => u.what).join(lang === "zh" ? "；" : "; ");
 }
 
 function showPicture(id, base64, type) {
