@@ -23,6 +23,16 @@ struct JsonReport {
     error_hint: Option<String>,
     #[serde(default)]
     face: Option<serde_json::Value>,
+    not_judged: Vec<JsonUnjudged>,
+}
+
+#[allow(dead_code)]
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonUnjudged {
+    id: String,
+    what: String,
+    official_reason: String,
 }
 
 #[allow(dead_code)]
