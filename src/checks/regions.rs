@@ -103,6 +103,15 @@ impl FaceGeom {
         self.chin[1] - self.eye_y
     }
 
+    /// The face's own frame: unit vectors along the eye line (image left to right) and down
+    /// the face, perpendicular to it.
+    fn axes(&self) -> ([f32; 2], [f32; 2]) {
+        let dx = self.eye_r[0] - self.eye_l[0];
+        let dy = self.eye_r[1] - self.eye_l[1];
+        let len = dx.hypot(dy).max(1e-3);
+        ([dx / len, dy / len], [-dy / len, dx / len])
+    }
+
     /// Cheek patches, image left then image right.
     pub fn cheeks(&self) -> Vec<Rect> {
         let s = 0.35 * self.d;
@@ -144,11 +153,7 @@ impl FaceGeom {
     /// [`BALANCE_MIN_PAIRS`] pairs are skin.
     pub fn mirrored_skin(&self, img: &RgbImage) -> (Vec<f32>, Vec<f32>) {
         let (w, h) = img.dimensions();
-        let dx = self.eye_r[0] - self.eye_l[0];
-        let dy = self.eye_r[1] - self.eye_l[1];
-        let len = dx.hypot(dy).max(1e-3);
-        // Unit vectors: u along the eye line (image left to right), v down the face.
-        let (u, v) = ([dx / len, dy / len], [-dy / len, dx / len]);
+        let (u, v) = self.axes();
         let half = (self.x1 - self.x0) / 2.0;
         let (s0, s1) = (
             BALANCE_INNER * self.d,
@@ -280,11 +285,7 @@ impl FaceGeom {
         (from, to): (f32, f32),
     ) -> Option<f32> {
         let (w, h) = img.dimensions();
-        let dx = self.eye_r[0] - self.eye_l[0];
-        let dy = self.eye_r[1] - self.eye_l[1];
-        let len = dx.hypot(dy).max(1e-3);
-        // Unit vectors: u along the eye line (image left to right), v down the face.
-        let (u, v) = ([dx / len, dy / len], [-dy / len, dx / len]);
+        let (u, v) = self.axes();
         let (mut lum, mut tried) = (Vec::new(), 0usize);
         let mut t = from;
         while t < to {
