@@ -30,7 +30,7 @@ mod harness;
 
 use annotations::Annotation;
 use harness::{percentile, Accepts, Measures};
-use idphoto::dev::checks::{self, Context, Status};
+use idphoto::dev::checks::{Check, Status};
 use idphoto::dev::imageops::{self, Quality};
 use idphoto::dev::{decode, Analysis};
 use image::RgbImage;
@@ -229,8 +229,8 @@ struct Tally {
 
 /// The image checks' verdicts on one photo (file checks left out: every variant keeps the
 /// original's file facts).
-fn verdicts(ctx: &Context<'_>) -> BTreeMap<&'static str, Status> {
-    checks::run(ctx)
+fn verdicts(checks: Vec<Check>) -> BTreeMap<&'static str, Status> {
+    checks
         .into_iter()
         .filter(|c| !c.id.as_str().starts_with("file."))
         .map(|c| (c.id.as_str(), c.status))
@@ -293,14 +293,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let analysis = Analysis::of(&photo, None)?;
             if with_checks {
                 let plan = analysis.plan(&photo, &spec);
-                let now = verdicts(&Context {
-                    spec: &spec,
-                    photo: &photo,
-                    working: &analysis.working,
-                    face: Some(&analysis.faces),
-                    mask: analysis.mask.as_ref(),
-                    plan: plan.as_ref(),
-                });
+                let now = verdicts(analysis.judge(&photo, &spec, plan.as_ref()));
                 match as_given.get(i) {
                     None => as_given.push(now),
                     Some(before) => {

@@ -29,7 +29,7 @@ mod annotations;
 #[path = "common/harness.rs"]
 mod harness;
 
-use idphoto::dev::checks::{self, CheckId, Context, Status};
+use idphoto::dev::checks::{CheckId, Status};
 use idphoto::dev::decode;
 use idphoto::dev::face::Face;
 use idphoto::dev::Analysis;
@@ -180,20 +180,14 @@ const CLASSES: &[Class] = &[
 fn judge(photo: &decode::Photo, spec: &Spec) -> Result<Verdicts, idphoto::Error> {
     let analysis = Analysis::of(photo, None)?;
     let plan = analysis.plan(photo, spec);
-    Ok(checks::run(&Context {
-        spec,
-        photo,
-        working: &analysis.working,
-        face: Some(&analysis.faces),
-        mask: analysis.mask.as_ref(),
-        plan: plan.as_ref(),
-    })
-    .into_iter()
-    .map(|c| {
-        let text = c.measured.map_or(String::new(), |m| m.text.en);
-        (c.id, (c.status, text))
-    })
-    .collect())
+    Ok(analysis
+        .judge(photo, spec, plan.as_ref())
+        .into_iter()
+        .map(|c| {
+            let text = c.measured.map_or(String::new(), |m| m.text.en);
+            (c.id, (c.status, text))
+        })
+        .collect())
 }
 
 /// Each check's status and measured value (English).

@@ -613,16 +613,10 @@ fn brightness_detected(file: &str, light: f32) -> Option<checks::Check> {
         .unwrap();
     let analysis = idphoto::dev::Analysis::of(&photo, None).unwrap();
     let plan = analysis.plan(&photo, &spec);
-    checks::run(&Context {
-        spec: &spec,
-        photo: &photo,
-        working: &analysis.working,
-        face: Some(&analysis.faces),
-        mask: analysis.mask.as_ref(),
-        plan: plan.as_ref(),
-    })
-    .into_iter()
-    .find(|c| c.id == CheckId::ExposureBrightness)
+    analysis
+        .judge(&photo, &spec, plan.as_ref())
+        .into_iter()
+        .find(|c| c.id == CheckId::ExposureBrightness)
 }
 
 /// Issue 27: a photo at 30 % of the light whose skin stays as light as dark skin in good light
