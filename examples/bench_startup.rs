@@ -1,6 +1,7 @@
-//! Network start-up: how long a fresh process takes until the four networks are ready to run,
-//! loaded from the shipped NNEF files (`idphoto::nn`) and, side by side, from their ONNX sources
-//! the way every start used to (parse, rewrite PReLU, type, declutter, optimise).
+//! Network start-up and run time: how long a fresh process takes until the four networks are
+//! ready to run, and how long each then takes per run, with idphoto's own interpreter
+//! (`idphoto::nn`) and, side by side, with tract (a general ONNX engine, what idphoto used
+//! before: parse, type, declutter, optimise) on the same ONNX files.
 //!
 //! ```sh
 //! cargo run --release --features examples --example bench_startup -- [--runs 15] [--baseline OLD_IDPHOTO [photo]]
@@ -8,7 +9,7 @@
 //! Each measurement is a fresh process (this example run again with `--child MODE`), the modes
 //! taking turns within each round so the host's load falls on all alike; medians of `--runs`
 //! rounds (default 15), wall time from the child's `main` and CPU time of the whole child
-//! process (`wait4`). With `--baseline`, it also runs `idphoto check PHOTO --city dongguan
+//! process (`wait4`, which includes the runs after loading). With `--baseline`, it also runs `idphoto check PHOTO --city dongguan
 //! --no-fix` with the given binary and with this build's `target/release/idphoto` in turns
 //! (default photo: `$IDPHOTO_TESTDATA/photos/hv_test0.jpg`). The load average is printed before
 //! and after: figures from a busy host are not comparable with a quiet one's.
@@ -46,24 +47,49 @@ const ONNX: [(&str, &[u8]); 4] = [
     ),
 ];
 
-/// Child process modes: each prints one line of milliseconds.
-const MODES: [&str; 4] = ["onnx", "nnef", "onnx-ready", "nnef-ready"];
+/// Child process modes: `tract` builds tract's plans of the ONNX files, `embedded` idphoto's
+/// own (`idphoto::dev::nn`), each network one after another.
+const MODES: [&str; 2] = ["tract", "embedded"];
 
-/// One child: loads the networks one after another (`onnx`, `nnef`: each network's time, then
-/// the total) or as `idphoto check` gets them ready (`*-ready`: the time until all four are).
+/// Runs of each network per child, after loading, for its run time.
+const RUNS_PER_CHILD: usize = 9;
+
+fn median_of(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// One child: each network's load time, the total, then each network's median run time on a
+/// drawn portrait; all in milliseconds on one line.
 fn child(mode: &str) -> Result<String, Box<dyn std::error::Error>> {
+    use idphoto::dev::nn;
     let start = Instant::now();
-    let mut times = Vec::new();
+    let mut loads = Vec::new();
+    let mut runs = Vec::new();
     match mode {
-        "onnx" => {
+        "tract" => {
+            let mut plans = Vec::new();
             for (_, bytes) in ONNX {
                 let t = Instant::now();
-                onnx::plan(bytes)?;
-                times.push(ms(t.elapsed()));
+                plans.push(onnx::plan(bytes)?);
+                loads.push(ms(t.elapsed()));
+            }
+            loads.push(ms(start.elapsed()));
+            for (plan, (_, side, _)) in plans.iter().zip(NETWORKS) {
+                let input = onnx::portrait_input(side);
+                runs.push(median_of(
+                    (0..RUNS_PER_CHILD)
+                        .map(|_| {
+                            let t = Instant::now();
+                            onnx::run(plan, side, &input);
+                            ms(t.elapsed())
+                        })
+                        .collect(),
+                ));
             }
         }
-        "nnef" => {
-            use idphoto::dev::nn;
+        "embedded" => {
+            let mut nets = Vec::new();
             for load in [
                 nn::selfie_segmentation,
                 nn::face_detection,
@@ -71,37 +97,40 @@ fn child(mode: &str) -> Result<String, Box<dyn std::error::Error>> {
                 nn::iris_landmark,
             ] {
                 let t = Instant::now();
-                load()?;
-                times.push(ms(t.elapsed()));
+                nets.push(load()?);
+                loads.push(ms(t.elapsed()));
             }
-        }
-        // The way `idphoto check` loaded them before the NNEF files: iris and FaceMesh on a
-        // second thread, segmentation and detection on the main thread.
-        "onnx-ready" => {
-            let [seg, det, mesh, iris] = ONNX.map(|(_, bytes)| bytes);
-            let second =
-                std::thread::spawn(move || onnx::plan(iris).and_then(|_| onnx::plan(mesh)).is_ok());
-            onnx::plan(seg)?;
-            onnx::plan(det)?;
-            assert!(second.join().unwrap_or(false), "preload failed");
-        }
-        "nnef-ready" => {
-            use idphoto::dev::nn;
-            nn::preload();
-            nn::selfie_segmentation()?;
-            nn::face_detection()?;
-            nn::face_landmark()?;
-            nn::iris_landmark()?;
+            loads.push(ms(start.elapsed()));
+            for (net, (_, side, _)) in nets.iter().zip(NETWORKS) {
+                let input = onnx::portrait_input(side);
+                let mut times = Vec::new();
+                for _ in 0..RUNS_PER_CHILD {
+                    let tensor = nn::Tensor::new(vec![1, side, side, 3], input.clone())
+                        .ok_or("input shape")?;
+                    let t = Instant::now();
+                    net.run(tensor)?;
+                    times.push(ms(t.elapsed()));
+                }
+                runs.push(median_of(times));
+            }
         }
         _ => return Err(format!("unknown mode {mode:?}").into()),
     }
-    times.push(ms(start.elapsed()));
-    Ok(times
+    Ok(loads
         .iter()
+        .chain(&runs)
         .map(|t| format!("{t:.3}"))
         .collect::<Vec<_>>()
         .join(" "))
 }
+
+/// The networks in the order of `ONNX`, with their input sides.
+const NETWORKS: [(&str, usize, usize); 4] = [
+    onnx::NETWORKS[3],
+    onnx::NETWORKS[0],
+    onnx::NETWORKS[1],
+    onnx::NETWORKS[2],
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -158,26 +187,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let column = |m: usize, i: usize| median(reported[m].iter().map(|r| r[i]).collect());
-    println!("network start-up, fresh processes, medians of {runs} rounds (ms):");
-    println!("| network | from ONNX | from NNEF |");
-    println!("|---|---|---|");
+    println!("fresh processes, medians of {runs} rounds (ms); run: median of {RUNS_PER_CHILD} runs on a drawn portrait:");
+    println!("| network | tract: load | idphoto: load | tract: run | idphoto: run |");
+    println!("|---|---|---|---|---|");
     for (i, (name, _)) in ONNX.iter().enumerate() {
-        println!("| {name} | {:.1} | {:.1} |", column(0, i), column(1, i));
+        println!(
+            "| {name} | {:.1} | {:.1} | {:.2} | {:.2} |",
+            column(0, i),
+            column(1, i),
+            column(0, 5 + i),
+            column(1, 5 + i)
+        );
     }
     println!(
-        "| all four, one after another | {:.1} | {:.1} |",
+        "| all four loaded, wall | {:.1} | {:.1} | | |",
         column(0, 4),
         column(1, 4)
     );
     println!(
-        "| all four ready, as `idphoto check` loads them | {:.1} | {:.1} |",
-        column(2, 0),
-        column(3, 0)
-    );
-    println!(
-        "| CPU of that process | {:.1} | {:.1} |",
-        median(cpu[2].clone()),
-        median(cpu[3].clone())
+        "| CPU of the whole child process | {:.1} | {:.1} | | |",
+        median(cpu[0].clone()),
+        median(cpu[1].clone())
     );
 
     if let Some(baseline) = baseline {

@@ -193,7 +193,7 @@ pub enum Error {
     Model {
         /// Which network.
         name: &'static str,
-        /// tract's message.
+        /// What the interpreter could not build or run.
         message: String,
     },
     /// An output photo could not be written where asked (it exists, it is the input …).

@@ -74,12 +74,6 @@ pub use decode::{FileInfo, Limits, Photo};
 pub use error::{Error, Result, SpecLocation};
 pub use pipeline::{check_file, check_photo, check_photo_in_memory, Options, Outputs};
 
-/// Starts loading the face networks on a background thread, so that they are ready by the
-/// time the first photo is decoded. Optional: every network loads on first use anyway.
-pub fn preload() {
-    nn::preload();
-}
-
 /// The project's own test, example and developer-option access to the stages. Not part of the
 /// API: anything here may change in any release.
 #[doc(hidden)]

@@ -78,7 +78,6 @@ fn watch_ctrl_c(quiet: bool) {
 }
 
 fn check(args: cli::CheckArgs) -> anyhow::Result<u8> {
-    idphoto::preload();
     let lib = cli::load_library(&args.specs)?;
     let spec = lib.resolve(&args.city, args.doc.as_deref())?;
     let (style, title) = cli::style(&args, &spec);

@@ -1,7 +1,6 @@
-//! The networks' ONNX sources (`models/*.onnx`) and the way from them to the NNEF files the
-//! binary embeds (`models/*.nnef.tar`). Only tests and `examples/bench_startup` build this
-//! module: parsing, typing and decluttering an ONNX graph is the start-up cost the shipped NNEF
-//! files save, so the binary neither does it nor links the ONNX parser.
+//! The networks' ONNX sources (`models/*.onnx`) run by tract, a general ONNX engine: the
+//! reference the embedded interpreter's tests and `examples/bench_startup` compare with. Only
+//! they build this module; the binary does not link tract.
 //!
 //! Self-contained (it names only `tract_onnx`), so an example can include it with `#[path]`.
 
@@ -22,86 +21,32 @@ pub fn model_path(stem: &str, ext: &str) -> std::path::PathBuf {
         .join(format!("{stem}.{ext}"))
 }
 
-/// Parses an ONNX file into a typed model with `PRelu` rewritten, before any decluttering.
-pub fn typed(onnx_bytes: &[u8]) -> TractResult<TypedModel> {
-    let onnx = tract_onnx::onnx();
-    let mut proto = onnx.proto_model_for_read(&mut std::io::Cursor::new(onnx_bytes))?;
-    prelu_as_relu(&mut proto);
-    onnx.model_for_proto_model(&proto)?.into_typed()
-}
-
-/// The typed, decluttered model the NNEF file stores: everything but the execution plan.
-pub fn decluttered(onnx_bytes: &[u8]) -> TractResult<TypedModel> {
-    typed(onnx_bytes)?.into_decluttered()
-}
-
-/// The NNEF tar of a decluttered model, byte for byte the same on every run (fixed timestamps,
-/// sorted entries), so a test can tell whether a shipped file is up to date.
-pub fn nnef_tar(model: &TypedModel) -> TractResult<Vec<u8>> {
-    tract_nnef::nnef().write_to_tar_with_config(model, Vec::new(), false, true)
-}
-
-/// The plan the binary used to build at every start: ONNX parsed, `PRelu` rewritten, typed,
-/// decluttered and optimised.
+/// tract's optimised plan of an ONNX file: the reference the embedded interpreter is checked
+/// against.
 pub fn plan(onnx_bytes: &[u8]) -> TractResult<std::sync::Arc<TypedSimplePlan>> {
-    let onnx = tract_onnx::onnx();
-    let mut proto = onnx.proto_model_for_read(&mut std::io::Cursor::new(onnx_bytes))?;
-    prelu_as_relu(&mut proto);
-    onnx.model_for_proto_model(&proto)?
+    tract_onnx::onnx()
+        .model_for_read(&mut std::io::Cursor::new(onnx_bytes))?
         .into_optimized()?
         .into_runnable()
 }
 
-/// Rewrites every `PRelu(x, slope)` of the graph as `Relu(x) + (x − Relu(x)) · slope`, the same
-/// value to the bit (for x ≥ 0 the second term is 0, for x < 0 the first is), so tract runs it
-/// with its vectorised kernels: tract 0.23 expands PRelu into a comparison and a select that run
-/// element by element through generic array code. FaceMesh (23 PReLUs) and the iris model (53)
-/// spend a third of their time there; rewritten, one FaceMesh run takes 4.3 ms instead of 5.0
-/// and one iris run 3.0 ms instead of 4.4 (`cargo run --release --features examples --example bench_face` shows the
-/// face stage). Their slopes run from −1.6 to 1.5, so the cheaper `max(x, slope · x)`, right
-/// only for slopes in [0, 1], would change the answers.
-pub fn prelu_as_relu(proto: &mut tract_onnx::pb::ModelProto) {
-    let Some(graph) = proto.graph.as_mut() else {
-        return;
-    };
-    let node = |op: &str, inputs: [&str; 2], output: String| tract_onnx::pb::NodeProto {
-        op_type: op.into(),
-        name: output.clone(),
-        input: inputs
-            .iter()
-            .filter(|i| !i.is_empty())
-            .map(|i| i.to_string())
-            .collect(),
-        output: vec![output],
-        ..Default::default()
-    };
-    let mut nodes = Vec::with_capacity(graph.node.len());
-    for n in std::mem::take(&mut graph.node) {
-        let (true, [x, slope], [y]) = (
-            n.op_type == "PRelu" && n.domain.is_empty(),
-            n.input.as_slice(),
-            n.output.as_slice(),
-        ) else {
-            nodes.push(n);
-            continue;
-        };
-        // Output names are unique in a graph, so names derived from one are free.
-        let (relu, neg, scaled) = (
-            format!("{y}.relu"),
-            format!("{y}.negative"),
-            format!("{y}.scaled"),
-        );
-        nodes.push(node("Relu", [x, ""], relu.clone()));
-        nodes.push(node("Sub", [x, &relu], neg.clone()));
-        nodes.push(node("Mul", [&neg, slope], scaled.clone()));
-        nodes.push(node("Add", [&relu, &scaled], y.clone()));
-    }
-    graph.node = nodes;
+/// Runs tract's plan on a `[1, side, side, 3]` input; each output's values.
+pub fn run(plan: &std::sync::Arc<TypedSimplePlan>, side: usize, data: &[f32]) -> Vec<Vec<f32>> {
+    let input = Tensor::from_shape(&[1, side, side, 3], data).expect("shape matches data");
+    plan.run(tvec!(input.into_tvalue()))
+        .expect("tract runs the network")
+        .iter()
+        .map(|t| {
+            t.to_plain_array_view::<f32>()
+                .map(|a| a.iter().copied().collect())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// A fixed `[1, side, side, 3]` input of pseudo-random values in [0, 1]: every activation of
 /// the networks sees values of both signs, unlike a blank image.
-pub fn noise_input(side: usize, seed: u32) -> Tensor {
+pub fn noise_input(side: usize, seed: u32) -> Vec<f32> {
     let mut state = seed;
     let data: Vec<f32> = (0..side * side * 3)
         .map(|_| {
@@ -109,14 +54,14 @@ pub fn noise_input(side: usize, seed: u32) -> Tensor {
             (state >> 8) as f32 / (1u32 << 24) as f32
         })
         .collect();
-    Tensor::from_shape(&[1, side, side, 3], &data).expect("shape matches data")
+    data
 }
 
 /// A fixed `[1, side, side, 3]` input shaped like an ID photo, values `v / 255` as the networks
 /// get them: a light background shading left to right, a skin-toned oval head, dark shoulders.
 /// Noise alone can leave a network's later layers in a range where two ways of computing an
 /// activation agree; a portrait drives them as real photos do.
-pub fn portrait_input(side: usize) -> Tensor {
+pub fn portrait_input(side: usize) -> Vec<f32> {
     let s = side as f32;
     let mut data = Vec::with_capacity(side * side * 3);
     for y in 0..side {
@@ -134,5 +79,5 @@ pub fn portrait_input(side: usize) -> Tensor {
             data.extend(rgb.map(|v| v.round() / 255.0));
         }
     }
-    Tensor::from_shape(&[1, side, side, 3], &data).expect("shape matches data")
+    data
 }

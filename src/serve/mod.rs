@@ -133,7 +133,6 @@ pub fn bind(config: Config, library: Library) -> Result<Server, Error> {
         .thread_name("idphoto-serve")
         .build()
         .map_err(io)?;
-    crate::nn::preload();
     let state = State {
         places: Arc::new(Semaphore::new(threads + config.queue)),
         workers: Arc::new(Semaphore::new(threads)),

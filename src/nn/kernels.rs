@@ -1,0 +1,613 @@
+//! The arithmetic of the networks' operators on NCHW float planes (batch 1). Matrix products go
+//! to `matrixmultiply` (SIMD kernels chosen at run time); the rest are loops over rows that the
+//! compiler vectorises. Callers check the shapes; these functions index within them.
+
+/// What follows a convolution, applied per channel as its output is written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Activation {
+    None,
+    Relu,
+    /// `x` where `x ≥ 0`, else `slope[c] · x`.
+    PRelu(Vec<f32>),
+}
+
+impl Activation {
+    pub fn apply(&self, channel: usize, plane: &mut [f32]) {
+        match self {
+            Activation::None => {}
+            Activation::Relu => plane.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Activation::PRelu(slopes) => {
+                let s = slopes.get(channel).copied().unwrap_or(0.0);
+                plane
+                    .iter_mut()
+                    .for_each(|v| *v = if *v >= 0.0 { *v } else { *v * s });
+            }
+        }
+    }
+}
+
+/// `c[m×n] += a[m×k] · b[k×n]`, all row-major and contiguous.
+pub fn matmul_add(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+    if m == 0 || n == 0 || k == 0 || a.len() < m * k || b.len() < k * n || c.len() < m * n {
+        return;
+    }
+    if n < SMALL_N {
+        return dots(m, k, n, a, b, c);
+    }
+    // SAFETY: the three slices hold at least m·k, k·n and m·n elements (checked above), the
+    // strides describe contiguous row-major matrices inside them, and `c` does not overlap
+    // `a` or `b` (distinct borrows).
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            k as isize,
+            1,
+            b.as_ptr(),
+            n as isize,
+            1,
+            1.0,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        );
+    }
+}
+
+/// Below this many columns a product is computed as dot products of `a`'s rows with `b`'s
+/// columns: `matrixmultiply` repacks all of `a` (the weights) at every call, which costs more
+/// than the product itself when `b` is a narrow plane (the networks' last layers are 1×1 to
+/// 8×8 pixels).
+const SMALL_N: usize = 32;
+
+/// [`matmul_add`] for narrow `b`: `b` transposed once, then each output a contiguous dot
+/// product.
+fn dots(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+    let mut bt = vec![0.0f32; n * k];
+    for (i, row) in b.chunks_exact(n).take(k).enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            bt[j * k + i] = v;
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has AVX2 and FMA, checked just above.
+        return unsafe { dots_avx2(m, k, n, a, &bt, c) };
+    }
+    dots_with::<false>(m, k, n, a, &bt, c)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dots_avx2(m: usize, k: usize, n: usize, a: &[f32], bt: &[f32], c: &mut [f32]) {
+    dots_with::<true>(m, k, n, a, bt, c)
+}
+
+#[inline(always)]
+fn dots_with<const FMA: bool>(m: usize, k: usize, n: usize, a: &[f32], bt: &[f32], c: &mut [f32]) {
+    for (row, out) in a.chunks_exact(k).take(m).zip(c.chunks_exact_mut(n)) {
+        for (col, o) in bt.chunks_exact(k).zip(out.iter_mut()) {
+            *o += dot::<FMA>(row, col);
+        }
+    }
+}
+
+/// A dot product in eight independent lanes, so it vectorises without reordering the sum
+/// across lanes (which the compiler may not do for floats on its own).
+#[inline(always)]
+fn dot<const FMA: bool>(x: &[f32], y: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    for (a, b) in xc.zip(yc) {
+        for i in 0..8 {
+            lanes[i] = madd::<FMA>(lanes[i], a[i], b[i]);
+        }
+    }
+    let mut sum = lanes.iter().sum::<f32>();
+    for (a, b) in xr.iter().zip(yr) {
+        sum = madd::<FMA>(sum, *a, *b);
+    }
+    sum
+}
+
+/// Fills each output channel's plane with its bias.
+fn fill_bias(out: &mut [f32], plane: usize, bias: &[f32]) {
+    for (chunk, &b) in out.chunks_exact_mut(plane).zip(bias) {
+        chunk.fill(b);
+    }
+}
+
+/// A 1×1 convolution, stride 1, no padding: `out[co] = bias[co] + Σ w[co, ci] · x[ci]`.
+pub fn pointwise(
+    x: &[f32],
+    plane: usize,
+    weights: &[f32],
+    bias: &[f32],
+    cin: usize,
+    out: &mut [f32],
+) {
+    let cout = bias.len();
+    fill_bias(out, plane, bias);
+    matmul_add(cout, cin, plane, weights, x, out);
+}
+
+/// Geometry of a sliding window over one plane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub in_h: usize,
+    pub in_w: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub stride_h: usize,
+    pub stride_w: usize,
+    /// Padding before the first row and column; the output size says how much follows.
+    pub pad_top: usize,
+    pub pad_left: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+impl Window {
+    /// The output columns `ox` whose input column `ox · stride + kx − pad_left` lies in the
+    /// plane, as a range.
+    fn columns(&self, kx: usize) -> std::ops::Range<usize> {
+        let first = self.pad_left.saturating_sub(kx).div_ceil(self.stride_w);
+        // ox · s + kx − pad ≤ in_w − 1  ⇔  ox ≤ (in_w − 1 + pad − kx) / s
+        let limit = self.in_w + self.pad_left;
+        let end = if limit > kx {
+            ((limit - 1 - kx) / self.stride_w + 1).min(self.out_w)
+        } else {
+            0
+        };
+        first..end.max(first)
+    }
+
+    /// The input row read for output row `oy` and kernel row `ky`, if inside the plane.
+    fn row(&self, oy: usize, ky: usize) -> Option<usize> {
+        (oy * self.stride_h + ky)
+            .checked_sub(self.pad_top)
+            .filter(|&iy| iy < self.in_h)
+    }
+}
+
+/// A depthwise convolution (one filter per channel): `x` and `out` hold `channels` planes.
+pub fn depthwise(x: &[f32], weights: &[f32], bias: &[f32], win: &Window, out: &mut [f32]) {
+    slide(x, bias.len(), weights, bias, win, true, out)
+}
+
+/// A full convolution (every input channel to every output channel). With few taps per output
+/// (the networks' first layers, on three colour planes) the window slides over the planes
+/// directly; otherwise it is im2col and one matrix product.
+pub fn dense(x: &[f32], cin: usize, weights: &[f32], bias: &[f32], win: &Window, out: &mut [f32]) {
+    let taps = cin * win.kh * win.kw;
+    if taps <= DIRECT_TAPS {
+        return slide(x, cin, weights, bias, win, false, out);
+    }
+    let out_plane = win.out_h * win.out_w;
+    fill_bias(out, out_plane, bias);
+    let cols = im2col(x, cin, win);
+    matmul_add(bias.len(), taps, out_plane, weights, &cols, out);
+}
+
+/// Up to this many taps per output value a dense convolution slides directly: unfolding the
+/// windows (im2col) then writes and reads taps × pixels values, more than the sums cost.
+const DIRECT_TAPS: usize = 96;
+
+/// Depthwise (`depthwise`: input plane `c` to output plane `c`) or dense (every input plane to
+/// every output plane) convolution by sliding the window over the planes.
+fn slide(
+    x: &[f32],
+    cin: usize,
+    weights: &[f32],
+    bias: &[f32],
+    win: &Window,
+    depthwise: bool,
+    out: &mut [f32],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has AVX2 and FMA, checked just above.
+        return unsafe { slide_avx2(x, cin, weights, bias, win, depthwise, out) };
+    }
+    slide_with::<false>(x, cin, weights, bias, win, depthwise, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn slide_avx2(
+    x: &[f32],
+    cin: usize,
+    weights: &[f32],
+    bias: &[f32],
+    win: &Window,
+    depthwise: bool,
+    out: &mut [f32],
+) {
+    slide_with::<true>(x, cin, weights, bias, win, depthwise, out)
+}
+
+/// `o + w · i`, fused into one rounding where the caller's CPU features allow (`FMA`); the
+/// plain form elsewhere, as `mul_add` without the instruction is a slow library call.
+#[inline(always)]
+fn madd<const FMA: bool>(o: f32, w: f32, i: f32) -> f32 {
+    if FMA {
+        i.mul_add(w, o)
+    } else {
+        o + w * i
+    }
+}
+
+/// The body of [`slide`], inlined into each CPU-feature variant. Each output row gathers its
+/// taps as whole runs: `out[ox] += w · in[ox · s + kx − pad]` over the columns where that input
+/// exists. With a stride above 1 the input planes are first split into their `s` column
+/// phases, so every run reads contiguous memory and vectorises.
+#[inline(always)]
+fn slide_with<const FMA: bool>(
+    x: &[f32],
+    cin: usize,
+    weights: &[f32],
+    bias: &[f32],
+    win: &Window,
+    depthwise: bool,
+    out: &mut [f32],
+) {
+    let (in_plane, out_plane, taps) = (win.in_h * win.in_w, win.out_h * win.out_w, win.kh * win.kw);
+    let s = win.stride_w;
+    // Column phase p holds input columns p, p + s, p + 2s, …; phases are stored one after
+    // another in each row of a split plane.
+    let phase_len: Vec<usize> = (0..s)
+        .map(|p| win.in_w.saturating_sub(p).div_ceil(s))
+        .collect();
+    let phase_start: Vec<usize> = phase_len
+        .iter()
+        .scan(0, |acc, &n| {
+            let start = *acc;
+            *acc += n;
+            Some(start)
+        })
+        .collect();
+    // Per kernel column: the output columns it reaches and where its run starts in a split row.
+    let runs: Vec<(std::ops::Range<usize>, usize)> = (0..win.kw)
+        .map(|kx| {
+            let cols = win.columns(kx);
+            let first = (cols.start * s + kx).saturating_sub(win.pad_left);
+            (cols, phase_start[first % s] + first / s)
+        })
+        .filter(|(cols, _)| !cols.is_empty())
+        .collect();
+    let kxs: Vec<usize> = (0..win.kw)
+        .filter(|&kx| !win.columns(kx).is_empty())
+        .collect();
+    // The planes as the runs read them: split by phase, or as they are.
+    let split: std::borrow::Cow<[f32]> = if s > 1 {
+        let mut split = vec![0.0f32; x.len()];
+        for (row, dst) in x
+            .chunks_exact(win.in_w)
+            .zip(split.chunks_exact_mut(win.in_w))
+        {
+            for p in 0..s {
+                let phase = &mut dst[phase_start[p]..phase_start[p] + phase_len[p]];
+                for (d, &v) in phase.iter_mut().zip(row[p..].iter().step_by(s)) {
+                    *d = v;
+                }
+            }
+        }
+        split.into()
+    } else {
+        x.into()
+    };
+    for (co, &b) in bias.iter().enumerate() {
+        let dst = &mut out[co * out_plane..(co + 1) * out_plane];
+        dst.fill(b);
+        let inputs = if depthwise { co..co + 1 } else { 0..cin };
+        for (j, ci) in inputs.enumerate() {
+            let src = &split[ci * in_plane..(ci + 1) * in_plane];
+            let filter = if depthwise { co } else { co * cin + j };
+            let w = &weights[filter * taps..(filter + 1) * taps];
+            for oy in 0..win.out_h {
+                let row = &mut dst[oy * win.out_w..(oy + 1) * win.out_w];
+                for ky in 0..win.kh {
+                    let Some(iy) = win.row(oy, ky) else { continue };
+                    let input = &src[iy * win.in_w..(iy + 1) * win.in_w];
+                    for ((cols, start), &kx) in runs.iter().zip(&kxs) {
+                        let wv = w[ky * win.kw + kx];
+                        let out_run = &mut row[cols.clone()];
+                        let in_run = &input[*start..*start + out_run.len()];
+                        for (o, &i) in out_run.iter_mut().zip(in_run) {
+                            *o = madd::<FMA>(*o, wv, i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Unfolds the windows of `channels` planes into a `(channels·kh·kw) × (out_h·out_w)` matrix,
+/// zeros where a window reaches past the plane, so a convolution becomes one matrix product.
+pub fn im2col(x: &[f32], channels: usize, win: &Window) -> Vec<f32> {
+    let (in_plane, out_plane) = (win.in_h * win.in_w, win.out_h * win.out_w);
+    let mut cols = vec![0.0f32; channels * win.kh * win.kw * out_plane];
+    for (r, dst) in cols.chunks_exact_mut(out_plane).enumerate() {
+        let (c, ky, kx) = (r / (win.kh * win.kw), (r / win.kw) % win.kh, r % win.kw);
+        let src = &x[c * in_plane..(c + 1) * in_plane];
+        let range = win.columns(kx);
+        if range.is_empty() {
+            continue;
+        }
+        let start = range.start * win.stride_w + kx - win.pad_left;
+        for oy in 0..win.out_h {
+            let Some(iy) = win.row(oy, ky) else { continue };
+            let input = &src[iy * win.in_w..(iy + 1) * win.in_w];
+            let out_row = &mut dst[oy * win.out_w..(oy + 1) * win.out_w];
+            for (o, &i) in out_row[range.clone()]
+                .iter_mut()
+                .zip(input[start..].iter().step_by(win.stride_w))
+            {
+                *o = i;
+            }
+        }
+    }
+    cols
+}
+
+/// Max or average over windows without padding.
+pub fn pool(x: &[f32], channels: usize, win: &Window, max: bool, out: &mut [f32]) {
+    let (in_plane, out_plane) = (win.in_h * win.in_w, win.out_h * win.out_w);
+    let area = (win.kh * win.kw) as f32;
+    let global = (win.kh, win.kw, win.out_h, win.out_w) == (win.in_h, win.in_w, 1, 1);
+    let halving = (win.kh, win.kw, win.stride_h, win.stride_w) == (2, 2, 2, 2);
+    for (src, dst) in x
+        .chunks_exact(in_plane)
+        .zip(out.chunks_exact_mut(out_plane))
+        .take(channels)
+    {
+        if global && !max {
+            // The squeeze-and-excitation blocks' global average.
+            dst[0] = src.iter().sum::<f32>() / area;
+        } else if halving && max {
+            for (oy, row) in dst.chunks_exact_mut(win.out_w).enumerate() {
+                let top = &src[2 * oy * win.in_w..][..2 * win.out_w];
+                let bottom = &src[(2 * oy + 1) * win.in_w..][..2 * win.out_w];
+                for ((o, t), b) in row
+                    .iter_mut()
+                    .zip(top.chunks_exact(2))
+                    .zip(bottom.chunks_exact(2))
+                {
+                    *o = t[0].max(t[1]).max(b[0].max(b[1]));
+                }
+            }
+        } else {
+            for oy in 0..win.out_h {
+                for ox in 0..win.out_w {
+                    let mut acc = if max { f32::NEG_INFINITY } else { 0.0 };
+                    for ky in 0..win.kh {
+                        let row = (oy * win.stride_h + ky) * win.in_w + ox * win.stride_w;
+                        for &v in &src[row..row + win.kw] {
+                            acc = if max { acc.max(v) } else { acc + v };
+                        }
+                    }
+                    dst[oy * win.out_w + ox] = if max { acc } else { acc / area };
+                }
+            }
+        }
+    }
+}
+
+/// Bilinear resampling of each plane, ONNX `Resize` in `linear` mode with `half_pixel`
+/// coordinates: output pixel `o` samples input position `(o + 0.5) / scale − 0.5`, clamped to
+/// the plane.
+pub fn resize_bilinear(
+    x: &[f32],
+    channels: usize,
+    (in_h, in_w): (usize, usize),
+    (out_h, out_w): (usize, usize),
+    (scale_h, scale_w): (f32, f32),
+    out: &mut [f32],
+) {
+    // Per output coordinate: the two input indices and the weight of the second.
+    let taps = |n_out: usize, n_in: usize, scale: f32| -> Vec<(usize, usize, f32)> {
+        (0..n_out)
+            .map(|o| {
+                let pos = ((o as f32 + 0.5) / scale - 0.5).clamp(0.0, (n_in - 1) as f32);
+                let lo = pos.floor() as usize;
+                let hi = (lo + 1).min(n_in - 1);
+                (lo, hi, pos - lo as f32)
+            })
+            .collect()
+    };
+    let (rows, cols) = (taps(out_h, in_h, scale_h), taps(out_w, in_w, scale_w));
+    let (in_plane, out_plane) = (in_h * in_w, out_h * out_w);
+    for c in 0..channels {
+        let src = &x[c * in_plane..(c + 1) * in_plane];
+        let dst = &mut out[c * out_plane..(c + 1) * out_plane];
+        for (oy, &(y0, y1, fy)) in rows.iter().enumerate() {
+            let (r0, r1) = (
+                &src[y0 * in_w..(y0 + 1) * in_w],
+                &src[y1 * in_w..(y1 + 1) * in_w],
+            );
+            for (ox, &(x0, x1, fx)) in cols.iter().enumerate() {
+                let top = r0[x0] + (r0[x1] - r0[x0]) * fx;
+                let bottom = r1[x0] + (r1[x1] - r1[x0]) * fx;
+                dst[oy * out_w + ox] = top + (bottom - top) * fy;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The direct sum a convolution stands for, to compare the fast paths with.
+    fn naive_conv(
+        x: &[f32],
+        cin: usize,
+        w: &[f32],
+        bias: &[f32],
+        win: &Window,
+        depthwise: bool,
+    ) -> Vec<f32> {
+        let cout = bias.len();
+        let mut out = vec![0.0; cout * win.out_h * win.out_w];
+        for co in 0..cout {
+            for oy in 0..win.out_h {
+                for ox in 0..win.out_w {
+                    let mut acc = bias[co];
+                    let inputs: Vec<usize> = if depthwise {
+                        vec![co]
+                    } else {
+                        (0..cin).collect()
+                    };
+                    for (j, &ci) in inputs.iter().enumerate() {
+                        for ky in 0..win.kh {
+                            for kx in 0..win.kw {
+                                let iy = (oy * win.stride_h + ky) as isize - win.pad_top as isize;
+                                let ix = (ox * win.stride_w + kx) as isize - win.pad_left as isize;
+                                if iy < 0
+                                    || ix < 0
+                                    || iy >= win.in_h as isize
+                                    || ix >= win.in_w as isize
+                                {
+                                    continue;
+                                }
+                                let wi = if depthwise {
+                                    (co * win.kh + ky) * win.kw + kx
+                                } else {
+                                    ((co * inputs.len() + j) * win.kh + ky) * win.kw + kx
+                                };
+                                acc += w[wi]
+                                    * x[(ci * win.in_h + iy as usize) * win.in_w + ix as usize];
+                            }
+                        }
+                    }
+                    out[(co * win.out_h + oy) * win.out_w + ox] = acc;
+                }
+            }
+        }
+        out
+    }
+
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+            })
+            .collect()
+    }
+
+    fn close(a: &[f32], b: &[f32]) -> bool {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| (x - y).abs() <= 1e-5 * (1.0 + y.abs()))
+    }
+
+    /// Stride 1 and 2, kernels 2, 3 and 5, padding before and after, odd plane sizes: the
+    /// depthwise and dense paths give the direct sum.
+    #[test]
+    fn convolutions_give_the_direct_sum() {
+        for (k, s, pad_top, pad_left, in_h, in_w) in [
+            (3, 1, 1, 1, 7, 9),
+            (3, 2, 0, 0, 8, 8),
+            (5, 2, 1, 1, 9, 11),
+            (5, 1, 2, 2, 6, 5),
+            (2, 2, 0, 0, 6, 6),
+            (3, 3, 0, 0, 9, 9),
+        ] {
+            let out_h = (in_h + 2 * pad_top - k) / s + 1;
+            let out_w = (in_w + 2 * pad_left - k) / s + 1;
+            let win = Window {
+                in_h,
+                in_w,
+                kh: k,
+                kw: k,
+                stride_h: s,
+                stride_w: s,
+                pad_top,
+                pad_left,
+                out_h,
+                out_w,
+            };
+            // Three planes slide directly; twelve (over 96 taps at 3×3) go through im2col.
+            for (cin, cout) in [(3, 4), (12, 40)] {
+                let x = values(cin * in_h * in_w, 1);
+                let w = values(cout * cin * k * k, 2);
+                let bias = values(cout, 3);
+                let mut out = vec![f32::NAN; cout * out_h * out_w];
+                dense(&x, cin, &w, &bias, &win, &mut out);
+                let want = naive_conv(&x, cin, &w, &bias, &win, false);
+                assert!(close(&out, &want), "dense {cin}→{cout} {k} {s}");
+            }
+            let cin = 3;
+            let x = values(cin * in_h * in_w, 1);
+
+            let wd = values(cin * k * k, 4);
+            let bd = values(cin, 5);
+            let mut out = vec![f32::NAN; cin * out_h * out_w];
+            depthwise(&x, &wd, &bd, &win, &mut out);
+            assert!(
+                close(&out, &naive_conv(&x, cin, &wd, &bd, &win, true)),
+                "depthwise {k} {s}"
+            );
+        }
+    }
+
+    /// Narrow products (dot products) and wide ones (`matrixmultiply`) both give the sums.
+    #[test]
+    fn products_of_every_width_give_the_sums() {
+        for n in [1, 4, SMALL_N - 1, SMALL_N, 100] {
+            let (m, k) = (7, 37);
+            let (a, b) = (values(m * k, 8), values(k * n, 9));
+            let mut c = values(m * n, 10);
+            let mut want = c.clone();
+            for i in 0..m {
+                for j in 0..n {
+                    want[i * n + j] += (0..k).map(|l| a[i * k + l] * b[l * n + j]).sum::<f32>();
+                }
+            }
+            matmul_add(m, k, n, &a, &b, &mut c);
+            assert!(close(&c, &want), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn pooling_takes_the_max_or_mean_of_each_window() {
+        let x: Vec<f32> = (0..16).map(|v| v as f32).collect();
+        let win = |k: usize, s: usize, out: usize| Window {
+            in_h: 4,
+            in_w: 4,
+            kh: k,
+            kw: k,
+            stride_h: s,
+            stride_w: s,
+            pad_top: 0,
+            pad_left: 0,
+            out_h: out,
+            out_w: out,
+        };
+        let mut out = vec![0.0; 4];
+        pool(&x, 1, &win(2, 2, 2), true, &mut out);
+        assert_eq!(out, vec![5.0, 7.0, 13.0, 15.0]);
+        let mut out = vec![0.0; 1];
+        pool(&x, 1, &win(4, 4, 1), false, &mut out);
+        assert_eq!(out, vec![7.5]);
+        let mut out = vec![0.0; 9];
+        pool(&x, 1, &win(2, 1, 3), false, &mut out);
+        assert_eq!(out[0], 2.5);
+        assert_eq!(out[8], 12.5);
+    }
+
+    #[test]
+    fn half_pixel_bilinear_doubles_a_row_as_onnx_does() {
+        let mut out = vec![0.0; 4];
+        resize_bilinear(&[0.0, 1.0], 1, (1, 2), (1, 4), (1.0, 2.0), &mut out);
+        assert_eq!(out, vec![0.0, 0.25, 0.75, 1.0]);
+    }
+}
