@@ -241,10 +241,11 @@ fn madd<const FMA: bool>(o: f32, w: f32, i: f32) -> f32 {
     }
 }
 
-/// The body of [`slide`], inlined into each CPU-feature variant. Each output row gathers its
-/// taps as whole runs: `out[ox] += w · in[ox · s + kx − pad]` over the columns where that input
-/// exists. With a stride above 1 the input planes are first split into their `s` column
-/// phases, so every run reads contiguous memory and vectorises.
+/// The body of [`slide`], inlined into each CPU-feature variant. Each input plane is first
+/// copied into a zero-padded plane as large as the windows reach, its columns split into the
+/// stride's phases (column `c` at `c mod s`, position `c / s`); then every tap of every output
+/// row is one contiguous run `out[ox] += w · padded[oy · s + ky][ox · s + kx]`, with no
+/// bounds to work out inside the loops.
 #[inline(always)]
 fn slide_with<const FMA: bool>(
     x: &[f32],
@@ -256,11 +257,14 @@ fn slide_with<const FMA: bool>(
     out: &mut [f32],
 ) {
     let (in_plane, out_plane, taps) = (win.in_h * win.in_w, win.out_h * win.out_w, win.kh * win.kw);
-    let s = win.stride_w;
-    // Column phase p holds input columns p, p + s, p + 2s, …; phases are stored one after
-    // another in each row of a split plane.
-    let phase_len: Vec<usize> = (0..s)
-        .map(|p| win.in_w.saturating_sub(p).div_ceil(s))
+    let (sy, sx) = (win.stride_h, win.stride_w);
+    if out_plane == 0 || sx == 0 {
+        return;
+    }
+    let padded_h = (win.out_h - 1) * sy + win.kh;
+    let padded_w = (win.out_w - 1) * sx + win.kw;
+    let phase_len: Vec<usize> = (0..sx)
+        .map(|p| padded_w.saturating_sub(p).div_ceil(sx))
         .collect();
     let phase_start: Vec<usize> = phase_len
         .iter()
@@ -270,54 +274,54 @@ fn slide_with<const FMA: bool>(
             Some(start)
         })
         .collect();
-    // Per kernel column: the output columns it reaches and where its run starts in a split row.
-    let runs: Vec<(std::ops::Range<usize>, usize)> = (0..win.kw)
-        .map(|kx| {
-            let cols = win.columns(kx);
-            let first = (cols.start * s + kx).saturating_sub(win.pad_left);
-            (cols, phase_start[first % s] + first / s)
-        })
-        .filter(|(cols, _)| !cols.is_empty())
+    // Where tap column kx's run starts in a padded row.
+    let tap_start: Vec<usize> = (0..win.kw)
+        .map(|kx| phase_start[kx % sx] + kx / sx)
         .collect();
-    let kxs: Vec<usize> = (0..win.kw)
-        .filter(|&kx| !win.columns(kx).is_empty())
-        .collect();
-    // The planes as the runs read them: split by phase, or as they are.
-    let split: std::borrow::Cow<[f32]> = if s > 1 {
-        let mut split = vec![0.0f32; x.len()];
-        for (row, dst) in x
-            .chunks_exact(win.in_w)
-            .zip(split.chunks_exact_mut(win.in_w))
-        {
-            for p in 0..s {
-                let phase = &mut dst[phase_start[p]..phase_start[p] + phase_len[p]];
-                for (d, &v) in phase.iter_mut().zip(row[p..].iter().step_by(s)) {
-                    *d = v;
+    let padded_plane = padded_h * padded_w;
+    let pad = |c: usize, dst: &mut [f32]| {
+        for (r, row) in dst.chunks_exact_mut(padded_w).enumerate() {
+            row.fill(0.0);
+            let Some(iy) = r.checked_sub(win.pad_top).filter(|&iy| iy < win.in_h) else {
+                continue;
+            };
+            let src = &x[c * in_plane + iy * win.in_w..][..win.in_w];
+            for p in 0..sx {
+                let phase = &mut row[phase_start[p]..phase_start[p] + phase_len[p]];
+                for (i, d) in phase.iter_mut().enumerate() {
+                    let col = p + i * sx;
+                    if let Some(v) = col.checked_sub(win.pad_left).and_then(|ix| src.get(ix)) {
+                        *d = *v;
+                    }
                 }
             }
         }
-        split.into()
-    } else {
-        x.into()
     };
+    // Dense: every input plane padded once; depthwise: one plane at a time.
+    let mut planes = vec![0.0f32; padded_plane * if depthwise { 1 } else { cin }];
+    if !depthwise {
+        for (c, dst) in planes.chunks_exact_mut(padded_plane).enumerate() {
+            pad(c, dst);
+        }
+    }
     for (co, &b) in bias.iter().enumerate() {
         let dst = &mut out[co * out_plane..(co + 1) * out_plane];
         dst.fill(b);
-        let inputs = if depthwise { co..co + 1 } else { 0..cin };
-        for (j, ci) in inputs.enumerate() {
-            let src = &split[ci * in_plane..(ci + 1) * in_plane];
-            let filter = if depthwise { co } else { co * cin + j };
+        if depthwise {
+            pad(co, &mut planes);
+        }
+        let inputs = if depthwise { 0..1 } else { 0..cin };
+        for ci in inputs {
+            let src = &planes[ci * padded_plane..(ci + 1) * padded_plane];
+            let filter = if depthwise { co } else { co * cin + ci };
             let w = &weights[filter * taps..(filter + 1) * taps];
-            for oy in 0..win.out_h {
-                let row = &mut dst[oy * win.out_w..(oy + 1) * win.out_w];
+            for (oy, row) in dst.chunks_exact_mut(win.out_w).enumerate() {
                 for ky in 0..win.kh {
-                    let Some(iy) = win.row(oy, ky) else { continue };
-                    let input = &src[iy * win.in_w..(iy + 1) * win.in_w];
-                    for ((cols, start), &kx) in runs.iter().zip(&kxs) {
+                    let input = &src[(oy * sy + ky) * padded_w..][..padded_w];
+                    for (kx, &start) in tap_start.iter().enumerate() {
                         let wv = w[ky * win.kw + kx];
-                        let out_run = &mut row[cols.clone()];
-                        let in_run = &input[*start..*start + out_run.len()];
-                        for (o, &i) in out_run.iter_mut().zip(in_run) {
+                        let in_run = &input[start..start + win.out_w];
+                        for (o, &i) in row.iter_mut().zip(in_run) {
                             *o = madd::<FMA>(*o, wv, i);
                         }
                     }
@@ -521,8 +525,11 @@ mod tests {
             (2, 2, 0, 0, 6, 6),
             (3, 3, 0, 0, 9, 9),
         ] {
-            let out_h = (in_h + 2 * pad_top - k) / s + 1;
-            let out_w = (in_w + 2 * pad_left - k) / s + 1;
+            // Padding after as much as before, or (when none before) one, as the networks'
+            // stride-2 layers have it.
+            let after = if pad_top == 0 { 1 } else { pad_top };
+            let out_h = (in_h + pad_top + after - k) / s + 1;
+            let out_w = (in_w + pad_left + after - k) / s + 1;
             let win = Window {
                 in_h,
                 in_w,
