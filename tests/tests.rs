@@ -1,5 +1,5 @@
-//! The integration tests, one binary: each test binary links tract (hundreds of MB and a long
-//! link), so the end-to-end tests are modules of this one crate. The annotation reader (a
+//! The integration tests, one binary: each test binary is a long link of the whole library, so
+//! the end-to-end tests are modules of this one crate. The annotation reader (a
 //! module of the binary) and the accuracy harness (shared with the examples) are included from
 //! their files; the harness's own unit tests run here.
 //!
