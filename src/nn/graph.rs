@@ -168,20 +168,36 @@ fn unit_dilations(node: &proto::Node) -> Result<(), String> {
     }
 }
 
-fn conv(graph: &proto::Graph, node: &proto::Node) -> Result<Op, String> {
+/// The weights (`[a, b, kh, kw]`, checked) of a convolution without automatic padding or
+/// dilation.
+fn conv_weights<'a>(graph: &'a proto::Graph, node: &proto::Node) -> Result<&'a Constant, String> {
     no_auto_pad(node)?;
     unit_dilations(node)?;
     let w = constant(graph, node.inputs.get(1).ok_or("no weights")?)?;
-    let [cout, per_group, kh, kw] = w.dims[..] else {
-        return Err(format!("weights {:?}", w.dims));
-    };
+    match w.dims.len() {
+        4 => Ok(w),
+        _ => Err(format!("weights {:?}", w.dims)),
+    }
+}
+
+/// A convolution's bias: its third input, or zeros; `cout` values either way.
+fn conv_bias(graph: &proto::Graph, node: &proto::Node, cout: usize) -> Result<Vec<f32>, String> {
     let bias = match node.inputs.get(2).filter(|n| !n.is_empty()) {
         Some(name) => constant(graph, name)?.values.clone(),
         None => vec![0.0; cout],
     };
-    if bias.len() != cout {
-        return Err("bias length".into());
+    match bias.len() == cout {
+        true => Ok(bias),
+        false => Err("bias length".into()),
     }
+}
+
+fn conv(graph: &proto::Graph, node: &proto::Node) -> Result<Op, String> {
+    let w = conv_weights(graph, node)?;
+    let [cout, per_group, kh, kw] = w.dims[..] else {
+        return Err(format!("weights {:?}", w.dims));
+    };
+    let bias = conv_bias(graph, node, cout)?;
     let group = usize::try_from(node.int("group").unwrap_or(1)).map_err(|_| "group")?;
     let stride = pair(node.ints("strides"), 1)?;
     let pads = pads4(node)?;
@@ -214,9 +230,7 @@ fn conv(graph: &proto::Graph, node: &proto::Node) -> Result<Op, String> {
 }
 
 fn conv_transpose(graph: &proto::Graph, node: &proto::Node) -> Result<Op, String> {
-    no_auto_pad(node)?;
-    unit_dilations(node)?;
-    let w = constant(graph, node.inputs.get(1).ok_or("no weights")?)?;
+    let w = conv_weights(graph, node)?;
     let [cin, cout, kh, kw] = w.dims[..] else {
         return Err(format!("weights {:?}", w.dims));
     };
@@ -231,13 +245,7 @@ fn conv_transpose(graph: &proto::Graph, node: &proto::Node) -> Result<Op, String
     {
         return Err("only kernel = stride, no padding".into());
     }
-    let bias = match node.inputs.get(2).filter(|n| !n.is_empty()) {
-        Some(name) => constant(graph, name)?.values.clone(),
-        None => vec![0.0; cout],
-    };
-    if bias.len() != cout {
-        return Err("bias length".into());
-    }
+    let bias = conv_bias(graph, node, cout)?;
     // [cin, cout, kh, kw] → [(cout, kh, kw), cin], the left operand of one product.
     let taps = cout * kh * kw;
     let mut weights = vec![0.0; taps * cin];

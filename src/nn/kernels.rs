@@ -2,6 +2,30 @@
 //! to `matrixmultiply` (SIMD kernels chosen at run time); the rest are loops over rows that the
 //! compiler vectorises. Callers check the shapes; these functions index within them.
 
+/// Defines `$name`, which runs `$body::<true>` compiled with AVX2 and FMA where the CPU has
+/// them (checked at run time) and `$body::<false>`, plain, elsewhere.
+macro_rules! fma_dispatch {
+    ($(#[$doc:meta])* fn $name:ident, $avx:ident => $body:ident($($arg:ident: $ty:ty),* $(,)?)) => {
+        $(#[$doc])*
+        fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: the CPU has AVX2 and FMA, checked just above.
+                return unsafe { $avx($($arg),*) };
+            }
+            $body::<false>($($arg),*)
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn $avx($($arg: $ty),*) {
+            $body::<true>($($arg),*)
+        }
+    };
+}
+
 /// What follows a convolution, applied per channel as its output is written.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Activation {
@@ -72,19 +96,10 @@ fn dots(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
             bt[j * k + i] = v;
         }
     }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has AVX2 and FMA, checked just above.
-        return unsafe { dots_avx2(m, k, n, a, &bt, c) };
-    }
-    dots_with::<false>(m, k, n, a, &bt, c)
+    dots_fma(m, k, n, a, &bt, c)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn dots_avx2(m: usize, k: usize, n: usize, a: &[f32], bt: &[f32], c: &mut [f32]) {
-    dots_with::<true>(m, k, n, a, bt, c)
-}
+fma_dispatch!(fn dots_fma, dots_avx2 => dots_with(m: usize, k: usize, n: usize, a: &[f32], bt: &[f32], c: &mut [f32]));
 
 #[inline(always)]
 fn dots_with<const FMA: bool>(m: usize, k: usize, n: usize, a: &[f32], bt: &[f32], c: &mut [f32]) {
@@ -197,38 +212,20 @@ pub fn dense(x: &[f32], cin: usize, weights: &[f32], bias: &[f32], win: &Window,
 /// windows (im2col) then writes and reads taps × pixels values, more than the sums cost.
 const DIRECT_TAPS: usize = 96;
 
-/// Depthwise (`depthwise`: input plane `c` to output plane `c`) or dense (every input plane to
-/// every output plane) convolution by sliding the window over the planes.
-fn slide(
-    x: &[f32],
-    cin: usize,
-    weights: &[f32],
-    bias: &[f32],
-    win: &Window,
-    depthwise: bool,
-    out: &mut [f32],
-) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has AVX2 and FMA, checked just above.
-        return unsafe { slide_avx2(x, cin, weights, bias, win, depthwise, out) };
-    }
-    slide_with::<false>(x, cin, weights, bias, win, depthwise, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn slide_avx2(
-    x: &[f32],
-    cin: usize,
-    weights: &[f32],
-    bias: &[f32],
-    win: &Window,
-    depthwise: bool,
-    out: &mut [f32],
-) {
-    slide_with::<true>(x, cin, weights, bias, win, depthwise, out)
-}
+fma_dispatch!(
+    /// Depthwise (`depthwise`: input plane `c` to output plane `c`) or dense (every input plane
+    /// to every output plane) convolution by sliding the window over the planes.
+    fn slide,
+    slide_avx2 => slide_with(
+        x: &[f32],
+        cin: usize,
+        weights: &[f32],
+        bias: &[f32],
+        win: &Window,
+        depthwise: bool,
+        out: &mut [f32],
+    )
+);
 
 /// `o + w · i`, fused into one rounding where the caller's CPU features allow (`FMA`); the
 /// plain form elsewhere, as `mul_add` without the instruction is a slow library call.
