@@ -341,20 +341,28 @@ fn coefficients(
     r: usize,
     eps: f32,
 ) -> (Vec<f32>, Vec<f32>) {
+    // Each product plane is dropped once averaged, and a and b are written over the averaged
+    // products they come from: the planes held at once go from ten to six, the same sums.
     let mean_i = box_mean(guide, w, h, r);
     let mean_p = box_mean(p, w, h, r);
-    let ii: Vec<f32> = guide.iter().map(|v| v * v).collect();
-    let ip: Vec<f32> = guide.iter().zip(p).map(|(a, b)| a * b).collect();
-    let corr_i = box_mean(&ii, w, h, r);
-    let corr_ip = box_mean(&ip, w, h, r);
-    let mut a = vec![0f32; w * h];
-    let mut b = vec![0f32; w * h];
+    let mut b = box_mean(&guide.iter().map(|v| v * v).collect::<Vec<f32>>(), w, h, r);
+    let mut a = box_mean(
+        &guide
+            .iter()
+            .zip(p)
+            .map(|(a, b)| a * b)
+            .collect::<Vec<f32>>(),
+        w,
+        h,
+        r,
+    );
     for k in 0..w * h {
-        let var = corr_i[k] - mean_i[k] * mean_i[k];
-        let cov = corr_ip[k] - mean_i[k] * mean_p[k];
+        let var = b[k] - mean_i[k] * mean_i[k];
+        let cov = a[k] - mean_i[k] * mean_p[k];
         a[k] = cov / (var + eps);
         b[k] = mean_p[k] - a[k] * mean_i[k];
     }
+    drop((mean_i, mean_p));
     (box_mean(&a, w, h, r), box_mean(&b, w, h, r))
 }
 
