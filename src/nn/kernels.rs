@@ -548,6 +548,11 @@ mod tests {
                 dense(&x, cin, &w, &bias, &win, &mut out);
                 let want = naive_conv(&x, cin, &w, &bias, &win, false);
                 assert!(close(&out, &want), "dense {cin}→{cout} {k} {s}");
+                slide_with::<false>(&x, cin, &w, &bias, &win, false, &mut out);
+                assert!(
+                    close(&out, &want),
+                    "dense, sliding, plain variant, {cin}→{cout} {k} {s}"
+                );
             }
             let cin = 3;
             let x = values(cin * in_h * in_w, 1);
@@ -556,10 +561,11 @@ mod tests {
             let bd = values(cin, 5);
             let mut out = vec![f32::NAN; cin * out_h * out_w];
             depthwise(&x, &wd, &bd, &win, &mut out);
-            assert!(
-                close(&out, &naive_conv(&x, cin, &wd, &bd, &win, true)),
-                "depthwise {k} {s}"
-            );
+            let want = naive_conv(&x, cin, &wd, &bd, &win, true);
+            assert!(close(&out, &want), "depthwise {k} {s}");
+            // The variant without AVX2/FMA, which a CPU with them never dispatches to.
+            slide_with::<false>(&x, cin, &wd, &bd, &win, true, &mut out);
+            assert!(close(&out, &want), "depthwise, plain variant, {k} {s}");
         }
     }
 
@@ -576,8 +582,20 @@ mod tests {
                     want[i * n + j] += (0..k).map(|l| a[i * k + l] * b[l * n + j]).sum::<f32>();
                 }
             }
+            let mut plain = c.clone();
             matmul_add(m, k, n, &a, &b, &mut c);
             assert!(close(&c, &want), "n = {n}");
+            if n < SMALL_N {
+                // The dot products' variant without AVX2/FMA, on `b` transposed.
+                let mut bt = vec![0.0; n * k];
+                for i in 0..k {
+                    for j in 0..n {
+                        bt[j * k + i] = b[i * n + j];
+                    }
+                }
+                dots_with::<false>(m, k, n, &a, &bt, &mut plain);
+                assert!(close(&plain, &want), "n = {n}, plain variant");
+            }
         }
     }
 
