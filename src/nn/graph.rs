@@ -871,6 +871,53 @@ fn run_conv(c: &Conv, x: &Tensor) -> Result<Tensor, String> {
 mod tests {
     use super::*;
 
+    /// The channels-first pass leaves the segmentation network two of its thirty transposes:
+    /// its input to NCHW and its mask back to NHWC; the round trips around hard swish and the
+    /// squeeze-and-excitation products go. Fused activations leave no ReLU or PReLU step
+    /// after a convolution that alone feeds it.
+    #[test]
+    fn building_a_plan_drops_layout_round_trips_and_joins_activations() {
+        let onnx = include_bytes!("../../models/selfie_segmentation.onnx");
+        let graph = proto::read(onnx).unwrap();
+        let count =
+            |ops: &mut dyn Iterator<Item = &str>, name: &str| ops.filter(|o| *o == name).count();
+        assert_eq!(
+            count(
+                &mut graph.nodes.iter().map(|n| n.op_type.as_str()),
+                "Transpose"
+            ),
+            30
+        );
+        let plan = Plan::from_onnx(onnx).unwrap();
+        let transposes = plan
+            .steps
+            .iter()
+            .filter(|s| matches!(s.op, Op::Transpose(_)))
+            .count();
+        assert_eq!(transposes, 2);
+        let relus_in_graph = count(&mut graph.nodes.iter().map(|n| n.op_type.as_str()), "Relu");
+        let relus_left = plan
+            .steps
+            .iter()
+            .filter(|s| matches!(s.op, Op::Relu))
+            .count();
+        assert!(
+            relus_left < relus_in_graph,
+            "{relus_left} of {relus_in_graph}"
+        );
+        let producer = plan.producers();
+        for step in &plan.steps {
+            if let (Op::Relu | Op::PRelu(_), [Arg::Value(v)]) = (&step.op, step.args.as_slice()) {
+                let p = producer[*v].map(|p| &plan.steps[p].op);
+                let readers = plan.reader_steps()[*v].len();
+                assert!(
+                    !(matches!(p, Some(Op::Conv(_))) && readers == 1),
+                    "an activation left beside the convolution that alone feeds it"
+                );
+            }
+        }
+    }
+
     #[test]
     fn what_the_steps_cannot_run_is_refused_when_the_plan_is_built() {
         assert!(Plan::from_onnx(b"not a model").is_err());
