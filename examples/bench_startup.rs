@@ -54,11 +54,6 @@ const MODES: [&str; 2] = ["tract", "embedded"];
 /// Runs of each network per child, after loading, for its run time.
 const RUNS_PER_CHILD: usize = 9;
 
-fn median_of(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// One child: each network's load time, the total, then each network's median run time on a
 /// drawn portrait; all in milliseconds on one line.
 fn child(mode: &str) -> Result<String, Box<dyn std::error::Error>> {
@@ -77,7 +72,7 @@ fn child(mode: &str) -> Result<String, Box<dyn std::error::Error>> {
             loads.push(ms(start.elapsed()));
             for (plan, (_, side, _)) in plans.iter().zip(NETWORKS) {
                 let input = onnx::portrait_input(side);
-                runs.push(median_of(
+                runs.push(median(
                     (0..RUNS_PER_CHILD)
                         .map(|_| {
                             let t = Instant::now();
@@ -111,7 +106,7 @@ fn child(mode: &str) -> Result<String, Box<dyn std::error::Error>> {
                     net.run(tensor)?;
                     times.push(ms(t.elapsed()));
                 }
-                runs.push(median_of(times));
+                runs.push(median(times));
             }
         }
         _ => return Err(format!("unknown mode {mode:?}").into()),
