@@ -80,12 +80,14 @@ struct Step {
     out: usize,
 }
 
+/// The value slot of the network's input; every other value gets the next free slot.
+const INPUT: usize = 0;
+
 /// A network ready to run.
 #[derive(Debug)]
 pub struct Plan {
     steps: Vec<Step>,
     values: usize,
-    input: usize,
     /// The input's declared shape; `None` leaves an axis's size open.
     input_shape: Vec<Option<usize>>,
     outputs: Vec<usize>,
@@ -356,7 +358,7 @@ impl Plan {
         let [(input, input_shape)] = &graph.inputs[..] else {
             return Err(format!("{} inputs", graph.inputs.len()));
         };
-        let mut slots: HashMap<&str, usize> = HashMap::from([(input.as_str(), 0)]);
+        let mut slots: HashMap<&str, usize> = HashMap::from([(input.as_str(), INPUT)]);
         let mut steps = Vec::with_capacity(graph.nodes.len());
         for node in &graph.nodes {
             let (op, value_inputs) =
@@ -398,7 +400,6 @@ impl Plan {
         let mut plan = Plan {
             steps,
             values: slots.len(),
-            input: 0,
             input_shape: input_shape.clone(),
             outputs,
             frees: Vec::new(),
@@ -407,22 +408,6 @@ impl Plan {
         plan.fuse_activations();
         plan.frees = plan.last_reads();
         Ok(plan)
-    }
-
-    /// How many steps read each value, outputs counting as a reader.
-    fn readers(&self) -> Vec<usize> {
-        let mut readers = vec![0; self.values];
-        for step in &self.steps {
-            for arg in &step.args {
-                if let Arg::Value(v) = arg {
-                    readers[*v] += 1;
-                }
-            }
-        }
-        for &o in &self.outputs {
-            readers[o] += 1;
-        }
-        readers
     }
 
     /// The step that writes each value (`None` for the input).
@@ -577,42 +562,36 @@ impl Plan {
     /// is applied while the convolution's output is still in cache, instead of in a pass of its
     /// own.
     fn fuse_activations(&mut self) {
-        let readers = self.readers();
-        let mut producer: HashMap<usize, usize> = HashMap::new();
+        let readers = self.reader_steps();
+        let mut producer = self.producers();
         let mut removed = Vec::new();
         for i in 0..self.steps.len() {
-            let source = match self.steps[i].args.as_slice() {
-                [Arg::Value(v)] => *v,
-                _ => {
-                    producer.insert(self.steps[i].out, i);
-                    continue;
-                }
-            };
             let activation = match &self.steps[i].op {
-                Op::Relu => Some(Activation::Relu),
-                Op::PRelu(slopes) => Some(Activation::PRelu(slopes.clone())),
-                _ => None,
+                Op::Relu => Activation::Relu,
+                Op::PRelu(slopes) => Activation::PRelu(slopes.clone()),
+                _ => continue,
             };
-            if let (Some(activation), Some(&p), 1) =
-                (activation, producer.get(&source), readers[source])
-            {
-                let out = self.steps[i].out;
-                if let Op::Conv(conv) = &mut self.steps[p].op {
-                    let fits = match &activation {
-                        Activation::PRelu(slopes) => slopes.len() == conv.bias.len(),
-                        _ => true,
-                    };
-                    if conv.activation == Activation::None && fits {
-                        conv.activation = activation;
-                        self.steps[p].out = out;
-                        removed.push(i);
-                        producer.remove(&source);
-                        producer.insert(out, p);
-                        continue;
-                    }
-                }
+            let [Arg::Value(source)] = self.steps[i].args[..] else {
+                continue;
+            };
+            let Some(p) = producer[source] else { continue };
+            if readers[source].len() != 1 || self.outputs.contains(&source) {
+                continue;
             }
-            producer.insert(self.steps[i].out, i);
+            let out = self.steps[i].out;
+            let Op::Conv(conv) = &mut self.steps[p].op else {
+                continue;
+            };
+            let fits = match &activation {
+                Activation::PRelu(slopes) => slopes.len() == conv.bias.len(),
+                _ => true,
+            };
+            if conv.activation == Activation::None && fits {
+                conv.activation = activation;
+                self.steps[p].out = out;
+                producer[out] = Some(p);
+                removed.push(i);
+            }
         }
         self.remove_steps(&removed);
     }
@@ -626,18 +605,11 @@ impl Plan {
         });
     }
 
+    /// Per step, the values it reads last (outputs aside): each is freed after that step.
     fn last_reads(&self) -> Vec<Vec<usize>> {
-        let mut last = vec![None; self.values];
-        for (i, step) in self.steps.iter().enumerate() {
-            for arg in &step.args {
-                if let Arg::Value(v) = arg {
-                    last[*v] = Some(i);
-                }
-            }
-        }
         let mut frees = vec![Vec::new(); self.steps.len()];
-        for (v, step) in last.iter().enumerate() {
-            if let Some(i) = step.filter(|_| !self.outputs.contains(&v)) {
+        for (v, readers) in self.reader_steps().iter().enumerate() {
+            if let Some(&i) = readers.last().filter(|_| !self.outputs.contains(&v)) {
                 frees[i].push(v);
             }
         }
@@ -659,7 +631,7 @@ impl Plan {
             ));
         }
         let mut values: Vec<Option<Tensor>> = vec![None; self.values];
-        values[self.input] = Some(input);
+        values[INPUT] = Some(input);
         for (step, frees) in self.steps.iter().zip(&self.frees) {
             // A unary step whose input nobody reads later may overwrite it.
             let owned = match step.args.as_slice() {
@@ -738,9 +710,8 @@ fn eval(op: &Op, owned: Option<Tensor>, args: &[&Tensor]) -> Result<Tensor, Stri
             if slopes.len() != c {
                 return Err("PRelu channels".into());
             }
-            let act = Activation::PRelu(slopes.clone());
-            for (ch, plane) in t.data.chunks_exact_mut(h * w).enumerate() {
-                act.apply(ch, plane);
+            for (plane, &slope) in t.data.chunks_exact_mut(h * w).zip(slopes) {
+                kernels::prelu(plane, slope);
             }
             Ok(t)
         }

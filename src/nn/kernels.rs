@@ -40,14 +40,16 @@ impl Activation {
         match self {
             Activation::None => {}
             Activation::Relu => plane.iter_mut().for_each(|v| *v = v.max(0.0)),
-            Activation::PRelu(slopes) => {
-                let s = slopes.get(channel).copied().unwrap_or(0.0);
-                plane
-                    .iter_mut()
-                    .for_each(|v| *v = if *v >= 0.0 { *v } else { *v * s });
-            }
+            Activation::PRelu(slopes) => prelu(plane, slopes.get(channel).copied().unwrap_or(0.0)),
         }
     }
+}
+
+/// PReLU on one channel's plane: `x` where `x ≥ 0`, else `slope · x`.
+pub fn prelu(plane: &mut [f32], slope: f32) {
+    plane
+        .iter_mut()
+        .for_each(|v| *v = if *v >= 0.0 { *v } else { *v * slope });
 }
 
 /// `c[m×n] += a[m×k] · b[k×n]`, all row-major and contiguous.
