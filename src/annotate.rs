@@ -238,19 +238,10 @@ fn clip(a: Point, b: Point, max: [f32; 2]) -> Option<(Point, Point)> {
     })
 }
 
-/// Draws the preview of `photo` with [`draw`] and writes it as a PNG to `out` atomically (a
-/// temporary file beside it, renamed into place). An existing preview is replaced; `input`,
-/// the photo itself, never is.
-pub fn write_preview(
-    photo: &RgbImage,
-    analysis: &FaceAnalysis,
-    plan: Option<&CropPlan>,
-    spec: &Spec,
-    input: &Path,
-    out: &Path,
-) -> Result<()> {
-    let bytes = png(photo, analysis, plan, spec, out)?;
-    crate::correct::write::stage(out, input, &bytes, true)?.publish()?;
+/// Writes a preview's PNG `bytes` ([`png`]) to `out` atomically (a temporary file beside it,
+/// renamed into place). An existing preview is replaced; `input`, the photo itself, never is.
+pub fn write_png(out: &Path, input: &Path, bytes: &[u8]) -> Result<()> {
+    crate::correct::write::stage(out, input, bytes, true)?.publish()?;
     Ok(())
 }
 

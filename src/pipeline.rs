@@ -31,6 +31,7 @@ use crate::segment::{self, PersonMask};
 use crate::sheet;
 use crate::spec::Spec;
 use image::RgbImage;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 /// Longer side of the working-resolution copy that face, segmentation and quality analysis share.
@@ -69,7 +70,7 @@ pub fn check_file(path: &Path, spec: &Spec, options: &Options) -> Report {
 /// [`check_file`] with analysis results supplied by the caller.
 pub fn check_file_with(path: &Path, spec: &Spec, options: &Options, known: Known<'_>) -> Report {
     match decode::open(path, &options.limits) {
-        Ok(photo) => check_photo_with(path, &photo, spec, options, known),
+        Ok(photo) => run(path, Cow::Owned(photo), spec, options, known, None),
         Err(e) => Report::error(path.to_path_buf(), spec.key(), &e),
     }
 }
@@ -96,17 +97,18 @@ pub struct Outputs {
 /// re-checked from its encoded bytes). The report names them as their files would be named
 /// beside `name` (`correction.path`, `output`, `correction.sheet.path`), without a folder.
 /// `options.fix`'s output places and the path of `options.preview` are not used; a preview is
-/// drawn when `options.preview` is `Some`.
+/// drawn when `options.preview` is `Some`. The photo is taken, not borrowed, so that it can be
+/// released once the corrected photo is rendered from it, before its re-check.
 pub fn check_photo_in_memory(
     name: &Path,
-    photo: &Photo,
+    photo: Photo,
     spec: &Spec,
     options: &Options,
 ) -> (Report, Outputs) {
     let mut outputs = Outputs::default();
     let report = run(
         name,
-        photo,
+        Cow::Owned(photo),
         spec,
         options,
         Known::default(),
@@ -123,26 +125,34 @@ pub fn check_photo_with(
     options: &Options,
     known: Known<'_>,
 ) -> Report {
-    run(path, photo, spec, options, known, None)
+    run(path, Cow::Borrowed(photo), spec, options, known, None)
 }
 
 /// The route of one decoded photo; its corrected photo, sheet and preview go into `memory`
-/// when given, else to files where `options` say.
+/// when given, else to files where `options` say. A photo the route owns is released as soon
+/// as the corrected photo is rendered from it: on a 12 MP photo it is most of the memory, and
+/// the re-check decodes another photo.
 fn run(
     path: &Path,
-    photo: &Photo,
+    photo: Cow<'_, Photo>,
     spec: &Spec,
     options: &Options,
     known: Known<'_>,
     mut memory: Option<&mut Outputs>,
 ) -> Report {
-    let analysis = match Analysis::of(photo, known.face) {
+    let analysis = match Analysis::of(&photo, known.face) {
         Ok(a) => a,
         Err(e) => return Report::error(path.to_path_buf(), spec.key(), &e),
     };
-    let plan = analysis.plan(photo, spec);
-    let checks = analysis.judge(photo, spec, plan.as_ref());
+    let plan = analysis.plan(&photo, spec);
+    let checks = analysis.judge(&photo, spec, plan.as_ref());
     let mut report = Report::judged(path.to_path_buf(), spec.key(), photo.info.clone(), checks);
+    // Drawn now, while the photo is held; written at the end, when the report is no error.
+    let preview = options.preview.as_ref().map(|out| {
+        let name = if memory.is_some() { path } else { out };
+        let drawn = crate::annotate::png(&photo.image, &analysis.faces, plan.as_ref(), spec, name);
+        (out, drawn)
+    });
     if let Some(fix) = &options.fix {
         let job = Job {
             path,
@@ -198,16 +208,17 @@ fn run(
         }
         report.correction = Some(c);
     }
-    if let Some(out) = &options.preview {
+    if let Some((out, drawn)) = preview {
         // A preview that cannot be written makes the report an error, like a refused
         // corrected photo; a report that is an error already stays as it is.
         if report.verdict != report::Verdict::Error {
-            let (image, faces, plan) = (&photo.image, &analysis.faces, plan.as_ref());
-            let written = match memory {
-                Some(kept) => crate::annotate::png(image, faces, plan, spec, path)
-                    .map(|bytes| kept.preview = Some(bytes)),
-                None => crate::annotate::write_preview(image, faces, plan, spec, path, out),
-            };
+            let written = drawn.and_then(|bytes| match memory {
+                Some(kept) => {
+                    kept.preview = Some(bytes);
+                    Ok(())
+                }
+                None => crate::annotate::write_png(out, path, &bytes),
+            });
             if let Err(e) = written {
                 report.set_error(e.to_string(), report::error_hint(&e));
             }
@@ -372,6 +383,15 @@ struct Job<'a> {
     in_memory: bool,
 }
 
+/// A photo lying on its side, turned upright and analysed, ready to be corrected.
+struct Turned {
+    photo: Photo,
+    /// Its one face, upright.
+    face: Face,
+    plan: CropPlan,
+    matte: Option<Matte>,
+}
+
 /// A corrected photo that passed its re-check and was published.
 struct Published {
     /// The corrected canvas, for the print sheet.
@@ -425,7 +445,7 @@ impl Job<'_> {
     /// analysed afresh.
     fn correction(
         &self,
-        photo: &Photo,
+        photo: Cow<'_, Photo>,
         analysis: &Analysis,
         plan: Option<&CropPlan>,
     ) -> (Correction, Option<Published>) {
@@ -439,14 +459,23 @@ impl Job<'_> {
             Some(_) => None,
         };
         if let Some(degrees) = turn {
-            if let Some((mut c, canvas)) = self.correction_turned(photo, analysis, degrees) {
+            if let Some(upright) = self.turned(&photo, analysis, degrees) {
+                drop(photo);
+                let Turned {
+                    photo,
+                    face,
+                    plan,
+                    matte,
+                } = upright;
+                let (mut c, canvas) =
+                    self.corrected(Cow::Owned(photo), &face, &plan, matte.as_ref());
                 c.turned_deg = Some(degrees);
                 return (c, canvas);
             }
         }
         let made = match known.matte {
             Some(_) => None,
-            None => analysis.matte(photo, spec),
+            None => analysis.matte(&photo, spec),
         };
         let matte = known.matte.or(made.as_ref());
         // A supplied matte of another confidence than the mask may move the planner's padding.
@@ -457,14 +486,9 @@ impl Job<'_> {
         self.corrected(photo, face, plan, matte)
     }
 
-    /// The correction of a photo that lies turned by `degrees`, made from the photo turned
-    /// upright; `None` when the turned photo does not hold one upright face.
-    fn correction_turned(
-        &self,
-        photo: &Photo,
-        analysis: &Analysis,
-        degrees: u16,
-    ) -> Option<(Correction, Option<Published>)> {
+    /// A photo that lies turned by `degrees`, turned upright and analysed for its correction;
+    /// `None` when the turned photo does not hold one upright face.
+    fn turned(&self, photo: &Photo, analysis: &Analysis, degrees: u16) -> Option<Turned> {
         let spec = self.spec;
         let image = imageops::turned_clockwise(&photo.image, degrees);
         let mut info = photo.info.clone();
@@ -485,17 +509,23 @@ impl Job<'_> {
         };
         let face = upright
             .single_face()
-            .filter(|f| f.orientation() == face::Orientation::Upright)?;
+            .filter(|f| f.orientation() == face::Orientation::Upright)?
+            .clone();
         let plan = upright.plan(&turned, spec)?;
         let matte = upright.matte(&turned, spec);
-        Some(self.corrected(&turned, face, &plan, matte.as_ref()))
+        Some(Turned {
+            photo: turned,
+            face,
+            plan,
+            matte,
+        })
     }
 
     /// Corrects `photo` along `plan` (the plan of `face`), then encodes, stages, re-checks and
     /// publishes the result.
     fn corrected(
         &self,
-        photo: &Photo,
+        photo: Cow<'_, Photo>,
         face: &Face,
         plan: &CropPlan,
         matte: Option<&Matte>,
@@ -506,7 +536,10 @@ impl Job<'_> {
             c.problems = plan.problems.iter().copied().map(Problem::of).collect();
             return (c, None);
         }
-        let corrected = correct::correct(&photo.image, face, plan, spec, matte, fix.background);
+        let rendered = correct::render::render(&photo.image, plan);
+        drop(photo);
+        let corrected =
+            correct::correct_rendered(rendered, face, plan, spec, matte, fix.background);
         let mut c = Correction::empty(CorrectionStatus::Failed);
         c.rotate_deg = Some(corrected.plan.rotate_deg);
         c.scale = Some(corrected.plan.scale);
@@ -705,7 +738,7 @@ mod tests {
             ..Default::default()
         };
         let name = Path::new("portrait.jpg");
-        let (report, kept) = check_photo_in_memory(name, &photo, &spec, &memory);
+        let (report, kept) = check_photo_in_memory(name, photo, &spec, &memory);
         let read = |f: &str| std::fs::read(out.path().join(f)).unwrap();
         assert_eq!(kept.corrected.unwrap(), read("portrait.dongguan.jpg"));
         assert_eq!(kept.sheet.unwrap(), read("portrait.dongguan.sheet.jpg"));

@@ -373,11 +373,24 @@ pub fn correct(
     matte: Option<&Matte>,
     background: Option<[u8; 3]>,
 ) -> Corrected {
+    let rendered = render::render(photo, plan);
+    correct_rendered(rendered, face, plan, spec, matte, background)
+}
+
+/// [`correct`] of a canvas already rendered from the photo with [`render::render`]: the photo
+/// is not read again, so a caller that owns it can release it first.
+pub fn correct_rendered(
+    rendered: render::Rendered,
+    face: &Face,
+    plan: &CropPlan,
+    spec: &Spec,
+    matte: Option<&Matte>,
+    background: Option<[u8; 3]>,
+) -> Corrected {
     let colour = new_background(spec, background);
     let replace =
         matte.and_then(|m| replacement(spec, background, Some(m.confidence)).map(|c| (c, m)));
     let plan = plan.clone();
-    let rendered = render::render(photo, &plan);
     let mut image = rendered.image;
     let canvas_face = face_on_canvas(face, &plan);
     let alpha = replace.map(|(_, m)| {

@@ -496,7 +496,7 @@ fn answer_photo(job: &Job, body: &[u8]) -> Answer {
     let (report, outputs, status) = match decode::decode_bytes(name, body, &job.options.limits) {
         Ok(photo) => {
             let (report, outputs) =
-                pipeline::check_photo_in_memory(name, &photo, spec, &job.options);
+                pipeline::check_photo_in_memory(name, photo, spec, &job.options);
             // A judged photo is a 200 whatever its verdict, as long as it was judged.
             let status = if report.image.is_some() && !report.checks.is_empty() {
                 StatusCode::OK
