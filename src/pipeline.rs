@@ -273,7 +273,8 @@ impl Analysis {
         };
         let first_turn = look.turn();
         let mut mask = segment_at(first_turn);
-        let mut measured = look.analyse(&working, &photo.image, mask.as_ref())?;
+        let found = look.find(&working)?;
+        let mut measured = look.measure(&found, &working, &photo.image, mask.as_ref())?;
         let lies = measured
             .analysis
             .face
@@ -281,7 +282,7 @@ impl Analysis {
             .and_then(|f| f.orientation().clockwise_turn_deg());
         if lies != first_turn {
             if let Some(again) = segment_at(lies) {
-                measured = look.analyse(&working, &photo.image, Some(&again))?;
+                measured = look.measure(&found, &working, &photo.image, Some(&again))?;
                 mask = Some(again);
             }
         }

@@ -404,17 +404,12 @@ impl Look {
             .map(|t| &t.image)
     }
 
-    /// Finds the faces and measures the main one with `mask` (made for the copy as it lies;
-    /// without it the crown is unknown: `None` with confidence 0).
+    /// Finds the faces: confirms the detector's candidates with FaceMesh and searches for
+    /// people further back and faces cut by the frame. Needs no person mask, so it can run
+    /// beside segmentation; [`Look::measure`] then measures them with the mask.
     ///
-    /// `working` is the photo's working-resolution copy (detection and landmarks run there);
-    /// `photo` is the full-resolution image the pupils and coordinates refer to.
-    pub fn analyse(
-        &self,
-        working: &Scaled,
-        photo: &RgbImage,
-        mask: Option<&PersonMask>,
-    ) -> Result<Measured> {
+    /// `working` is the photo's working-resolution copy (detection and landmarks run there).
+    pub fn find(&self, working: &Scaled) -> Result<Found> {
         let img = &working.image;
         if let Some(turned) = &self.turned {
             // FaceMesh fed an upside-down face answers with confident nonsense (a chin above
@@ -427,26 +422,16 @@ impl Look {
                 MIN_PRESENCE_SECOND_LOOK,
             )?;
             if !found.is_empty() {
-                let degrees = turned.degrees;
-                let working = Scaled {
-                    image: turned.image.clone(),
-                    scale: working.scale,
-                };
-                let mask = mask.map(|m| m.turned(degrees));
-                let (found, cut) = with_others(&working.image, found)?;
-                let photo_turned = turned_around_faces(photo, degrees, &found, working.scale);
-                let upright = measured(&working, &photo_turned, mask.as_ref(), found, cut)?;
-                return Ok(Measured {
-                    analysis: upright.clone().turned_back(degrees, photo.dimensions()),
-                    upright: Some(Upright {
-                        degrees,
-                        analysis: upright,
-                    }),
+                let (faces, cut) = with_others(&turned.image, found)?;
+                return Ok(Found {
+                    upright_turn: Some(turned.degrees),
+                    faces,
+                    cut,
                 });
             }
         }
         let found = confirmed(img, self.candidates.clone(), MIN_PRESENCE)?;
-        let (found, cut) = if found.is_empty() {
+        let (faces, cut) = if found.is_empty() {
             // A face too small for the whole-image pass (a photo taken from a few metres).
             let small = confirmed(
                 img,
@@ -457,11 +442,71 @@ impl Look {
         } else {
             with_others(img, found)?
         };
-        Ok(Measured {
-            analysis: measured(working, photo, mask, found, cut)?,
-            upright: None,
+        Ok(Found {
+            upright_turn: None,
+            faces,
+            cut,
         })
     }
+
+    /// Measures the faces [`Look::find`] found in the same `working` copy, the main one with
+    /// `mask` (made for the copy as it lies; without it the crown is unknown: `None` with
+    /// confidence 0). `photo` is the full-resolution image the pupils and coordinates refer to.
+    pub fn measure(
+        &self,
+        found: &Found,
+        working: &Scaled,
+        photo: &RgbImage,
+        mask: Option<&PersonMask>,
+    ) -> Result<Measured> {
+        let (faces, cut) = (found.faces.clone(), found.cut.clone());
+        let turned = found
+            .upright_turn
+            .and_then(|d| self.turned.as_ref().filter(|t| t.degrees == d));
+        let Some(turned) = turned else {
+            return Ok(Measured {
+                analysis: measured(working, photo, mask, faces, cut)?,
+                upright: None,
+            });
+        };
+        let degrees = turned.degrees;
+        let working = Scaled {
+            image: turned.image.clone(),
+            scale: working.scale,
+        };
+        let mask = mask.map(|m| m.turned(degrees));
+        let photo_turned = turned_around_faces(photo, degrees, &faces, working.scale);
+        let upright = measured(&working, &photo_turned, mask.as_ref(), faces, cut)?;
+        Ok(Measured {
+            analysis: upright.clone().turned_back(degrees, photo.dimensions()),
+            upright: Some(Upright {
+                degrees,
+                analysis: upright,
+            }),
+        })
+    }
+
+    /// [`Look::find`] then [`Look::measure`].
+    pub fn analyse(
+        &self,
+        working: &Scaled,
+        photo: &RgbImage,
+        mask: Option<&PersonMask>,
+    ) -> Result<Measured> {
+        self.measure(&self.find(working)?, working, photo, mask)
+    }
+}
+
+/// The faces a [`Look`] found in a working copy, not yet measured.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The clockwise turn of the copy they were found in, when the photo was looked at turned
+    /// the right way up.
+    upright_turn: Option<u16>,
+    /// Each face's FaceMesh landmarks and its box, in the copy they were found in.
+    faces: Vec<(mesh::Mesh, [f32; 4])>,
+    /// Boxes of faces cut by the frame's edge.
+    cut: Vec<[f32; 4]>,
 }
 
 /// The photo turned clockwise by `degrees`, filled in only around the faces `found` (boxes in
