@@ -295,9 +295,13 @@ fn slide_with<const FMA: bool>(
                 let Some(from) = (p + first * sx).checked_sub(win.pad_left) else {
                     continue;
                 };
-                let inside = src.get(from..).unwrap_or_default().iter().step_by(sx);
-                for (d, v) in phase[first..end].iter_mut().zip(inside) {
-                    *d = *v;
+                let (phase, inside) = (&mut phase[first..end], src.get(from..).unwrap_or_default());
+                if sx == 1 {
+                    phase.copy_from_slice(&inside[..phase.len()]);
+                } else {
+                    for (d, v) in phase.iter_mut().zip(inside.iter().step_by(sx)) {
+                        *d = *v;
+                    }
                 }
             }
         }
