@@ -342,83 +342,84 @@ pub fn decode_bytes(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Photo>
     }
     let exif = read_exif(bytes);
 
-    let result =
-        std::panic::catch_unwind(|| -> Result<(RgbImage, ColourMode, u8, scan::Verdict)> {
-            let reader = ImageReader::with_format(Cursor::new(bytes), format_to_image(format));
-            let mut decoder = reader
-                .into_decoder()
-                .map_err(|e| decode_err(e.to_string()))?;
-            let (w, h) = decoder.dimensions();
-            if u64::from(w) * u64::from(h) > limits.max_pixels {
-                return Err(Error::TooLarge {
-                    path: path.to_path_buf(),
-                    width: w,
-                    height: h,
-                    limit_mp: (limits.max_pixels / 1_000_000) as u32,
-                });
-            }
-            if w == 0 || h == 0 {
-                return Err(decode_err(format!("image has no pixels ({w}×{h})")));
-            }
-            let decoded = decoded_bytes(format, w, h, decoder.total_bytes());
-            if decoded > limits.max_decoded_bytes {
-                return Err(Error::TooManyBytes {
-                    path: path.to_path_buf(),
-                    width: w,
-                    height: h,
-                    bytes: decoded,
-                    limit: limits.max_decoded_bytes,
-                });
-            }
-            // The 8-bit copy made from the decoded image is held too until the decoded one is freed.
-            let _room = Reservation::take(decoded + u64::from(w) * u64::from(h) * 3);
-            let mut image_limits = image::Limits::default();
-            image_limits.max_image_width = Some(w);
-            image_limits.max_image_height = Some(h);
-            // The largest buffer is the decoded image itself plus decoder scratch.
-            image_limits.max_alloc = Some(decoded + (64 << 20));
-            decoder
-                .set_limits(image_limits)
-                .map_err(|e| decode_err(e.to_string()))?;
-            let orientation = decoder
-                .orientation()
-                .map_err(|e| decode_err(e.to_string()))?;
-            let mode = container
-                .colour_mode
-                .unwrap_or_else(|| colour_mode_of(decoder.original_color_type()));
-            // The walk over a JPEG's entropy-coded data (`scan`) reads the same bytes as the decoder
-            // and nothing it makes, so a large file's walk runs on a thread of its own beside the
-            // decoder. Not a rayon task: a worker waiting for it could pick up another photo of the
-            // batch while holding this one.
-            let (image, scan) = std::thread::scope(|s| {
-                let walk = || match format {
-                    Format::Jpeg => scan::walk(bytes),
-                    _ => scan::Verdict::Unknown,
-                };
-                let beside = (format == Format::Jpeg
-                    && u64::from(w) * u64::from(h) > WALK_BESIDE_PIXELS)
-                    .then(|| std::thread::Builder::new().spawn_scoped(s, walk).ok())
-                    .flatten();
-                let image = DynamicImage::from_decoder(decoder);
-                // A walk that panicked judges nothing, like one that gave up.
-                let scan = match beside {
-                    Some(handle) => handle.join().unwrap_or(scan::Verdict::Unknown),
-                    None => walk(),
-                };
-                (image, scan)
+    /// The pixels, colour mode, EXIF orientation tag and the scan walk's verdict.
+    type Decoded = (RgbImage, ColourMode, u8, scan::Verdict);
+    let result = std::panic::catch_unwind(|| -> Result<Decoded> {
+        let reader = ImageReader::with_format(Cursor::new(bytes), format_to_image(format));
+        let mut decoder = reader
+            .into_decoder()
+            .map_err(|e| decode_err(e.to_string()))?;
+        let (w, h) = decoder.dimensions();
+        if u64::from(w) * u64::from(h) > limits.max_pixels {
+            return Err(Error::TooLarge {
+                path: path.to_path_buf(),
+                width: w,
+                height: h,
+                limit_mp: (limits.max_pixels / 1_000_000) as u32,
             });
-            let image = image.map_err(|e| decode_err(e.to_string()))?;
-            // Down to 8-bit RGB first, then turned: turning copies the image, cheaper at 3 bytes per
-            // pixel than at up to 8.
-            let image = if image.color().has_alpha() {
-                flatten_on_white(image)
-            } else {
-                image.into_rgb8()
+        }
+        if w == 0 || h == 0 {
+            return Err(decode_err(format!("image has no pixels ({w}×{h})")));
+        }
+        let decoded = decoded_bytes(format, w, h, decoder.total_bytes());
+        if decoded > limits.max_decoded_bytes {
+            return Err(Error::TooManyBytes {
+                path: path.to_path_buf(),
+                width: w,
+                height: h,
+                bytes: decoded,
+                limit: limits.max_decoded_bytes,
+            });
+        }
+        // The 8-bit copy made from the decoded image is held too until the decoded one is freed.
+        let _room = Reservation::take(decoded + u64::from(w) * u64::from(h) * 3);
+        let mut image_limits = image::Limits::default();
+        image_limits.max_image_width = Some(w);
+        image_limits.max_image_height = Some(h);
+        // The largest buffer is the decoded image itself plus decoder scratch.
+        image_limits.max_alloc = Some(decoded + (64 << 20));
+        decoder
+            .set_limits(image_limits)
+            .map_err(|e| decode_err(e.to_string()))?;
+        let orientation = decoder
+            .orientation()
+            .map_err(|e| decode_err(e.to_string()))?;
+        let mode = container
+            .colour_mode
+            .unwrap_or_else(|| colour_mode_of(decoder.original_color_type()));
+        // The walk over a JPEG's entropy-coded data (`scan`) reads the same bytes as the decoder
+        // and nothing it makes, so a large file's walk runs on a thread of its own beside the
+        // decoder. Not a rayon task: a worker waiting for it could pick up another photo of the
+        // batch while holding this one.
+        let (image, scan) = std::thread::scope(|s| {
+            let walk = || match format {
+                Format::Jpeg => scan::walk(bytes),
+                _ => scan::Verdict::Unknown,
             };
-            let mut image = DynamicImage::ImageRgb8(image);
-            image.apply_orientation(orientation);
-            Ok((image.into_rgb8(), mode, orientation_tag(orientation), scan))
+            let beside = (format == Format::Jpeg
+                && u64::from(w) * u64::from(h) > WALK_BESIDE_PIXELS)
+                .then(|| std::thread::Builder::new().spawn_scoped(s, walk).ok())
+                .flatten();
+            let image = DynamicImage::from_decoder(decoder);
+            // A walk that panicked judges nothing, like one that gave up.
+            let scan = match beside {
+                Some(handle) => handle.join().unwrap_or(scan::Verdict::Unknown),
+                None => walk(),
+            };
+            (image, scan)
         });
+        let image = image.map_err(|e| decode_err(e.to_string()))?;
+        // Down to 8-bit RGB first, then turned: turning copies the image, cheaper at 3 bytes per
+        // pixel than at up to 8.
+        let image = if image.color().has_alpha() {
+            flatten_on_white(image)
+        } else {
+            image.into_rgb8()
+        };
+        let mut image = DynamicImage::ImageRgb8(image);
+        image.apply_orientation(orientation);
+        Ok((image.into_rgb8(), mode, orientation_tag(orientation), scan))
+    });
     let (image, colour_mode, orientation, scan) = match result {
         Ok(r) => r?,
         Err(_) => {
