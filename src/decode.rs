@@ -389,15 +389,17 @@ pub fn decode_bytes(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Photo>
             .unwrap_or_else(|| colour_mode_of(decoder.original_color_type()));
         // The walk over a JPEG's entropy-coded data (`scan`) reads the same bytes as the decoder
         // and nothing it makes, so a large file's walk runs on a thread of its own beside the
-        // decoder. Not a rayon task: a worker waiting for it could pick up another photo of the
-        // batch while holding this one.
+        // decoder, unless the caller keeps to one thread (`-j 1`: the pool it runs in has one).
+        // Not a rayon task: a worker waiting for it could pick up another photo of the batch
+        // while holding this one.
         let (image, scan) = std::thread::scope(|s| {
             let walk = || match format {
                 Format::Jpeg => scan::walk(bytes),
                 _ => scan::Verdict::Unknown,
             };
             let beside = (format == Format::Jpeg
-                && u64::from(w) * u64::from(h) > WALK_BESIDE_PIXELS)
+                && u64::from(w) * u64::from(h) > WALK_BESIDE_PIXELS
+                && rayon::current_num_threads() > 1)
                 .then(|| std::thread::Builder::new().spawn_scoped(s, walk).ok())
                 .flatten();
             let image = DynamicImage::from_decoder(decoder);
