@@ -418,9 +418,19 @@ pub fn decode_bytes(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Photo>
         } else {
             image.into_rgb8()
         };
-        let mut image = DynamicImage::ImageRgb8(image);
-        image.apply_orientation(orientation);
-        Ok((image.into_rgb8(), mode, orientation_tag(orientation), scan))
+        // A quarter turn (a phone photo stored on its side) shrinks the decoded pixels as it
+        // makes the turned ones, so the two are not held whole at once.
+        use image::metadata::Orientation as O;
+        let image = match orientation {
+            O::Rotate90 => crate::imageops::turned_quarter(image, 90),
+            O::Rotate270 => crate::imageops::turned_quarter(image, 270),
+            _ => {
+                let mut image = DynamicImage::ImageRgb8(image);
+                image.apply_orientation(orientation);
+                image.into_rgb8()
+            }
+        };
+        Ok((image, mode, orientation_tag(orientation), scan))
     });
     let (image, colour_mode, orientation, scan) = match result {
         Ok(r) => r?,

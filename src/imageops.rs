@@ -175,6 +175,66 @@ pub fn turned_clockwise(image: &RgbImage, degrees: u16) -> RgbImage {
     turned_clockwise_within(image, degrees, [0, 0, tw, th])
 }
 
+/// `image` turned a quarter clockwise (`degrees` 90; anything else turns it by 270), as
+/// [`turned_clockwise`] turns it, holding little more than one image's pixels at a time instead
+/// of two: the turned rows are made a part at a time, and the source columns each part used are
+/// dropped from the source before the next (the source shrinks in place). For a phone photo
+/// stored on its side with an EXIF orientation: a 12 MP photo is 36 MB of pixels.
+pub fn turned_quarter(image: RgbImage, degrees: u16) -> RgbImage {
+    /// The source is handed back in this many steps: the turned photo's first part is made
+    /// while all of the source is held (a quarter of it more), and each step moves what is
+    /// left of the source up in place.
+    const PARTS: usize = 4;
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let mut src = image.into_raw();
+    let per = w.div_ceil(PARTS).max(1);
+    let mut parts = Vec::with_capacity(PARTS);
+    // `src` holds the source columns not turned yet, `left` of them a row: the rightmost
+    // ones at 90° (turned rows take the source's columns from the left), the leftmost at 270°.
+    let mut left = w;
+    while left > 0 {
+        let g = per.min(left);
+        parts.push(quarter_rows(&src, [left, h], degrees, g));
+        let keep = left - g;
+        let skip = if degrees == 90 { g } else { 0 };
+        for r in 0..h {
+            let from = 3 * (r * left + skip);
+            src.copy_within(from..from + 3 * keep, 3 * r * keep);
+        }
+        src.truncate(3 * h * keep);
+        src.shrink_to_fit();
+        left = keep;
+    }
+    drop(src);
+    let mut out = Vec::with_capacity(3 * w * h);
+    for part in parts {
+        out.extend_from_slice(&part);
+    }
+    RgbImage::from_raw(h as u32, w as u32, out).unwrap_or_else(|| RgbImage::new(0, 0))
+}
+
+/// The first `n` rows of the RGB image `src` (`w`×`h`) turned a quarter clockwise (`degrees`
+/// 90, else 270): the source's first `n` columns at 90°, its last `n` at 270°. Made eight
+/// turned rows at a time, so each source row is read once for eight of them.
+fn quarter_rows(src: &[u8], [w, h]: [usize; 2], degrees: u16, n: usize) -> Vec<u8> {
+    const BLOCK: usize = 8;
+    let mut out = vec![0u8; 3 * h * n];
+    for (b, rows) in out.chunks_mut(3 * h * BLOCK).enumerate() {
+        let k = rows.len() / (3 * h);
+        for (sy, src_row) in src.chunks_exact(3 * w).enumerate() {
+            // Source row sy lands in turned column tx of every turned row.
+            let tx = if degrees == 90 { h - 1 - sy } else { sy };
+            for j in 0..k {
+                let ty = b * BLOCK + j;
+                let sx = if degrees == 90 { ty } else { w - 1 - ty };
+                let d = 3 * (j * h + tx);
+                rows[d..d + 3].copy_from_slice(&src_row[3 * sx..3 * sx + 3]);
+            }
+        }
+    }
+    out
+}
+
 /// [`turned_clockwise`] with only the region `keep` (`[x, y, w, h]` in the turned image's
 /// pixels) filled in; the rest is black. For measuring a face in a photo stored on its side,
 /// whose pixels are read only around the face: turning a whole 12 MP photo takes about 35 ms,
@@ -311,6 +371,24 @@ pub(crate) const IMMERKAER_TO_SIGMA: f32 = 0.208_885_8;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Turning a quarter by parts, the source shrinking as it goes, gives the pixels the
+    /// copying turn gives, at either quarter and for narrow, flat and odd sizes (fewer columns
+    /// than parts too).
+    #[test]
+    fn a_quarter_turn_in_parts_is_the_copying_turn() {
+        for (w, h) in [(1, 1), (1, 5), (5, 1), (7, 3), (17, 9), (100, 37), (3, 64)] {
+            let image = RgbImage::from_fn(w, h, |x, y| {
+                image::Rgb([(x * 7 + y) as u8, (y * 13 + x * 3) as u8, (x ^ y) as u8])
+            });
+            for degrees in [90, 270] {
+                let want = turned_clockwise(&image, degrees);
+                let got = turned_quarter(image.clone(), degrees);
+                assert_eq!(got.dimensions(), (h, w), "{w}×{h} {degrees}°");
+                assert!(got == want, "{w}×{h} {degrees}°");
+            }
+        }
+    }
 
     #[test]
     fn a_region_resized_in_place_is_the_region_copied_then_resized() {
