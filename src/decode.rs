@@ -419,11 +419,20 @@ pub fn decode_bytes(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Photo>
             image.into_rgb8()
         };
         // A quarter turn (a phone photo stored on its side) shrinks the decoded pixels as it
-        // makes the turned ones, so the two are not held whole at once.
+        // makes the turned ones, so the two are not held whole at once; a mirror is in place.
         use image::metadata::Orientation as O;
+        let turn = |image, degrees, mirrored| {
+            let mut image = crate::imageops::turned_quarter(image, degrees);
+            if mirrored {
+                image::imageops::flip_horizontal_in_place(&mut image);
+            }
+            image
+        };
         let image = match orientation {
-            O::Rotate90 => crate::imageops::turned_quarter(image, 90),
-            O::Rotate270 => crate::imageops::turned_quarter(image, 270),
+            O::Rotate90 => turn(image, 90, false),
+            O::Rotate90FlipH => turn(image, 90, true),
+            O::Rotate270 => turn(image, 270, false),
+            O::Rotate270FlipH => turn(image, 270, true),
             _ => {
                 let mut image = DynamicImage::ImageRgb8(image);
                 image.apply_orientation(orientation);
@@ -1057,6 +1066,41 @@ mod tests {
         ) {
             Err(e) => assert!(e.to_string().contains("stops early"), "{e}"),
             Ok(_) => panic!("a large JPEG cut short was decoded"),
+        }
+    }
+
+    /// `jpeg` with an EXIF segment holding only the orientation tag `o`.
+    fn with_orientation(jpeg: &[u8], o: u8) -> Vec<u8> {
+        let mut app1 = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01".to_vec();
+        // Tag 0x0112, SHORT, one value; then no next IFD.
+        app1.extend([0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, o, 0, 0, 0, 0, 0, 0]);
+        let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        out.extend(((app1.len() + 2) as u16).to_be_bytes());
+        out.extend(app1);
+        out.extend(&jpeg[2..]);
+        out
+    }
+
+    /// Every EXIF orientation turns the pixels as the image crate turns them (the quarter
+    /// turns are made by parts, `imageops::turned_quarter`, the rest by the crate).
+    #[test]
+    fn every_exif_orientation_turns_the_pixels_as_the_image_crate_does() {
+        use image::metadata::Orientation as O;
+        let plain = jpeg(37, 20, 90, None);
+        let stored = decode_bytes(Path::new("a.jpg"), &plain, &Limits::default())
+            .unwrap()
+            .image;
+        for o in 1..=8u8 {
+            let photo = decode_bytes(
+                Path::new("a.jpg"),
+                &with_orientation(&plain, o),
+                &Limits::default(),
+            )
+            .unwrap();
+            let mut want = DynamicImage::ImageRgb8(stored.clone());
+            want.apply_orientation(O::from_exif(o).unwrap());
+            assert_eq!(photo.info.orientation, o);
+            assert!(photo.image == want.into_rgb8(), "orientation {o}");
         }
     }
 
