@@ -186,8 +186,11 @@ pub fn turned_quarter(image: RgbImage, degrees: u16) -> RgbImage {
     /// left of the source up in place.
     const PARTS: usize = 4;
     let (w, h) = (image.width() as usize, image.height() as usize);
+    if w == 0 || h == 0 {
+        return RgbImage::new(h as u32, w as u32);
+    }
     let mut src = image.into_raw();
-    let per = w.div_ceil(PARTS).max(1);
+    let per = w.div_ceil(PARTS);
     let mut parts = Vec::with_capacity(PARTS);
     // `src` holds the source columns not turned yet, `left` of them a row: the rightmost
     // ones at 90° (turned rows take the source's columns from the left), the leftmost at 270°.
@@ -377,7 +380,17 @@ mod tests {
     /// than parts too).
     #[test]
     fn a_quarter_turn_in_parts_is_the_copying_turn() {
-        for (w, h) in [(1, 1), (1, 5), (5, 1), (7, 3), (17, 9), (100, 37), (3, 64)] {
+        for (w, h) in [
+            (1, 1),
+            (1, 5),
+            (5, 1),
+            (7, 3),
+            (17, 9),
+            (100, 37),
+            (3, 64),
+            (0, 4),
+            (4, 0),
+        ] {
             let image = RgbImage::from_fn(w, h, |x, y| {
                 image::Rgb([(x * 7 + y) as u8, (y * 13 + x * 3) as u8, (x ^ y) as u8])
             });
