@@ -345,18 +345,15 @@ fn coefficients(
     // products they come from: the planes held at once go from ten to six, the same sums.
     let mean_i = box_mean(guide, w, h, r);
     let mean_p = box_mean(p, w, h, r);
-    let mut b = box_mean(&guide.iter().map(|v| v * v).collect::<Vec<f32>>(), w, h, r);
-    let mut a = box_mean(
-        &guide
-            .iter()
-            .zip(p)
-            .map(|(a, b)| a * b)
-            .collect::<Vec<f32>>(),
-        w,
-        h,
-        r,
-    );
+    let squares: Vec<f32> = guide.iter().map(|v| v * v).collect();
+    let corr_i = box_mean(&squares, w, h, r);
+    drop(squares);
+    let products: Vec<f32> = guide.iter().zip(p).map(|(a, b)| a * b).collect();
+    let corr_ip = box_mean(&products, w, h, r);
+    drop(products);
+    let (mut a, mut b) = (corr_ip, corr_i);
     for k in 0..w * h {
+        // a[k] and b[k] still hold corr_ip and corr_i here.
         let var = b[k] - mean_i[k] * mean_i[k];
         let cov = a[k] - mean_i[k] * mean_p[k];
         a[k] = cov / (var + eps);

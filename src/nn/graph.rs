@@ -876,11 +876,11 @@ mod tests {
             relus_left < relus_in_graph,
             "{relus_left} of {relus_in_graph}"
         );
-        let producer = plan.producers();
+        let (producer, readers) = (plan.producers(), plan.reader_steps());
         for step in &plan.steps {
             if let (Op::Relu | Op::PRelu(_), [Arg::Value(v)]) = (&step.op, step.args.as_slice()) {
                 let p = producer[*v].map(|p| &plan.steps[p].op);
-                let readers = plan.reader_steps()[*v].len();
+                let readers = readers[*v].len();
                 assert!(
                     !(matches!(p, Some(Op::Conv(_))) && readers == 1),
                     "an activation left beside the convolution that alone feeds it"
