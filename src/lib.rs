@@ -42,6 +42,7 @@ mod colour;
 mod error;
 mod imageops;
 mod lang;
+mod memory;
 mod nn;
 mod redeye;
 mod stats;

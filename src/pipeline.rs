@@ -273,6 +273,8 @@ impl Analysis {
         };
         let first_turn = look.turn();
         let mut mask = segment_at(first_turn);
+        // The segmentation's planes are freed; the face search builds on a heap without them.
+        crate::memory::hand_back_freed();
         let found = look.find(&working)?;
         let mut measured = look.measure(&found, &working, &photo.image, mask.as_ref())?;
         let lies = measured
