@@ -1,15 +1,15 @@
 //! The order of the library's modules, and the test that holds the code to it: a module may use
 //! only the modules listed before it, so the flow runs one way and no import cycle can form.
 //!
-//! The ground floor (errors, languages, memory, statistics, colour, image helpers, the
-//! red-pupil test, the networks) serves every stage; the stages follow in the order a photo meets them; the
+//! The ground floor (errors, languages, memory, statistics, a second core, colour, image
+//! helpers, the red-pupil test, the networks) serves every stage; the stages follow in the order a photo meets them; the
 //! orchestrator and the batch driver come last. Tests at the bottom of a file (after
 //! `#[cfg(test)]`) may use anything.
 
 /// Every module of the library, each allowed to use only those before it.
 const ORDER: &[&str] = &[
     // Ground floor.
-    "error", "lang", "memory", "stats", "colour", "imageops", "redeye", "nn",
+    "error", "lang", "memory", "stats", "parallel", "colour", "imageops", "redeye", "nn",
     // Data the stages read.
     "spec", //
     // Stages, in the order a photo meets them.

@@ -44,6 +44,7 @@ mod imageops;
 mod lang;
 mod memory;
 mod nn;
+mod parallel;
 mod redeye;
 mod stats;
 

@@ -540,9 +540,12 @@ impl Job<'_> {
             return (c, None);
         }
         let rendered = correct::render::render(&photo.image, plan);
-        drop(photo);
-        let corrected =
-            correct::correct_rendered(rendered, face, plan, spec, matte, fix.background);
+        // Handing a large photo's pages back takes milliseconds (3 ms for 12 MP): beside the
+        // correction.
+        let ((), corrected) = crate::parallel::join(
+            move || drop(photo),
+            || correct::correct_rendered(rendered, face, plan, spec, matte, fix.background),
+        );
         let mut c = Correction::empty(CorrectionStatus::Failed);
         c.rotate_deg = Some(corrected.plan.rotate_deg);
         c.scale = Some(corrected.plan.scale);

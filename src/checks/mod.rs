@@ -570,7 +570,8 @@ pub static NOT_JUDGED: &[Unjudged] = &[
 
 /// Runs every rule on a photo.
 pub fn run(ctx: &Context<'_>) -> Vec<Check> {
-    ALL.iter().map(|rule| rule.judge(ctx)).collect()
+    // Each rule judges alone; a spare core takes some of them.
+    crate::parallel::map(ALL, |rule| rule.judge(ctx))
 }
 
 fn round_to(v: f64, decimals: i32) -> f64 {

@@ -221,14 +221,19 @@ pub fn detect_tiled_where(
     if w == 0 || h == 0 || (tile >= w && tile >= h) {
         return Ok(Vec::new());
     }
+    let xs = starts(w, tile, min_overlap);
+    let regions: Vec<[u32; 4]> = starts(h, tile, min_overlap)
+        .into_iter()
+        .flat_map(|y| {
+            xs.iter()
+                .map(move |&x| [x, y, tile.min(w - x), tile.min(h - y)])
+        })
+        .filter(|&region| keep(region))
+        .collect();
+    // The tiles are independent runs of the detector: a spare core takes some of them.
     let mut all = Vec::new();
-    for y in starts(h, tile, min_overlap) {
-        for x in starts(w, tile, min_overlap) {
-            let region = [x, y, tile.min(w - x), tile.min(h - y)];
-            if keep(region) {
-                all.extend(detect_in(image, region)?);
-            }
-        }
+    for found in crate::parallel::map(&regions, |&region| detect_in(image, region)) {
+        all.extend(found?);
     }
     Ok(weighted_nms(all))
 }
