@@ -160,9 +160,50 @@ pub fn downscale(image: &RgbImage, max_side: u32) -> Scaled {
     let nw = ((w as f32 * scale).round() as u32).max(1);
     let nh = ((h as f32 * scale).round() as u32).max(1);
     Scaled {
-        image: resize(image, nw, nh, Quality::Fast),
+        image: area_average(image, nw, nh),
         // The exact per-axis factor differs from `scale` by rounding only; the width's is used.
         scale: nw as f32 / w as f32,
+    }
+}
+
+/// Above this many pixels [`area_average`] makes its two halves at once where a core is spare
+/// (a 12 MP photo: 12 ms alone); below, a thread costs more than it saves.
+const AREA_AVERAGE_BANDS_PIXELS: u64 = 2_000_000;
+
+/// `image` resized to `nw`×`nh` by area averaging ([`Quality::Fast`]). A large image is made
+/// as two bands of rows, each from the source rows its output rows cover, on two threads
+/// where a core is spare: a row's weights depend only on where it lies, so the bands' rows
+/// are the rows the whole resize gives (a test holds them to it).
+fn area_average(image: &RgbImage, nw: u32, nh: u32) -> RgbImage {
+    let (w, h) = image.dimensions();
+    if u64::from(w) * u64::from(h) <= AREA_AVERAGE_BANDS_PIXELS || nh < 2 {
+        return resize(image, nw, nh, Quality::Fast);
+    }
+    let mut out = vec![0u8; nw as usize * nh as usize * 3];
+    let split = nh / 2;
+    let (top, bottom) = out.split_at_mut(split as usize * nw as usize * 3);
+    let band = |rows: std::ops::Range<u32>, buf: &mut [u8]| -> bool {
+        let at = |r: u32| f64::from(r) * f64::from(h) / f64::from(nh);
+        let (y0, y1) = (at(rows.start), at(rows.end));
+        let options = ResizeOptions::new()
+            .resize_alg(ResizeAlg::Convolution(FilterType::Box))
+            .crop(0.0, y0, f64::from(w), y1 - y0);
+        let Ok(mut dst) = fast_image_resize::images::Image::from_slice_u8(
+            nw,
+            rows.len() as u32,
+            buf,
+            fast_image_resize::PixelType::U8x3,
+        ) else {
+            return false;
+        };
+        Resizer::new().resize(image, &mut dst, &options).is_ok()
+    };
+    let (made_top, made_bottom) =
+        crate::parallel::join(|| band(0..split, top), || band(split..nh, bottom));
+    match RgbImage::from_raw(nw, nh, out) {
+        Some(done) if made_top && made_bottom => done,
+        // fast_image_resize only fails on zero sizes, which are excluded; stay correct anyway.
+        _ => resize(image, nw, nh, Quality::Fast),
     }
 }
 
@@ -400,6 +441,33 @@ mod tests {
                 assert_eq!(got.dimensions(), (h, w), "{w}×{h} {degrees}°");
                 assert!(got == want, "{w}×{h} {degrees}°");
             }
+        }
+    }
+
+    /// A large image shrunk in two bands of rows is the image shrunk whole, to the bit, at
+    /// phone sizes upright and across and at odd sizes.
+    #[test]
+    fn shrinking_in_bands_is_shrinking_whole() {
+        for (w, h) in [
+            (3000, 4000),
+            (2999, 3997),
+            (4624, 3472),
+            (1080, 1920),
+            (1601, 1203),
+        ] {
+            let image = RgbImage::from_fn(w, h, |x, y| {
+                image::Rgb([
+                    ((x * 7 + y * 3) % 251) as u8,
+                    ((x ^ y) % 256) as u8,
+                    ((x * y) % 253) as u8,
+                ])
+            });
+            let scaled = downscale(&image, 1024);
+            let (nw, nh) = scaled.image.dimensions();
+            assert!(
+                scaled.image == resize(&image, nw, nh, Quality::Fast),
+                "{w}×{h}"
+            );
         }
     }
 
