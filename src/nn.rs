@@ -3,7 +3,7 @@
 //! The models are MediaPipe's (Apache-2.0), converted to ONNX by `models/convert.py`. The binary
 //! embeds the ONNX files and runs them with its own small interpreter: `nn/proto.rs` reads the
 //! file, `nn/graph.rs` turns it into a list of steps, `nn/kernels.rs` does the convolutions'
-//! arithmetic (matrix products through `matrixmultiply`) and `nn/tensor.rs` the steps that move
+//! arithmetic and `nn/tensor.rs` the steps that move
 //! values around. The four networks use 15 operators between
 //! them, and building their plans takes a few milliseconds, where a general inference engine
 //! (tract, which the project used before) spent about 120 ms of CPU at every start typing,
