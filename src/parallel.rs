@@ -2,9 +2,10 @@
 //! caller's thread and one helper thread — the face detector's runs over tiles, the checks, and
 //! handing the decoded photo back while the corrected one is finished.
 //!
-//! A photo checked alone (the CLI's single photo, the server, a library caller) leaves the
-//! machine's other cores idle; a batch does not: each of rayon's workers checks a photo of its
-//! own, so there the work stays on the worker's thread. Not rayon tasks: a worker waiting for
+//! A photo checked alone (the CLI's single photo, a server with one thread, a library caller)
+//! leaves the machine's other cores idle; a batch does not: each of rayon's workers checks a
+//! photo of its own, so there the work stays on the worker's thread, as it does on the threads
+//! of a server that checks several photos at once ([`on_this_thread`]). Not rayon tasks: a worker waiting for
 //! one could pick up another photo of the batch while holding this one.
 //!
 //! Only jobs that allocate little are shared: two jobs' buffers alive at once raise the peak
@@ -19,7 +20,8 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 thread_local! {
-    /// Set on both threads while they share a job, so a job inside it stays on its thread.
+    /// Set on both threads while they share a job, so a job inside it stays on its thread, and
+    /// within [`on_this_thread`].
     static SHARING: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -104,7 +106,15 @@ pub(crate) fn join<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() ->
     })
 }
 
-/// Marks the thread as sharing a job until dropped (also when `f` panics).
+/// `f()`, everything it shares kept on this thread: for a caller that checks photos side by
+/// side on threads of its own (the server), as a batch's pool workers do.
+pub(crate) fn on_this_thread<R>(f: impl FnOnce() -> R) -> R {
+    let _alone = Sharing::begin();
+    f()
+}
+
+/// Marks the thread as sharing a job (or keeping to itself) until dropped, also on a panic;
+/// the mark it had before comes back.
 struct Sharing(bool);
 
 impl Sharing {
@@ -170,6 +180,17 @@ mod tests {
         }
         let caught = std::panic::catch_unwind(|| join(|| panic!("in a"), || 3));
         assert!(caught.is_err());
+    }
+
+    /// Within `on_this_thread` nothing goes to a helper.
+    #[test]
+    fn on_this_thread_keeps_every_item_here() {
+        let me = std::thread::current().id();
+        let items: Vec<u32> = (0..16).collect();
+        let here = on_this_thread(|| map(&items, |_| std::thread::current().id() == me));
+        assert!(here.iter().all(|&h| h));
+        let (a, _) = on_this_thread(|| join(|| std::thread::current().id(), || ()));
+        assert_eq!(a, me);
     }
 
     /// A worker of a pool already has its core: the items stay on its thread.

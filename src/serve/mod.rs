@@ -461,8 +461,14 @@ async fn run_job(state: &State, place: OwnedSemaphorePermit, job: Job, body: Byt
         return busy(lang);
     };
     // The permits go with the work: a photo that outlives its answer still holds its thread.
+    // With more than one thread, photos already run side by side: each keeps to its thread.
+    let side_by_side = state.config.threads > 1;
     let work = tokio::task::spawn_blocking(move || {
-        let answer = answer_photo(&job, &body);
+        let answer = if side_by_side {
+            crate::parallel::on_this_thread(|| answer_photo(&job, &body))
+        } else {
+            answer_photo(&job, &body)
+        };
         drop((worker, place));
         answer
     });
