@@ -1,12 +1,13 @@
 //! Where one photo's work uses a second core: independent small jobs shared between the
-//! caller's thread and one helper thread — the face detector's runs over tiles, the checks, and
-//! handing the decoded photo back while the corrected one is finished.
+//! caller's thread and one helper thread — the face detector's runs over tiles, the checks, the
+//! two halves of a large photo's working copy, and handing the decoded photo back while the
+//! corrected one is finished.
 //!
 //! A photo checked alone (the CLI's single photo, a server with one thread, a library caller)
 //! leaves the machine's other cores idle; a batch does not: each of rayon's workers checks a
 //! photo of its own, so there the work stays on the worker's thread, as it does on the threads
-//! of a server that checks several photos at once ([`on_this_thread`]). Not rayon tasks: a worker waiting for
-//! one could pick up another photo of the batch while holding this one.
+//! of a server that checks several photos at once ([`on_this_thread`]). Not rayon tasks: a
+//! worker waiting for one could pick up another photo of the batch while holding this one.
 //!
 //! Only jobs that allocate little are shared: two jobs' buffers alive at once raise the peak
 //! memory, which a 12 MP photo holds under 60 MB with little to spare. Segmenting beside the
