@@ -185,18 +185,8 @@ fn area_average(image: &RgbImage, nw: u32, nh: u32) -> RgbImage {
     let band = |rows: std::ops::Range<u32>, buf: &mut [u8]| -> bool {
         let at = |r: u32| f64::from(r) * f64::from(h) / f64::from(nh);
         let (y0, y1) = (at(rows.start), at(rows.end));
-        let options = ResizeOptions::new()
-            .resize_alg(ResizeAlg::Convolution(FilterType::Box))
-            .crop(0.0, y0, f64::from(w), y1 - y0);
-        let Ok(mut dst) = fast_image_resize::images::Image::from_slice_u8(
-            nw,
-            rows.len() as u32,
-            buf,
-            fast_image_resize::PixelType::U8x3,
-        ) else {
-            return false;
-        };
-        Resizer::new().resize(image, &mut dst, &options).is_ok()
+        let crop = [0.0, y0, f64::from(w), y1 - y0];
+        resample(image, crop, Quality::Fast, (nw, rows.len() as u32), buf)
     };
     let (made_top, made_bottom) =
         crate::parallel::join(|| band(0..split, top), || band(split..nh, bottom));
@@ -376,24 +366,38 @@ pub fn resize_region(
     quality: Quality,
 ) -> RgbImage {
     let mut dst = RgbImage::new(to_w, to_h);
+    let crop = [x, y, w, h].map(f64::from);
+    if resample(image, crop, quality, (to_w, to_h), &mut dst) {
+        return dst;
+    }
+    // fast_image_resize only fails on zero sizes, which callers exclude; stay correct anyway.
+    let region = image::imageops::crop_imm(image, x, y, w, h).to_image();
+    image::imageops::resize(&region, to_w, to_h, image::imageops::FilterType::Triangle)
+}
+
+/// Resamples the region `crop` (`[x, y, w, h]`, fractions allowed) of `image` into `out`, RGB
+/// rows of `size` pixels; false where `fast_image_resize` refuses (zero sizes).
+fn resample(
+    image: &RgbImage,
+    [x, y, w, h]: [f64; 4],
+    quality: Quality,
+    (to_w, to_h): (u32, u32),
+    out: &mut [u8],
+) -> bool {
     let alg = match quality {
         Quality::Fast => ResizeAlg::Convolution(FilterType::Box),
         Quality::Best => ResizeAlg::Convolution(FilterType::Lanczos3),
     };
-    let options = ResizeOptions::new().resize_alg(alg).crop(
-        f64::from(x),
-        f64::from(y),
-        f64::from(w),
-        f64::from(h),
-    );
-    match Resizer::new().resize(image, &mut dst, &options) {
-        Ok(()) => dst,
-        // fast_image_resize only fails on zero sizes, which callers exclude; stay correct anyway.
-        Err(_) => {
-            let region = image::imageops::crop_imm(image, x, y, w, h).to_image();
-            image::imageops::resize(&region, to_w, to_h, image::imageops::FilterType::Triangle)
-        }
-    }
+    let options = ResizeOptions::new().resize_alg(alg).crop(x, y, w, h);
+    let Ok(mut dst) = fast_image_resize::images::Image::from_slice_u8(
+        to_w,
+        to_h,
+        out,
+        fast_image_resize::PixelType::U8x3,
+    ) else {
+        return false;
+    };
+    Resizer::new().resize(image, &mut dst, &options).is_ok()
 }
 
 /// Immerkær's noise operator at `(x, y)` of a plane read through `l` (interior points only):

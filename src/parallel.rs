@@ -41,9 +41,10 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
     if items.len() < 2 || !spare_core() {
         return items.iter().map(f).collect();
     }
+    // Both threads take the next item left until none is; without a helper (the system refused
+    // a thread) this one takes them all.
     let next = AtomicUsize::new(0);
     let work = || {
-        let _sharing = Sharing::begin();
         let mut done = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
@@ -53,22 +54,8 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
             done.push((i, f(item)));
         }
     };
-    let mut all = std::thread::scope(|s| {
-        let work = &work;
-        // Without a helper (the system refused a thread) this thread takes every item.
-        let helper = std::thread::Builder::new()
-            .name("idphoto-helper".into())
-            .spawn_scoped(s, work)
-            .ok();
-        let mut all = work();
-        if let Some(helper) = helper {
-            match helper.join() {
-                Ok(theirs) => all.extend(theirs),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        all
-    });
+    let (theirs, mut all) = join(work, work);
+    all.extend(theirs);
     all.sort_unstable_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, r)| r).collect()
 }
