@@ -633,8 +633,20 @@ impl Plan {
         let mut values: Vec<Option<Tensor>> = vec![None; self.values];
         values[INPUT] = Some(input);
         for (step, frees) in self.steps.iter().zip(&self.frees) {
-            // A unary step whose input nobody reads later may overwrite it.
-            let owned = match step.args.as_slice() {
+            let mut operands: Vec<&Arg> = step.args.iter().collect();
+            // A sum or product is the same with its operands swapped, to the bit: the larger
+            // goes first, so the result can take its place rather than a new tensor's.
+            if let (Op::Add | Op::Mul, [a, b]) = (&step.op, operands.as_slice()) {
+                let size = |arg: &Arg| match arg {
+                    Arg::Value(v) => values[*v].as_ref().map_or(0, |t| t.data.len()),
+                    Arg::Constant(t) => t.data.len(),
+                };
+                if size(b) > size(a) {
+                    operands.swap(0, 1);
+                }
+            }
+            // A step whose first operand nobody reads later may overwrite it.
+            let owned = match operands.as_slice() {
                 [Arg::Value(v), rest @ ..]
                     if frees.contains(v)
                         && in_place(&step.op)
@@ -644,8 +656,7 @@ impl Plan {
                 }
                 _ => None,
             };
-            let args: Vec<&Tensor> = step
-                .args
+            let args: Vec<&Tensor> = operands
                 .iter()
                 .skip(usize::from(owned.is_some()))
                 .map(|arg| match arg {

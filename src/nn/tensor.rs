@@ -170,6 +170,27 @@ pub(super) fn broadcast(mut a: Tensor, b: &Tensor, add: bool) -> Result<Tensor, 
         out
     };
     let (ta, tb) = (step(sa), step(sb));
+    if dims == sa {
+        // `b` spreads over `a`: the result overwrites `a`, one run of its last axis at a time.
+        let n = dims[3];
+        a.shape = dims[4 - rank..].to_vec();
+        if n == 0 {
+            return Ok(a);
+        }
+        for (r, run) in a.data.chunks_exact_mut(n).enumerate() {
+            let (i, j, k) = (r / (dims[1] * dims[2]), r / dims[2] % dims[1], r % dims[2]);
+            let bb = i * tb[0] + j * tb[1] + k * tb[2];
+            if tb[3] == 0 {
+                let y = b.data[bb];
+                run.iter_mut().for_each(|x| *x = f(*x, y));
+            } else {
+                run.iter_mut()
+                    .zip(&b.data[bb..bb + n])
+                    .for_each(|(x, &y)| *x = f(*x, y));
+            }
+        }
+        return Ok(a);
+    }
     let mut out = Vec::with_capacity(dims.iter().product());
     for i in 0..dims[0] {
         for j in 0..dims[1] {
@@ -286,5 +307,9 @@ mod tests {
             broadcast(t, &last, true).unwrap().data,
             vec![1.0, 3.0, 5.0, 4.0, 6.0, 8.0]
         );
+        // Neither operand has the result's shape: a new tensor.
+        let outer = broadcast(scale, &last, true).unwrap();
+        assert_eq!(outer.shape, vec![1, 2, 1, 3]);
+        assert_eq!(outer.data, vec![11.0, 12.0, 13.0, 101.0, 102.0, 103.0]);
     }
 }
