@@ -348,11 +348,18 @@ fn madd<const FMA: bool>(o: f32, w: f32, i: f32) -> f32 {
     }
 }
 
-/// The body of [`slide`], inlined into each CPU-feature variant. Each input plane is first
-/// copied into a zero-padded plane as large as the windows reach, its columns split into the
-/// stride's phases (column `c` at `c mod s`, position `c / s`); then every tap of every output
-/// row is one contiguous run `out[ox] += w · padded[oy · s + ky][ox · s + kx]`, with no
-/// bounds to work out inside the loops.
+/// The body of [`slide`], inlined into each CPU-feature variant.
+///
+/// Each input plane is first copied, zero-padded as far as the windows reach, into one plane
+/// per phase of the stride: padded row `r`, column `c` goes to phase `(r mod sy, c mod sx)`
+/// at row `r / sy`, column `c / sx`, every phase plane `phase_w` wide. Output `(oy, ox)`'s tap
+/// `(ky, kx)` then reads phase `(ky mod sy, kx mod sx)` at row `oy + ky / sy`, column
+/// `ox + kx / sx`; so with the output's rows widened to `phase_w` too (the columns beyond the
+/// output's are dropped afterwards), each tap is one contiguous run over a whole phase plane:
+/// `wide[q] += w · phase[q + (ky / sy) · phase_w + kx / sx]`. The runs go in blocks as wide
+/// as suits the registers, however narrow the plane (8 to 24 pixels in most of the networks'
+/// later layers), with no bounds to work out inside the loops. Each output takes its taps in
+/// order, row by row and left to right, after the bias.
 #[inline(always)]
 fn slide_with<const FMA: bool>(
     x: &[f32],
@@ -365,145 +372,146 @@ fn slide_with<const FMA: bool>(
 ) {
     let (in_plane, out_plane, taps) = (win.in_h * win.in_w, win.out_h * win.out_w, win.kh * win.kw);
     let (sy, sx) = (win.stride_h, win.stride_w);
-    if out_plane == 0 || sx == 0 {
+    if out_plane == 0 || sx == 0 || sy == 0 {
         return;
     }
     let padded_h = (win.out_h - 1) * sy + win.kh;
     let padded_w = (win.out_w - 1) * sx + win.kw;
-    let phase_len: Vec<usize> = (0..sx)
-        .map(|p| padded_w.saturating_sub(p).div_ceil(sx))
-        .collect();
-    let phase_start: Vec<usize> = phase_len
-        .iter()
-        .scan(0, |acc, &n| {
-            let start = *acc;
-            *acc += n;
-            Some(start)
-        })
-        .collect();
-    // Where tap column kx's run starts in a padded row.
-    let tap_start: Vec<usize> = (0..win.kw)
-        .map(|kx| phase_start[kx % sx] + kx / sx)
-        .collect();
-    let padded_plane = padded_h * padded_w;
-    // Per phase p, the run of a padded row that comes from the input: padded positions
-    // `first..end` of the phase (padded column p + i·sx, input column p + i·sx − pad_left)
-    // take input columns `from`, `from + sx`, … The same for every row, so worked out once.
-    let runs: Vec<(usize, usize, usize)> = (0..sx)
-        .filter_map(|p| {
-            let len = phase_len[p];
-            let first = win.pad_left.saturating_sub(p).div_ceil(sx).min(len);
-            let end = (win.in_w + win.pad_left).saturating_sub(p).div_ceil(sx);
+    let (phase_h, phase_w) = (padded_h.div_ceil(sy), padded_w.div_ceil(sx));
+    let phase_plane = phase_h * phase_w;
+    // All the phase planes of one input plane.
+    let phases = phase_plane * sy * sx;
+    // Per column phase px, the run of a phase row that comes from the input: positions
+    // `first..first + n` (padded column px + i·sx, input column px + i·sx − pad_left) take
+    // input columns `from`, `from + sx`, … The same for every row, so worked out once.
+    let runs: Vec<(usize, usize, usize, usize)> = (0..sx)
+        .filter_map(|px| {
+            let len = padded_w.saturating_sub(px).div_ceil(sx);
+            let first = win.pad_left.saturating_sub(px).div_ceil(sx).min(len);
+            let end = (win.in_w + win.pad_left).saturating_sub(px).div_ceil(sx);
             let end = end.clamp(first, len);
-            let from = (p + first * sx).checked_sub(win.pad_left)?;
-            Some((phase_start[p] + first, end - first, from))
+            let from = (px + first * sx).checked_sub(win.pad_left)?;
+            Some((px, first, end - first, from))
         })
         .collect();
     let pad = |c: usize, dst: &mut [f32]| {
-        for (r, row) in dst.chunks_exact_mut(padded_w).enumerate() {
+        dst.fill(0.0);
+        for r in 0..padded_h {
             let Some(iy) = r.checked_sub(win.pad_top).filter(|&iy| iy < win.in_h) else {
-                row.fill(0.0);
                 continue;
             };
             let src = &x[c * in_plane + iy * win.in_w..][..win.in_w];
-            if sx == 1 {
-                // One phase: zeros, the input row, zeros.
-                let (start, n, from) = runs.first().copied().unwrap_or_default();
-                row[..start].fill(0.0);
-                row[start..start + n].copy_from_slice(&src[from..from + n]);
-                row[start + n..].fill(0.0);
-                continue;
-            }
-            row.fill(0.0);
-            for &(start, n, from) in &runs {
-                let inside = src.get(from..).unwrap_or_default();
-                for (d, v) in row[start..start + n]
-                    .iter_mut()
-                    .zip(inside.iter().step_by(sx))
-                {
-                    *d = *v;
-                }
+            let (py, row) = (r % sy, r / sy);
+            for &(px, first, n, from) in &runs {
+                let at = (py * sx + px) * phase_plane + row * phase_w + first;
+                let dst = &mut dst[at..at + n];
+                every_nth(dst, &src[from..], sx);
             }
         }
     };
-    // Dense: every input plane padded once; depthwise: one plane at a time.
-    let mut planes = vec![0.0f32; padded_plane * if depthwise { 1 } else { cin }];
+    // Where tap (ky, kx) reads, from the start of an input plane's phases.
+    let offsets: Vec<usize> = (0..win.kh)
+        .flat_map(|ky| {
+            (0..win.kw).map(move |kx| {
+                ((ky % sy) * sx + kx % sx) * phase_plane + (ky / sy) * phase_w + kx / sx
+            })
+        })
+        .collect();
+    // The last output row's widened runs reach up to `(kw − 1) / sx` values past the last
+    // phase plane: zeros.
+    let slack = win.kw;
+    // Dense: every input plane's phases made once; depthwise: one plane's at a time.
+    let mut planes = vec![0.0f32; phases * if depthwise { 1 } else { cin } + slack];
     if !depthwise {
-        for (c, dst) in planes.chunks_exact_mut(padded_plane).enumerate() {
+        for (c, dst) in planes.chunks_exact_mut(phases).enumerate() {
             pad(c, dst);
         }
     }
+    let mut wide = vec![0.0f32; win.out_h * phase_w];
     for (co, &b) in bias.iter().enumerate() {
-        let dst = &mut out[co * out_plane..(co + 1) * out_plane];
-        dst.fill(b);
         if depthwise {
-            pad(co, &mut planes);
+            pad(co, &mut planes[..phases]);
         }
+        wide.fill(b);
         let inputs = if depthwise { 0..1 } else { 0..cin };
         for ci in inputs {
-            let src = &planes[ci * padded_plane..(ci + 1) * padded_plane];
             let filter = if depthwise { co } else { co * cin + ci };
-            let w = &weights[filter * taps..(filter + 1) * taps];
-            for (oy, row) in dst.chunks_exact_mut(win.out_w).enumerate() {
-                let rows = &src[oy * sy * padded_w..];
-                let taps = Taps {
-                    rows,
-                    padded_w,
-                    kh: win.kh,
-                    tap_start: &tap_start,
-                    w,
-                };
-                // Wide blocks first: their sums stay in registers across all the taps.
-                let mut ox = 0;
-                while ox + 32 <= win.out_w {
-                    taps.accumulate::<32, FMA>(&mut row[ox..ox + 32], ox);
-                    ox += 32;
-                }
-                while ox + 8 <= win.out_w {
-                    taps.accumulate::<8, FMA>(&mut row[ox..ox + 8], ox);
-                    ox += 8;
-                }
-                while ox < win.out_w {
-                    taps.accumulate::<1, FMA>(&mut row[ox..ox + 1], ox);
-                    ox += 1;
-                }
+            let sliding = Sliding {
+                src: &planes[ci * phases..],
+                offsets: &offsets,
+                w: &weights[filter * taps..(filter + 1) * taps],
+            };
+            let mut q = 0;
+            while q + 64 <= wide.len() {
+                sliding.accumulate::<64, FMA>(&mut wide[q..q + 64], q);
+                q += 64;
+            }
+            while q + 8 <= wide.len() {
+                sliding.accumulate::<8, FMA>(&mut wide[q..q + 8], q);
+                q += 8;
+            }
+            while q < wide.len() {
+                sliding.accumulate::<1, FMA>(&mut wide[q..q + 1], q);
+                q += 1;
+            }
+        }
+        let dst = &mut out[co * out_plane..(co + 1) * out_plane];
+        for (row, sums) in dst
+            .chunks_exact_mut(win.out_w)
+            .zip(wide.chunks_exact(phase_w))
+        {
+            row.copy_from_slice(&sums[..win.out_w]);
+        }
+    }
+}
+
+/// `dst[i] = src[i · step]` for every `i` of `dst`; `src` holds them all.
+#[inline(always)]
+fn every_nth(dst: &mut [f32], src: &[f32], step: usize) {
+    match step {
+        1 => dst.copy_from_slice(&src[..dst.len()]),
+        2 => {
+            // Pairs, so that the compiler can pick the even values out of vectors.
+            let pairs = src.chunks_exact(2);
+            let last = pairs.remainder().first();
+            let mut out = dst.iter_mut();
+            // The pairs lead: when they run out first, no output is passed over.
+            for (pair, d) in pairs.zip(&mut out) {
+                *d = pair[0];
+            }
+            if let (Some(d), Some(&v)) = (out.next(), last) {
+                *d = v;
+            }
+        }
+        _ => {
+            for (d, v) in dst.iter_mut().zip(src.iter().step_by(step)) {
+                *d = *v;
             }
         }
     }
 }
 
-/// The taps of one filter over the padded rows that one output row reads.
-struct Taps<'a> {
-    /// The padded plane from the output row's first input row on.
-    rows: &'a [f32],
-    padded_w: usize,
-    kh: usize,
-    /// Where tap column `kx`'s run starts in a padded row.
-    tap_start: &'a [usize],
-    /// The filter's `kh × kw` weights.
+/// One filter's taps over one input plane's phases.
+struct Sliding<'a> {
+    /// The phase planes, and at least `kw` values after them.
+    src: &'a [f32],
+    /// Where each tap reads, row by row, left to right.
+    offsets: &'a [usize],
+    /// The filter's `kh × kw` weights, in the same order.
     w: &'a [f32],
 }
 
-impl Taps<'_> {
-    /// Adds every tap to the `N` outputs `out` (from column `ox` on), keeping the sums in
-    /// registers: one load per tap instead of a load and a store of each output per tap. Each
-    /// output still takes its taps in the same order (row by row, left to right), so the sums
-    /// are the same to the bit.
+impl Sliding<'_> {
+    /// Adds every tap to the `N` sums `out` (from widened position `q` on), keeping the sums
+    /// in registers: one load per tap instead of a load and a store of each sum per tap.
     #[inline(always)]
-    fn accumulate<const N: usize, const FMA: bool>(&self, out: &mut [f32], ox: usize) {
+    fn accumulate<const N: usize, const FMA: bool>(&self, out: &mut [f32], q: usize) {
         let mut acc = [0.0f32; N];
         acc.copy_from_slice(out);
-        let kw = self.tap_start.len();
-        for ky in 0..self.kh {
-            let input = &self.rows[ky * self.padded_w..][..self.padded_w];
-            for (kx, &start) in self.tap_start.iter().enumerate() {
-                let wv = self.w[ky * kw + kx];
-                let run: &[f32; N] = input[start + ox..start + ox + N]
-                    .try_into()
-                    .expect("a run of N");
-                for (a, &i) in acc.iter_mut().zip(run) {
-                    *a = madd::<FMA>(*a, wv, i);
-                }
+        for (&offset, &wv) in self.offsets.iter().zip(self.w) {
+            let run: &[f32; N] = self.src[q + offset..][..N].try_into().expect("a run of N");
+            for (a, &i) in acc.iter_mut().zip(run) {
+                *a = madd::<FMA>(*a, wv, i);
             }
         }
         out.copy_from_slice(&acc);
