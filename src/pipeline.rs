@@ -228,6 +228,16 @@ fn run(
     report
 }
 
+/// The largest photo whose person mask and face search are made side by side (where a core is
+/// spare). Both stages' buffers then live at once on top of the decoded photo: on a 12 MP
+/// photo the peak rose from 58 to 61–64 MB, past the 60 MB a photo that size is held to, for
+/// 7–17 % less wall time; at 8 MP the decoded photo is 12 MB smaller.
+const SIDE_BY_SIDE_MAX_PIXELS: u64 = 8_000_000;
+
+fn photo_pixels(photo: &Photo) -> u64 {
+    u64::from(photo.image.width()) * u64::from(photo.image.height())
+}
+
 /// What the analysis stages found in one photo, each computed once.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -272,10 +282,18 @@ impl Analysis {
             segment::segment_turned(&working.image, turn, copy).ok()
         };
         let first_turn = look.turn();
-        let mut mask = segment_at(first_turn);
-        // The segmentation's planes are freed; the face search builds on a heap without them.
-        crate::memory::hand_back_freed();
-        let found = look.find(&working)?;
+        // The face search needs no mask: beside the segmentation where a core is spare and
+        // the photo leaves room for both stages' buffers.
+        let (mut mask, found) = if photo_pixels(photo) <= SIDE_BY_SIDE_MAX_PIXELS {
+            crate::parallel::join(|| segment_at(first_turn), || look.find(&working))
+        } else {
+            let mask = segment_at(first_turn);
+            // The segmentation's planes are freed; the face search builds on a heap without
+            // them.
+            crate::memory::hand_back_freed();
+            (mask, look.find(&working))
+        };
+        let found = found?;
         let mut measured = look.measure(&found, &working, &photo.image, mask.as_ref())?;
         let lies = measured
             .analysis
