@@ -150,7 +150,7 @@ impl PersonMask {
             .iter()
             .map(|&v| f32::from(v) / 255.0)
             .collect();
-        refine(&colour::luma_plane(image, 1.0), w, h, &src, aw, ah)
+        refine(image, &src, aw, ah)
     }
 }
 
@@ -173,11 +173,10 @@ pub fn segment(image: &RgbImage) -> Result<PersonMask> {
         .map(|p| (2.0 * p - 1.0).abs())
         .sum::<f32>()
         / probabilities.len() as f32;
-    let guide = colour::luma_plane(image, 1.0);
-    let alpha = refine(&guide, w, h, &probabilities, NET_SIDE, NET_SIDE);
+    let alpha = refine(image, &probabilities, NET_SIDE, NET_SIDE);
     let person = alpha.as_raw().iter().filter(|&&a| a >= 128).count();
     let person_fraction = person as f32 / (w * h) as f32;
-    let background = background_stats(image, &guide, &alpha, radius(w, h) + 2);
+    let background = background_stats(image, &alpha, radius(w, h) + 2);
     Ok(PersonMask {
         alpha,
         confidence,
@@ -229,15 +228,28 @@ fn subsample(r: usize) -> usize {
 }
 
 /// Refines a coarse probability plane `src` (`sw`×`sh`, stretched over the image) with the
-/// image's luma `guide` (`w`×`h`) by a subsampled guided filter; returns alpha 0–255.
-fn refine(guide: &[f32], w: u32, h: u32, src: &[f32], sw: u32, sh: u32) -> GrayImage {
+/// image's luma as the guide by a subsampled guided filter; returns alpha 0–255.
+fn refine(image: &RgbImage, src: &[f32], sw: u32, sh: u32) -> GrayImage {
+    let (w, h) = image.dimensions();
     let s = subsample(radius(w, h));
-    refine_subsampled(guide, w, h, src, (sw, sh), s)
+    refine_subsampled(|y, row| guide_row(image, y, row), w, h, src, (sw, sh), s)
 }
 
-/// [`refine`] with the coefficients computed every `s` pixels (`s` = 1: the exact filter).
+/// Row `y` of the guide: the image's luma, 0–1 ([`colour::luma_plane`]'s values), made when
+/// it is read. The whole plane, four bytes a pixel (3 MB on a 1024-pixel working copy, 36 MB
+/// for a 12 MP corrected region), is never held.
+fn guide_row(image: &RgbImage, y: usize, row: &mut [f32]) {
+    let stride = 3 * image.width() as usize;
+    let pixels = image.as_raw()[y * stride..(y + 1) * stride].chunks_exact(3);
+    for (g, p) in row.iter_mut().zip(pixels) {
+        *g = colour::luma([p[0], p[1], p[2]]) / 255.0;
+    }
+}
+
+/// [`refine`] with the coefficients computed every `s` pixels (`s` = 1: the exact filter);
+/// `guide` writes the guide's row `y`.
 fn refine_subsampled(
-    guide: &[f32],
+    guide: impl Fn(usize, &mut [f32]),
     w: u32,
     h: u32,
     src: &[f32],
@@ -247,7 +259,7 @@ fn refine_subsampled(
     let r = radius(w, h);
     let (wu, hu) = (w as usize, h as usize);
     let (lw, lh) = (wu.div_ceil(s), hu.div_ceil(s));
-    let guide_low = block_mean(guide, wu, hu, s);
+    let guide_low = block_mean_of_rows(&guide, wu, hu, s);
     let p_low = bilinear(src, sw, sh, lw as u32, lh as u32);
     let (a, b) = coefficients(&guide_low, &p_low, lw, lh, (r / s).max(1), GUIDED_EPS);
     // Upsample a and b (pixel centres aligned: low pixel i covers full pixels i·s..(i+1)·s)
@@ -263,15 +275,15 @@ fn refine_subsampled(
     };
     let (xs, ys) = (axis(wu, lw), axis(hu, lh));
     let mut out = Vec::with_capacity(wu * hu);
-    let (mut row_a, mut row_b) = (vec![0f32; lw], vec![0f32; lw]);
+    let (mut row_a, mut row_b, mut g) = (vec![0f32; lw], vec![0f32; lw], vec![0f32; wu]);
     for (y, &(y0, y1, ty)) in ys.iter().enumerate() {
         for x in 0..lw {
             let (k0, k1) = (y0 * lw + x, y1 * lw + x);
             row_a[x] = a[k0] + (a[k1] - a[k0]) * ty;
             row_b[x] = b[k0] + (b[k1] - b[k0]) * ty;
         }
-        let g = &guide[y * wu..(y + 1) * wu];
-        for (&(x0, x1, tx), &i) in xs.iter().zip(g) {
+        guide(y, &mut g);
+        for (&(x0, x1, tx), &i) in xs.iter().zip(&g) {
             let ca = row_a[x0] + (row_a[x1] - row_a[x0]) * tx;
             let cb = row_b[x0] + (row_b[x1] - row_b[x0]) * tx;
             out.push(((ca * i + cb).clamp(0.0, 1.0) * 255.0 + 0.5) as u8);
@@ -281,16 +293,40 @@ fn refine_subsampled(
 }
 
 /// Mean of each `s`×`s` block (the last row and column of blocks may be partial).
+#[cfg(test)]
 fn block_mean(src: &[f32], w: usize, h: usize, s: usize) -> Vec<f32> {
+    block_mean_of_rows(
+        |y, row| row.copy_from_slice(&src[y * w..(y + 1) * w]),
+        w,
+        h,
+        s,
+    )
+}
+
+/// [`block_mean`] of the plane whose row `y` `row_of` writes.
+fn block_mean_of_rows(
+    row_of: impl Fn(usize, &mut [f32]),
+    w: usize,
+    h: usize,
+    s: usize,
+) -> Vec<f32> {
+    let mut row = vec![0f32; w];
     if s == 1 {
-        return src.to_vec();
+        let mut plane = Vec::with_capacity(w * h);
+        for y in 0..h {
+            row_of(y, &mut row);
+            plane.extend_from_slice(&row);
+        }
+        return plane;
     }
     let (lw, lh) = (w.div_ceil(s), h.div_ceil(s));
     let mut out = vec![0f32; lw * lh];
-    for (ly, band) in src.chunks(s * w).enumerate() {
-        let rows = band.len() / w;
+    for ly in 0..lh {
+        let band = ly * s..((ly + 1) * s).min(h);
+        let rows = band.len();
         let sums = &mut out[ly * lw..(ly + 1) * lw];
-        for row in band.chunks_exact(w) {
+        for y in band {
+            row_of(y, &mut row);
             for (sum, block) in sums.iter_mut().zip(row.chunks(s)) {
                 *sum += block.iter().sum::<f32>();
             }
@@ -364,12 +400,7 @@ fn coefficients(
 }
 
 /// Statistics of the clean background: pixels with no person within `margin` px.
-fn background_stats(
-    image: &RgbImage,
-    guide: &[f32],
-    alpha: &GrayImage,
-    margin: usize,
-) -> Option<BackgroundStats> {
+fn background_stats(image: &RgbImage, alpha: &GrayImage, margin: usize) -> Option<BackgroundStats> {
     let (w, h) = image.dimensions();
     let (wu, hu) = (w as usize, h as usize);
     let clean = far_from_person(alpha, margin);
@@ -384,9 +415,21 @@ fn background_stats(
     // Per cell: summed Immerkær response and its count, for the background's noise level.
     let mut cell_noise = vec![(0f64, 0u64); ncx * ncy];
     let mut cell_grad = vec![0f64; ncx * ncy];
-    let at = |x: usize, y: usize| guide[y * wu + x];
     let (mut grad_sum, mut grad_n) = (0f64, 0u64);
+    // The guide's rows above, at and below `y`, made as the rows are walked.
+    let (mut above, mut here, mut below) = (vec![0f32; wu], vec![0f32; wu], vec![0f32; wu]);
+    guide_row(image, 0, &mut below);
     for y in 0..hu {
+        std::mem::swap(&mut above, &mut here);
+        std::mem::swap(&mut here, &mut below);
+        if y + 1 < hu {
+            guide_row(image, y + 1, &mut below);
+        }
+        let at = |x: usize, yy: usize| match yy.cmp(&y) {
+            std::cmp::Ordering::Less => above[x],
+            std::cmp::Ordering::Equal => here[x],
+            std::cmp::Ordering::Greater => below[x],
+        };
         let cell_row = (y / size) * ncx;
         let interior_y = y > 0 && y + 1 < hu;
         for x in 0..wu {
@@ -397,9 +440,8 @@ fn background_stats(
             cell_means[cell_row + x / size].add([raw[3 * k], raw[3 * k + 1], raw[3 * k + 2]]);
             if interior_y && x > 0 && x + 1 < wu {
                 let cell = cell_row + x / size;
-                let grad = f64::from(
-                    (guide[k + 1] - guide[k - 1]).abs() + (guide[k + wu] - guide[k - wu]).abs(),
-                );
+                let grad =
+                    f64::from((here[x + 1] - here[x - 1]).abs() + (below[x] - above[x]).abs());
                 grad_sum += grad;
                 grad_n += 1;
                 cell_grad[cell] += grad;
@@ -535,8 +577,11 @@ mod tests {
             let mask = segment(&working.image).unwrap();
             let (w, h) = working.image.dimensions();
             let guide = colour::luma_plane(&working.image, 1.0);
+            let guide_rows = |y: usize, row: &mut [f32]| {
+                row.copy_from_slice(&guide[y * w as usize..(y + 1) * w as usize])
+            };
             let grid = (NET_SIDE, NET_SIDE);
-            let exact = refine_subsampled(&guide, w, h, &mask.probabilities, grid, 1);
+            let exact = refine_subsampled(guide_rows, w, h, &mask.probabilities, grid, 1);
             assert_eq!(mask.alpha.dimensions(), exact.dimensions());
             let diffs: Vec<u8> = exact
                 .as_raw()
@@ -658,9 +703,8 @@ mod tests {
                 .clamp(0.0, 255.0) as u8;
             image::Rgb([v; 3])
         });
-        let guide = colour::luma_plane(&img, 1.0);
         let alpha = GrayImage::new(240, 180);
-        background_stats(&img, &guide, &alpha, 2).unwrap()
+        background_stats(&img, &alpha, 2).unwrap()
     }
 
     #[test]
