@@ -206,6 +206,21 @@ pub fn turned_clockwise(image: &RgbImage, degrees: u16) -> RgbImage {
     turned_clockwise_within(image, degrees, [0, 0, tw, th])
 }
 
+/// `image` turned clockwise by `degrees` (0, 90, 180 or 270; anything else as 270), as
+/// [`turned_clockwise`] turns it, without a second image's pixels: quarter turns by
+/// [`turned_quarter`], a half turn in place.
+pub fn turned_owned(image: RgbImage, degrees: u16) -> RgbImage {
+    match degrees {
+        0 => image,
+        180 => {
+            let mut image = image;
+            image::imageops::rotate180_in_place(&mut image);
+            image
+        }
+        _ => turned_quarter(image, degrees),
+    }
+}
+
 /// `image` turned a quarter clockwise (`degrees` 90; anything else turns it by 270), as
 /// [`turned_clockwise`] turns it, holding little more than one image's pixels at a time instead
 /// of two: the turned rows are made a part at a time, and the source columns each part used are
@@ -419,6 +434,20 @@ pub(crate) const IMMERKAER_TO_SIGMA: f32 = 0.208_885_8;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Turning an image it owns gives the pixels the copying turn gives, every way.
+    #[test]
+    fn an_owned_turn_is_the_copying_turn() {
+        let image = RgbImage::from_fn(5, 3, |x, y| image::Rgb([x as u8, y as u8, (x * y) as u8]));
+        for degrees in [0, 90, 180, 270] {
+            let want = if degrees == 0 {
+                image.clone()
+            } else {
+                turned_clockwise(&image, degrees)
+            };
+            assert_eq!(turned_owned(image.clone(), degrees), want, "{degrees}°");
+        }
+    }
 
     /// Turning a quarter by parts, the source shrinking as it goes, gives the pixels the
     /// copying turn gives, at either quarter and for narrow, flat and odd sizes (fewer columns
