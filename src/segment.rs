@@ -236,8 +236,8 @@ fn refine(image: &RgbImage, src: &[f32], sw: u32, sh: u32) -> GrayImage {
 }
 
 /// Row `y` of the guide: the image's luma, 0–1 ([`colour::luma_plane`]'s values), made when
-/// it is read. The whole plane, four bytes a pixel (3 MB on a 1024-pixel working copy, 36 MB
-/// for a 12 MP corrected region), is never held.
+/// it is read. The whole plane, four bytes a pixel (3 MB on a 1024-pixel working copy, 48 MB
+/// for a 12 MP photo refined by [`PersonMask::alpha_for`]), is never held.
 fn guide_row(image: &RgbImage, y: usize, row: &mut [f32]) {
     let stride = 3 * image.width() as usize;
     let pixels = image.as_raw()[y * stride..(y + 1) * stride].chunks_exact(3);
