@@ -105,26 +105,14 @@ fn product_with<const FMA: bool>(
         let depth = k0..(k0 + DEPTH).min(k);
         let mut j = 0;
         while j < n {
-            let cols = if n - j >= COLUMNS {
-                COLUMNS
-            } else if n - j >= 8 {
-                8
-            } else {
-                1
-            };
+            let cols = widest(n - j, [COLUMNS, 8, 1]);
             let panel = &mut panel[..depth.len() * cols];
             for (run, l) in panel.chunks_exact_mut(cols).zip(depth.clone()) {
                 run.copy_from_slice(&b[l * n + j..][..cols]);
             }
             let mut i = 0;
             while i < m {
-                let rows = if m - i >= ROWS {
-                    ROWS
-                } else if m - i >= 4 {
-                    4
-                } else {
-                    1
-                };
+                let rows = widest(m - i, [ROWS, 4, 1]);
                 let block = Block {
                     a,
                     k,
@@ -150,6 +138,12 @@ fn product_with<const FMA: bool>(
             j += cols;
         }
     }
+}
+
+/// The widest of `sizes` (widest first) that fits in the `left` rows or columns.
+#[inline(always)]
+fn widest(left: usize, sizes: [usize; 3]) -> usize {
+    sizes.into_iter().find(|&s| s <= left).unwrap_or(1)
 }
 
 /// One block of a product: rows `i..` of `a` and `c`, terms `depth` of the sums, and the
