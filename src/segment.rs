@@ -256,6 +256,9 @@ fn refine_subsampled(
     (sw, sh): (u32, u32),
     s: usize,
 ) -> GrayImage {
+    if w == 0 || h == 0 {
+        return GrayImage::new(w, h);
+    }
     let r = radius(w, h);
     let (wu, hu) = (w as usize, h as usize);
     let (lw, lh) = (wu.div_ceil(s), hu.div_ceil(s));
@@ -274,22 +277,23 @@ fn refine_subsampled(
             .collect()
     };
     let (xs, ys) = (axis(wu, lw), axis(hu, lh));
-    let mut out = Vec::with_capacity(wu * hu);
+    let mut alpha = GrayImage::new(w, h);
     let (mut row_a, mut row_b, mut g) = (vec![0f32; lw], vec![0f32; lw], vec![0f32; wu]);
-    for (y, &(y0, y1, ty)) in ys.iter().enumerate() {
-        for x in 0..lw {
-            let (k0, k1) = (y0 * lw + x, y1 * lw + x);
-            row_a[x] = a[k0] + (a[k1] - a[k0]) * ty;
-            row_b[x] = b[k0] + (b[k1] - b[k0]) * ty;
+    for (y, (&(y0, y1, ty), out)) in ys.iter().zip(alpha.chunks_exact_mut(wu)).enumerate() {
+        let (a0, a1) = (&a[y0 * lw..][..lw], &a[y1 * lw..][..lw]);
+        let (b0, b1) = (&b[y0 * lw..][..lw], &b[y1 * lw..][..lw]);
+        for (x, (ra, rb)) in row_a.iter_mut().zip(row_b.iter_mut()).enumerate() {
+            *ra = a0[x] + (a1[x] - a0[x]) * ty;
+            *rb = b0[x] + (b1[x] - b0[x]) * ty;
         }
         guide(y, &mut g);
-        for (&(x0, x1, tx), &i) in xs.iter().zip(&g) {
+        for ((&(x0, x1, tx), &i), o) in xs.iter().zip(&g).zip(out) {
             let ca = row_a[x0] + (row_a[x1] - row_a[x0]) * tx;
             let cb = row_b[x0] + (row_b[x1] - row_b[x0]) * tx;
-            out.push(((ca * i + cb).clamp(0.0, 1.0) * 255.0 + 0.5) as u8);
+            *o = ((ca * i + cb).clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
         }
     }
-    GrayImage::from_raw(w, h, out).unwrap_or_else(|| GrayImage::new(w, h))
+    alpha
 }
 
 /// Mean of each `s`×`s` block (the last row and column of blocks may be partial).

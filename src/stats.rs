@@ -15,20 +15,19 @@ pub fn quantile(v: &mut [f32], q: f32) -> Option<f32> {
 
 /// Mean over a (2r+1)² window clipped to the image, separable running sums, O(N).
 pub fn box_mean(src: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
+    if w == 0 || h == 0 {
+        return Vec::new();
+    }
     let mut tmp = vec![0f32; w * h];
-    for y in 0..h {
-        let row = &src[y * w..(y + 1) * w];
-        let out = &mut tmp[y * w..(y + 1) * w];
-        let mut sum: f32 = row[..(r + 1).min(w)].iter().sum();
-        for x in 0..w {
-            let lo = x.saturating_sub(r);
-            let hi = (x + r).min(w - 1);
-            out[x] = sum / (hi - lo + 1) as f32;
-            if x + r + 1 < w {
-                sum += row[x + r + 1];
-            }
-            if x >= r {
-                sum -= row[x - r];
+    // Four rows at a time, so that their running sums proceed together rather than each
+    // addition waiting on the one before it.
+    const ROWS: usize = 4;
+    for (band, out) in src[..w * h].chunks(ROWS * w).zip(tmp.chunks_mut(ROWS * w)) {
+        if band.len() == ROWS * w {
+            running_means::<ROWS>(band, out, w, r);
+        } else {
+            for (row, out) in band.chunks_exact(w).zip(out.chunks_exact_mut(w)) {
+                running_means::<1>(row, out, w, r);
             }
         }
     }
@@ -60,6 +59,26 @@ pub fn box_mean(src: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
     out
 }
 
+/// The means over `x − r ..= x + r` (within the row) of each of the `L` rows of `w` values in
+/// `src`, into `out`; each row's running sum taken in order, as one row alone would.
+#[inline(always)]
+fn running_means<const L: usize>(src: &[f32], out: &mut [f32], w: usize, r: usize) {
+    let mut sums: [f32; L] = std::array::from_fn(|l| src[l * w..][..(r + 1).min(w)].iter().sum());
+    for x in 0..w {
+        let n = ((x + r).min(w - 1) - x.saturating_sub(r) + 1) as f32;
+        for (l, sum) in sums.iter_mut().enumerate() {
+            let row = &src[l * w..(l + 1) * w];
+            out[l * w + x] = *sum / n;
+            if x + r + 1 < w {
+                *sum += row[x + r + 1];
+            }
+            if x >= r {
+                *sum -= row[x - r];
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +101,28 @@ mod tests {
         assert!((m[0] - 3.0).abs() < 1e-5);
         // Interior (1,1): mean of 0,1,2,5,6,7,10,11,12.
         assert!((m[6] - 6.0).abs() < 1e-5);
+        // Rows taken four at a time and the two left over alike, windows wider than the image.
+        let (w, h) = (7, 6);
+        let src: Vec<f32> = (0..w * h).map(|v| ((v * 37) % 11) as f32).collect();
+        for r in [1, 2, 9] {
+            let m = box_mean(&src, w, h, r);
+            for y in 0..h {
+                for x in 0..w {
+                    let (xs, ys) = (
+                        x.saturating_sub(r)..(x + r + 1).min(w),
+                        y.saturating_sub(r)..(y + r + 1).min(h),
+                    );
+                    let n = (xs.len() * ys.len()) as f32;
+                    let mut sum = 0.0;
+                    for yy in ys {
+                        for xx in xs.clone() {
+                            sum += src[yy * w + xx];
+                        }
+                    }
+                    let want = sum / n;
+                    assert!((m[y * w + x] - want).abs() < 1e-4, "r {r} at {x},{y}");
+                }
+            }
+        }
     }
 }
