@@ -77,12 +77,24 @@ pub fn luma(rgb: [u8; 3]) -> f32 {
 /// [`luma`] of every pixel, row by row, scaled so that white is `white` (1 for the
 /// segmentation's guide, 100 for the frame check's edge steps).
 pub fn luma_plane(image: &image::RgbImage, white: f32) -> Vec<f32> {
+    let w = image.width() as usize;
+    let mut plane = vec![0.0; w * image.height() as usize];
+    if w > 0 {
+        for (y, row) in plane.chunks_exact_mut(w).enumerate() {
+            luma_row(image, y, white, row);
+        }
+    }
+    plane
+}
+
+/// Row `y` of [`luma_plane`] into `row`, for a caller that needs a few rows at a time.
+pub fn luma_row(image: &image::RgbImage, y: usize, white: f32, row: &mut [f32]) {
     let divisor = 255.0 / white;
-    image
-        .as_raw()
-        .chunks_exact(3)
-        .map(|p| luma([p[0], p[1], p[2]]) / divisor)
-        .collect()
+    let stride = 3 * image.width() as usize;
+    let pixels = image.as_raw()[y * stride..(y + 1) * stride].chunks_exact(3);
+    for (l, p) in row.iter_mut().zip(pixels) {
+        *l = luma([p[0], p[1], p[2]]) / divisor;
+    }
 }
 
 /// L* of one sRGB pixel (needs only the luminance Y).

@@ -235,15 +235,11 @@ fn refine(image: &RgbImage, src: &[f32], sw: u32, sh: u32) -> GrayImage {
     refine_subsampled(|y, row| guide_row(image, y, row), w, h, src, (sw, sh), s)
 }
 
-/// Row `y` of the guide: the image's luma, 0–1 ([`colour::luma_plane`]'s values), made when
+/// Row `y` of the guide: the image's luma, 0–1 (a row of [`colour::luma_plane`]), made when
 /// it is read. The whole plane, four bytes a pixel (3 MB on a 1024-pixel working copy, 48 MB
 /// for a 12 MP photo refined by [`PersonMask::alpha_for`]), is never held.
 fn guide_row(image: &RgbImage, y: usize, row: &mut [f32]) {
-    let stride = 3 * image.width() as usize;
-    let pixels = image.as_raw()[y * stride..(y + 1) * stride].chunks_exact(3);
-    for (g, p) in row.iter_mut().zip(pixels) {
-        *g = colour::luma([p[0], p[1], p[2]]) / 255.0;
-    }
+    colour::luma_row(image, y, 1.0, row);
 }
 
 /// [`refine`] with the coefficients computed every `s` pixels (`s` = 1: the exact filter);
