@@ -10,9 +10,11 @@
 //! worker waiting for one could pick up another photo of the batch while holding this one.
 //!
 //! Only jobs that allocate little are shared: two jobs' buffers alive at once raise the peak
-//! memory, which a 12 MP photo holds under 60 MB with little to spare. Segmenting beside the
-//! face search, the two side edges' searches for a cut face (a mirrored strip each) and the two
-//! eyes' iris runs each cost 0.5–6 MB at the peak, and stay one after the other. glibc's malloc
+//! memory, which a 12 MP photo holds under 60 MB with little to spare. The two side edges'
+//! searches for a cut face (a mirrored strip each) and the two eyes' iris runs each cost
+//! 0.5–1.4 MB at the peak, and stay one after the other; the person mask and the face search
+//! share the cores only on photos up to 8 MP (`pipeline::SIDE_BY_SIDE_MAX_PIXELS`), where the
+//! decoded photo leaves room for both stages' buffers. glibc's malloc
 //! would also give the helper an arena of its own, whose freed memory stays resident for that
 //! thread's reuse (about 4 MB after the detector's runs on a few tiles); the binary keeps one
 //! arena for all threads (`main.rs`).
