@@ -145,94 +145,112 @@ fn run(
         Err(e) => return Report::error(path.to_path_buf(), spec.key(), &e),
     };
     let plan = analysis.plan(&photo, spec);
-    let checks = analysis.judge(&photo, spec, plan.as_ref());
-    let mut report = Report::judged(path.to_path_buf(), spec.key(), photo.info.clone(), checks);
+    let judge = |photo: &Photo| analysis.judge(photo, spec, plan.as_ref());
     // Drawn now, while the photo is held; written at the end, when the report is no error.
     let preview = options.preview.as_ref().map(|out| {
         let name = if memory.is_some() { path } else { out };
         let drawn = crate::annotate::png(&photo.image, &analysis.faces, plan.as_ref(), spec, name);
         (out, drawn)
     });
-    if let Some(fix) = &options.fix {
-        let job = Job {
-            path,
-            spec,
-            known,
-            limits: &options.limits,
-            fix,
-            in_memory: memory.is_some(),
+    let info = photo.info.clone();
+    let Some(fix) = &options.fix else {
+        let checks = judge(&photo);
+        let mut report = Report::judged(path.to_path_buf(), spec.key(), info, checks);
+        finish_preview(&mut report, preview, path, memory);
+        report.face = Some(analysis.faces);
+        return report;
+    };
+    let job = Job {
+        path,
+        spec,
+        known,
+        limits: &options.limits,
+        fix,
+        in_memory: memory.is_some(),
+    };
+    let (checks, mut c, published) = job.correction(photo, &analysis, plan.as_ref(), &judge);
+    let mut report = Report::judged(path.to_path_buf(), spec.key(), info, checks);
+    let busy = report
+        .checks
+        .iter()
+        .any(|k| k.id == CheckId::BackgroundClutter && k.status == Status::Fail);
+    let replaced = matches!(c.background, Some(BackgroundOutcome::Replaced { .. }));
+    if c.status == CorrectionStatus::Written && replaced && busy {
+        c.cautions.push(Caution::BUSY_BACKGROUND);
+    }
+    report.output = c.path.clone();
+    if c.status == CorrectionStatus::Failed {
+        let hint = if c.recheck_failed.is_empty() {
+            report::output_hint()
+        } else {
+            report::bug_hint()
         };
-        let (mut c, published) = job.correction(photo, &analysis, plan.as_ref());
-        let busy = report
-            .checks
-            .iter()
-            .any(|k| k.id == CheckId::BackgroundClutter && k.status == Status::Fail);
-        let replaced = matches!(c.background, Some(BackgroundOutcome::Replaced { .. }));
-        if c.status == CorrectionStatus::Written && replaced && busy {
-            c.cautions.push(Caution::BUSY_BACKGROUND);
-        }
-        report.output = c.path.clone();
-        if c.status == CorrectionStatus::Failed {
-            let hint = if c.recheck_failed.is_empty() {
-                report::output_hint()
-            } else {
-                report::bug_hint()
-            };
-            report.set_error(c.message.clone().unwrap_or_default(), Some(hint));
-        }
-        // The sheet only of a photo that was written; one that cannot be written makes the
-        // report an error, as a refused corrected photo does (the corrected photo stays).
-        if let (Some(paper), Some(published)) = (fix.sheet, &published) {
-            match sheet::plan(spec, paper) {
-                Err(skipped) => c.sheet_skipped = Some(skipped),
-                Ok(grid) => {
-                    let (canvas, written) = (&published.canvas, &published.path);
-                    let made = match memory.as_deref_mut() {
-                        Some(kept) => sheet::jpeg(canvas, &grid).map(|bytes| {
-                            kept.sheet = Some(bytes);
-                            sheet::report(sheet::destination(written), &grid, paper)
-                        }),
-                        None => sheet::write(canvas, &grid, paper, written, path, fix.output.force),
-                    };
-                    match made {
-                        Ok(s) => c.sheet = Some(s),
-                        Err(e) => {
-                            report.set_error(format!("print sheet: {e}"), report::error_hint(&e))
-                        }
-                    }
+        report.set_error(c.message.clone().unwrap_or_default(), Some(hint));
+    }
+    // The sheet only of a photo that was written; one that cannot be written makes the
+    // report an error, as a refused corrected photo does (the corrected photo stays).
+    if let (Some(paper), Some(published)) = (fix.sheet, &published) {
+        match sheet::plan(spec, paper) {
+            Err(skipped) => c.sheet_skipped = Some(skipped),
+            Ok(grid) => {
+                let (canvas, written) = (&published.canvas, &published.path);
+                let made = match memory.as_deref_mut() {
+                    Some(kept) => sheet::jpeg(canvas, &grid).map(|bytes| {
+                        kept.sheet = Some(bytes);
+                        sheet::report(sheet::destination(written), &grid, paper)
+                    }),
+                    None => sheet::write(canvas, &grid, paper, written, path, fix.output.force),
+                };
+                match made {
+                    Ok(s) => c.sheet = Some(s),
+                    Err(e) => report.set_error(format!("print sheet: {e}"), report::error_hint(&e)),
                 }
             }
         }
-        if let (Some(kept), Some(published)) = (memory.as_deref_mut(), published) {
-            kept.corrected = published.bytes;
-        }
-        report.correction = Some(c);
     }
-    if let Some((out, drawn)) = preview {
-        // A preview that cannot be written makes the report an error, like a refused
-        // corrected photo; a report that is an error already stays as it is.
-        if report.verdict != report::Verdict::Error {
-            let written = drawn.and_then(|bytes| match memory {
-                Some(kept) => {
-                    kept.preview = Some(bytes);
-                    Ok(())
-                }
-                None => crate::annotate::write_png(out, path, &bytes),
-            });
-            if let Err(e) = written {
-                report.set_error(e.to_string(), report::error_hint(&e));
-            }
-        }
+    if let (Some(kept), Some(published)) = (memory.as_deref_mut(), published) {
+        kept.corrected = published.bytes;
     }
+    report.correction = Some(c);
+    finish_preview(&mut report, preview, path, memory);
     report.face = Some(analysis.faces);
     report
 }
 
+/// Writes (or keeps) the preview drawn for `report`. A preview that cannot be written makes
+/// the report an error, like a refused corrected photo; a report that is an error already
+/// stays as it is, and gets no preview.
+fn finish_preview(
+    report: &mut Report,
+    preview: Option<(&PathBuf, Result<Vec<u8>>)>,
+    path: &Path,
+    memory: Option<&mut Outputs>,
+) {
+    let Some((out, drawn)) = preview else {
+        return;
+    };
+    if report.verdict == report::Verdict::Error {
+        return;
+    }
+    let written = drawn.and_then(|bytes| match memory {
+        Some(kept) => {
+            kept.preview = Some(bytes);
+            Ok(())
+        }
+        None => crate::annotate::write_png(out, path, &bytes),
+    });
+    if let Err(e) = written {
+        report.set_error(e.to_string(), report::error_hint(&e));
+    }
+}
+
 /// The largest photo whose person mask and face search are made side by side (where a core is
-/// spare). Both stages' buffers then live at once on top of the decoded photo: on a 12 MP
-/// photo the median peak stayed at 58 MB, but runs where both stages' largest buffers met
-/// reached 61 MB, past the 60 MB a photo that size is held to, for 3–8 % less wall time; at
-/// 8 MP the decoded photo is 12 MB smaller.
+/// spare), and whose checks are judged beside the rendering of its corrected photo. Both
+/// stages' buffers then live at once on top of the decoded photo: on a 12 MP photo the mask and
+/// the face search kept the median peak at 58 MB, but runs where both stages' largest buffers
+/// met reached 61 MB, past the 60 MB a photo that size is held to, for 3–8 % less wall time;
+/// the checks beside the rendering raised every run's peak to 61 MB for 4 %. At 8 MP the
+/// decoded photo is 12 MB smaller.
 const SIDE_BY_SIDE_MAX_PIXELS: u64 = 8_000_000;
 
 fn photo_pixels(photo: &Photo) -> u64 {
@@ -408,6 +426,16 @@ struct Job<'a> {
     in_memory: bool,
 }
 
+/// The checks of a photo as decoded, given the photo.
+type Judge<'a> = dyn Fn(&Photo) -> Vec<checks::Check> + Sync + 'a;
+
+/// The checks of the photo being corrected: judged already, or to be judged beside the
+/// rendering.
+enum Judged<'a> {
+    Already(Vec<checks::Check>),
+    Beside(&'a Judge<'a>),
+}
+
 /// A photo lying on its side, turned upright and analysed, ready to be corrected.
 struct Turned {
     photo: Photo,
@@ -468,22 +496,33 @@ impl Job<'_> {
     /// upright, since the crown, the margins and the crop are all measured upwards: from its
     /// faces measured upright where the face stage measured them so, else from the turned photo
     /// analysed afresh.
+    ///
+    /// `judge` gives the checks of the photo as decoded; they come back first. Where the photo is
+    /// corrected as it lies, they are judged beside the rendering (both only read the photo;
+    /// photos up to [`SIDE_BY_SIDE_MAX_PIXELS`]), else before anything turns it.
     fn correction(
         &self,
         mut photo: Cow<'_, Photo>,
         analysis: &Analysis,
         plan: Option<&CropPlan>,
-    ) -> (Correction, Option<Published>) {
+        judge: &Judge<'_>,
+    ) -> (Vec<checks::Check>, Correction, Option<Published>) {
         let (spec, known) = (self.spec, self.known);
         let (Some(face), Some(plan)) = (analysis.single_face(), plan) else {
-            return (Correction::empty(CorrectionStatus::NoFace), None);
+            return (
+                judge(&photo),
+                Correction::empty(CorrectionStatus::NoFace),
+                None,
+            );
         };
         // A face the caller supplied is taken as the photo lies.
         let turn = match known.face {
             None => face.orientation().clockwise_turn_deg(),
             Some(_) => None,
         };
+        let mut checks = None;
         if let Some(degrees) = turn {
+            checks = Some(judge(&photo));
             let photo_of = |image: RgbImage, mut info: FileInfo| {
                 (info.width, info.height) = image.dimensions();
                 Photo { image, info }
@@ -510,10 +549,11 @@ impl Job<'_> {
                     plan,
                     matte,
                 }) => {
-                    let (mut c, canvas) =
-                        self.corrected(Cow::Owned(photo), &face, &plan, matte.as_ref());
+                    let judged = Judged::Already(checks.unwrap_or_default());
+                    let (checks, mut c, canvas) =
+                        self.corrected(Cow::Owned(photo), &face, &plan, matte.as_ref(), judged);
                     c.turned_deg = Some(degrees);
-                    return (c, canvas);
+                    return (checks, c, canvas);
                 }
                 // Corrected as it lies after all: turned back where it was turned in place.
                 Err(turned) => {
@@ -537,7 +577,11 @@ impl Job<'_> {
             .matte
             .map(|m| plan_for_cutout(face, photo.image.dimensions(), spec, Some(m.confidence)));
         let plan = supplied_plan.as_ref().unwrap_or(plan);
-        self.corrected(photo, face, plan, matte)
+        let judged = match checks {
+            Some(checks) => Judged::Already(checks),
+            None => Judged::Beside(judge),
+        };
+        self.corrected(photo, face, plan, matte, judged)
     }
 
     /// A photo that lay turned by `degrees`, now `turned` upright, analysed for its
@@ -582,21 +626,49 @@ impl Job<'_> {
     }
 
     /// Corrects `photo` along `plan` (the plan of `face`), then encodes, stages, re-checks and
-    /// publishes the result.
+    /// publishes the result; the checks come back first, `judged` beside the rendering where
+    /// they are not yet.
     fn corrected(
         &self,
         photo: Cow<'_, Photo>,
         face: &Face,
         plan: &CropPlan,
         matte: Option<&Matte>,
-    ) -> (Correction, Option<Published>) {
-        let (spec, fix) = (self.spec, self.fix);
+        judged: Judged<'_>,
+    ) -> (Vec<checks::Check>, Correction, Option<Published>) {
         if !plan.is_feasible() {
+            let checks = match judged {
+                Judged::Already(checks) => checks,
+                Judged::Beside(judge) => judge(&photo),
+            };
             let mut c = Correction::empty(CorrectionStatus::NotPossible);
             c.problems = plan.problems.iter().copied().map(Problem::of).collect();
-            return (c, None);
+            return (checks, c, None);
         }
-        let rendered = correct::render::render(&photo.image, plan);
+        let render = || correct::render::render(&photo.image, plan);
+        let (checks, rendered) = match judged {
+            Judged::Already(checks) => (checks, render()),
+            Judged::Beside(judge) if photo_pixels(&photo) <= SIDE_BY_SIDE_MAX_PIXELS => {
+                crate::parallel::join(|| judge(&photo), render)
+            }
+            Judged::Beside(judge) => (judge(&photo), render()),
+        };
+        let (c, published) = self.finished(photo, rendered, face, plan, matte);
+        (checks, c, published)
+    }
+
+    /// The rest of [`Job::corrected`] once the photo's region is `rendered`: the photo itself
+    /// is handed back, the rendered region finished, encoded, staged, re-checked and
+    /// published.
+    fn finished(
+        &self,
+        photo: Cow<'_, Photo>,
+        rendered: correct::render::Rendered,
+        face: &Face,
+        plan: &CropPlan,
+        matte: Option<&Matte>,
+    ) -> (Correction, Option<Published>) {
+        let (spec, fix) = (self.spec, self.fix);
         // Handing a large photo's pages back takes milliseconds (3 ms for 12 MP): beside the
         // correction.
         let ((), corrected) = crate::parallel::join(
