@@ -302,12 +302,19 @@ impl Analysis {
         };
         let first_turn = look.turn();
         // The face search needs no mask: beside the segmentation where a core is spare and
-        // the photo leaves room for both stages' buffers.
+        // the photo leaves room for both stages' buffers. The segmentation is the shorter of
+        // the two; the search for faces cut by the frame follows it.
         let (mut mask, found) = if photo_pixels(photo) <= SIDE_BY_SIDE_MAX_PIXELS {
-            let both = crate::parallel::join(|| segment_at(first_turn), || look.find(&working));
+            let ((mask, ahead), whole) = crate::parallel::join(
+                || (segment_at(first_turn), look.cut_ahead(&working)),
+                || look.find_whole(&working),
+            );
             // Both stages' freed buffers are handed back before the face is measured.
             crate::memory::hand_back_freed();
-            both
+            (
+                mask,
+                whole.and_then(|w| w.with_cut(&look, &working, Some(ahead))),
+            )
         } else {
             let mask = segment_at(first_turn);
             // The segmentation's planes are freed; the face search builds on a heap without

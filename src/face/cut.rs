@@ -43,9 +43,23 @@ enum Edge {
     Right,
 }
 
+/// Those of the boxes `cut` ([`cut_by_the_frame`]) that are not part of a face `found`
+/// whole, nor of a box kept before them.
+pub(super) fn not_found(cut: Vec<[f32; 4]>, found: &[[f32; 4]]) -> Vec<[f32; 4]> {
+    let mut out: Vec<[f32; 4]> = Vec::new();
+    for inside in cut {
+        if !found.iter().chain(&out).any(|f| super::part_of(&inside, f)) {
+            out.push(inside);
+        }
+    }
+    out
+}
+
 /// Boxes `[x, y, w, h]` (the part inside the photo) of faces the left or right edge of `img`
-/// cuts in half, leaving out any that are part of a face already `found`.
-pub(super) fn cut_by_the_frame(img: &RgbImage, found: &[[f32; 4]]) -> Result<Vec<[f32; 4]>> {
+/// cuts in half, the left edge's first, whatever faces were found whole: the search needs
+/// none of them, so it can run before they are found ([`not_found`] then leaves out their
+/// parts).
+pub(super) fn cut_by_the_frame(img: &RgbImage) -> Result<Vec<[f32; 4]>> {
     let (w, h) = img.dimensions();
     let s = ((w.min(h) as f32 * STRIP).round() as u32).min(w / 2);
     if s < 8 {
@@ -61,7 +75,7 @@ pub(super) fn cut_by_the_frame(img: &RgbImage, found: &[[f32; 4]]) -> Result<Vec
             .collect();
         for (_, b) in super::confirmed(&joined, near_seam, super::MIN_PRESENCE_SECOND_LOOK)? {
             let inside = in_photo(b, edge, s, w);
-            if inside[2] > 0.0 && !found.iter().chain(&out).any(|f| super::part_of(&inside, f)) {
+            if inside[2] > 0.0 {
                 out.push(inside);
             }
         }
@@ -197,10 +211,10 @@ mod tests {
     #[test]
     fn a_photo_without_faces_has_none_cut_by_its_edges() {
         let grey = RgbImage::from_pixel(358, 441, image::Rgb([200, 200, 200]));
-        assert!(cut_by_the_frame(&grey, &[]).unwrap().is_empty());
+        assert!(cut_by_the_frame(&grey).unwrap().is_empty());
         let ramp = RgbImage::from_fn(358, 441, |x, y| {
             image::Rgb([(x / 2) as u8, (y / 2) as u8, 128])
         });
-        assert!(cut_by_the_frame(&ramp, &[]).unwrap().is_empty());
+        assert!(cut_by_the_frame(&ramp).unwrap().is_empty());
     }
 }

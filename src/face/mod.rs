@@ -410,6 +410,27 @@ impl Look {
     ///
     /// `working` is the photo's working-resolution copy (detection and landmarks run there).
     pub fn find(&self, working: &Scaled) -> Result<Found> {
+        self.find_whole(working)?.with_cut(self, working, None)
+    }
+
+    /// The search for faces cut by the frame ([`Look::find`]'s last step) made ahead, on the
+    /// copy it will most likely search (turned upright where the detector saw the photo
+    /// turned): it needs neither the person mask nor the faces found whole, so it can run
+    /// beside the rest of the search. [`Whole::with_cut`] takes it where it searched the
+    /// right copy, and searches again where not.
+    pub fn cut_ahead(&self, working: &Scaled) -> CutAhead {
+        let (turn, img) = match &self.turned {
+            Some(t) => (Some(t.degrees), &t.image),
+            None => (None, &working.image),
+        };
+        CutAhead {
+            turn,
+            cut: cut::cut_by_the_frame(img),
+        }
+    }
+
+    /// [`Look::find`] but for the faces cut by the frame.
+    pub fn find_whole(&self, working: &Scaled) -> Result<Whole> {
         let img = &working.image;
         if let Some(turned) = &self.turned {
             // FaceMesh fed an upside-down face answers with confident nonsense (a chin above
@@ -422,30 +443,31 @@ impl Look {
                 MIN_PRESENCE_SECOND_LOOK,
             )?;
             if !found.is_empty() {
-                let (faces, cut) = with_others(&turned.image, found)?;
-                return Ok(Found {
+                return Ok(Whole {
                     upright_turn: Some(turned.degrees),
-                    faces,
-                    cut,
+                    faces: with_others(&turned.image, found)?,
+                    search_cut: true,
                 });
             }
         }
         let found = confirmed(img, self.candidates.clone(), MIN_PRESENCE)?;
-        let (faces, cut) = if found.is_empty() {
+        if found.is_empty() {
             // A face too small for the whole-image pass (a photo taken from a few metres).
             let small = confirmed(
                 img,
                 detect::detect_tiled(img, detect::SMALL_FACE_TILES)?,
                 MIN_PRESENCE_SECOND_LOOK,
             )?;
-            (small, Vec::new())
-        } else {
-            with_others(img, found)?
-        };
-        Ok(Found {
+            return Ok(Whole {
+                upright_turn: None,
+                faces: small,
+                search_cut: false,
+            });
+        }
+        Ok(Whole {
             upright_turn: None,
-            faces,
-            cut,
+            faces: with_others(img, found)?,
+            search_cut: true,
         })
     }
 
@@ -495,6 +517,58 @@ impl Look {
     ) -> Result<Measured> {
         self.measure(&self.find(working)?, working, photo, mask)
     }
+}
+
+/// The faces a [`Look`] found whole in a working copy, before the search for faces cut by the
+/// frame.
+#[derive(Debug, Clone)]
+pub struct Whole {
+    /// As [`Found`]'s.
+    upright_turn: Option<u16>,
+    /// As [`Found`]'s.
+    faces: Vec<(mesh::Mesh, [f32; 4])>,
+    /// Whether faces cut by the frame are searched for: not where the only faces are ones too
+    /// small for the whole-image pass.
+    search_cut: bool,
+}
+
+impl Whole {
+    /// The faces found, with those cut by the frame: from the search made `ahead` where it
+    /// searched the same copy, else searched now.
+    pub fn with_cut(self, look: &Look, working: &Scaled, ahead: Option<CutAhead>) -> Result<Found> {
+        let Whole {
+            upright_turn,
+            faces,
+            search_cut,
+        } = self;
+        let mut cut = Vec::new();
+        if search_cut {
+            let img = match upright_turn.and_then(|d| look.turned_copy(d)) {
+                Some(turned) => turned,
+                None => &working.image,
+            };
+            let all = match ahead {
+                Some(a) if a.turn == upright_turn => a.cut?,
+                _ => cut::cut_by_the_frame(img)?,
+            };
+            let boxes: Vec<[f32; 4]> = faces.iter().map(|(_, b)| *b).collect();
+            cut = cut::not_found(all, &boxes);
+        }
+        Ok(Found {
+            upright_turn,
+            faces,
+            cut,
+        })
+    }
+}
+
+/// The search for faces cut by the frame, made ahead ([`Look::cut_ahead`]).
+#[derive(Debug)]
+pub struct CutAhead {
+    /// The clockwise turn of the copy searched.
+    turn: Option<u16>,
+    /// Every face the side edges cut, found whole or not.
+    cut: Result<Vec<[f32; 4]>>,
 }
 
 /// The faces a [`Look`] found in a working copy, not yet measured.
@@ -571,18 +645,14 @@ fn measured(
 }
 
 /// The faces `found` by the whole-image pass and those of people further back
-/// ([`others_further_back`]), then the boxes of faces the frame's side edges cut in half
-/// ([`cut::cut_by_the_frame`]).
-#[allow(clippy::type_complexity)]
+/// ([`others_further_back`]).
 fn with_others(
     img: &RgbImage,
     mut found: Vec<(mesh::Mesh, [f32; 4])>,
-) -> Result<(Vec<(mesh::Mesh, [f32; 4])>, Vec<[f32; 4]>)> {
+) -> Result<Vec<(mesh::Mesh, [f32; 4])>> {
     let others = others_further_back(img, &found)?;
     found.extend(others);
-    let boxes: Vec<[f32; 4]> = found.iter().map(|(_, b)| *b).collect();
-    let cut = cut::cut_by_the_frame(img, &boxes)?;
-    Ok((found, cut))
+    Ok(found)
 }
 
 /// Faces of people further back than the ones `found`, too small for the whole-image pass
