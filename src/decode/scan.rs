@@ -197,6 +197,30 @@ impl<'a> Bits<'a> {
         Ok(())
     }
 
+    /// The next code of `table`, with the value bits its symbol's low four bits count passed
+    /// unread (an AC coefficient's run and size, then its value): [`Bits::decode`] then
+    /// [`Bits::skip`], in one step where the accumulator holds both.
+    fn decode_and_skip_value(&mut self, table: &Huffman) -> Result<u8, Stop> {
+        self.fill();
+        // A code of up to FAST_BITS bits and a value of up to 15 fit in 32.
+        if self.n >= 32 {
+            let next = (self.acc >> (self.n - FAST_BITS)) as usize & ((1 << FAST_BITS) - 1);
+            let (len, symbol) = table.fast[next];
+            if len > 0 {
+                self.n -= u32::from(len) + u32::from(symbol & 15);
+                return Ok(symbol);
+            }
+        }
+        let symbol = self.decode(table)?;
+        self.skip(u32::from(symbol & 15))?;
+        Ok(symbol)
+    }
+
+    /// Passes the next `bits` bits unread (a coefficient's value: only the codes count here).
+    fn skip(&mut self, bits: u32) -> Result<(), Stop> {
+        self.consume(bits)
+    }
+
     fn read(&mut self, bits: u32) -> Result<u32, Stop> {
         if bits == 0 {
             return Ok(0);
@@ -579,7 +603,7 @@ fn walk_scan(
                                 sequential(bits, dc[td].as_ref(), ac[ta].as_ref())
                             }
                             Coding::DcFirst => dc_first(bits, dc[td].as_ref()),
-                            Coding::DcRefine => bits.read(1).map(|_| ()),
+                            Coding::DcRefine => bits.skip(1),
                             Coding::AcFirst => match (ac[ta].as_ref(), mask) {
                                 (Some(t), Some(m)) => ac_first(bits, t, scan, &mut eobrun, m),
                                 _ => Err(Stop::Corrupt),
@@ -606,7 +630,7 @@ fn sequential(bits: &mut Bits<'_>, dc: Option<&Huffman>, ac: Option<&Huffman>) -
     dc_first(bits, Some(dc))?;
     let mut k = 1;
     while k < 64 {
-        let rs = bits.decode(ac)?;
+        let rs = bits.decode_and_skip_value(ac)?;
         let (r, s) = (u32::from(rs >> 4), u32::from(rs & 15));
         if s == 0 {
             if r != 15 {
@@ -615,9 +639,7 @@ fn sequential(bits: &mut Bits<'_>, dc: Option<&Huffman>, ac: Option<&Huffman>) -
             k += 16;
             continue;
         }
-        k += r;
-        bits.read(s)?;
-        k += 1;
+        k += r + 1;
     }
     Ok(())
 }
@@ -628,7 +650,7 @@ fn dc_first(bits: &mut Bits<'_>, dc: Option<&Huffman>) -> Result<(), Stop> {
     if s > 16 {
         return Err(Stop::Corrupt);
     }
-    bits.read(s).map(|_| ())
+    bits.skip(s)
 }
 
 fn ac_first(
@@ -655,7 +677,7 @@ fn ac_first(
             continue;
         }
         k += r;
-        bits.read(s)?;
+        bits.skip(s)?;
         if k < 64 {
             *mask |= 1 << k;
         }
@@ -682,7 +704,7 @@ fn ac_refine(
                 if s != 1 {
                     return Err(Stop::Corrupt);
                 }
-                bits.read(1)?;
+                bits.skip(1)?;
                 new_coefficient = true;
             } else if r != 15 {
                 *eobrun = (1 << r) + bits.read(r)?;
@@ -691,7 +713,7 @@ fn ac_refine(
             // Past coefficients already non-zero (each takes a correction bit) and `r` zero ones.
             while k <= se {
                 if *mask & (1 << k) != 0 {
-                    bits.read(1)?;
+                    bits.skip(1)?;
                 } else {
                     if r == 0 {
                         break;
@@ -709,7 +731,7 @@ fn ac_refine(
     if *eobrun > 0 {
         while k <= se {
             if *mask & (1 << k) != 0 {
-                bits.read(1)?;
+                bits.skip(1)?;
             }
             k += 1;
         }
