@@ -9,18 +9,32 @@
 //! of a server that checks several photos at once ([`on_this_thread`]). Not rayon tasks: a
 //! worker waiting for one could pick up another photo of the batch while holding this one.
 //!
-//! Only jobs that allocate little are shared: two jobs' buffers alive at once raise the peak
-//! memory, which a 12 MP photo holds under 60 MB with little to spare. The two side edges'
-//! searches for a cut face (a mirrored strip each) and the two eyes' iris runs each cost
-//! 0.5–1.4 MB at the peak, and stay one after the other; the person mask and the face search
-//! share the cores only on photos up to 8 MP (`pipeline::SIDE_BY_SIDE_MAX_PIXELS`), where the
-//! decoded photo leaves room for both stages' buffers. glibc's malloc
+//! Only jobs that allocate little are shared on any photo: two jobs' buffers alive at once raise
+//! the peak memory, which a 12 MP photo holds under 60 MB with little to spare. Larger jobs
+//! share the cores only where the photo leaves room for both ([`room_for_two`]): the person
+//! mask and the face search, the checks and the rendering of the corrected photo, the two eyes'
+//! iris runs. The two side edges' searches for a cut face (a mirrored strip each) stay one
+//! after the other. glibc's malloc
 //! would also give the helper an arena of its own, whose freed memory stays resident for that
 //! thread's reuse (about 4 MB after the detector's runs on a few tiles); the binary keeps one
 //! arena for all threads (`main.rs`).
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The largest photo (in pixels) whose larger jobs share the cores. Both jobs' buffers then
+/// live at once on top of the decoded photo: on a 12 MP photo the mask and the face search kept
+/// the median peak at 58 MB, but runs where both stages' largest buffers met reached 61 MB,
+/// past the 60 MB a photo that size is held to, for 3–8 % less wall time; the checks beside
+/// the rendering raised every run's peak to 61 MB for 4 %; the two eyes at once added 0.6–1.4
+/// MB for 2–3 ms. At 8 MP the decoded photo is 12 MB smaller.
+const ROOM_FOR_TWO_MAX_PIXELS: u64 = 8_000_000;
+
+/// Whether a photo of `image`'s size leaves room for two of its larger jobs at once
+/// ([`ROOM_FOR_TWO_MAX_PIXELS`]).
+pub(crate) fn room_for_two<I: image::GenericImageView>(image: &I) -> bool {
+    u64::from(image.width()) * u64::from(image.height()) <= ROOM_FOR_TWO_MAX_PIXELS
+}
 
 thread_local! {
     /// Set on both threads while they share a job, so a job inside it stays on its thread, and

@@ -866,8 +866,14 @@ fn measure(
         return Ok(None);
     };
     let contour = |ids: &[usize]| ids.iter().filter_map(|&i| get(i)).collect::<Vec<_>>();
-    let right = read_eye(working, photo, &contour(&idx::RIGHT_EYE), false)?;
-    let left = read_eye(working, photo, &contour(&idx::LEFT_EYE), true)?;
+    let right = || read_eye(working, photo, &contour(&idx::RIGHT_EYE), false);
+    let left = || read_eye(working, photo, &contour(&idx::LEFT_EYE), true);
+    let (right, left) = if crate::parallel::room_for_two(photo) {
+        crate::parallel::join(right, left)
+    } else {
+        (right(), left())
+    };
+    let (right, left) = (right?, left?);
     let (right_eye, left_eye) = match (right.corners, left.corners) {
         (Some(rc), Some(lc)) => pool_gaze([right.centre, left.centre], [rc, lc]),
         _ => (right.centre, left.centre),
