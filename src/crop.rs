@@ -163,16 +163,29 @@ impl CropPlan {
 
     /// Maps a canvas point back to photo pixels.
     pub fn to_photo(&self, c: Point) -> Point {
-        let q = [
-            c[0] / self.scale + self.origin[0],
-            c[1] / self.scale + self.origin[1],
-        ];
-        rotate(q, self.pivot, -self.rotate_deg)
+        self.canvas_to_photo()(c)
+    }
+
+    /// [`CropPlan::to_photo`] for many points (every pixel of a canvas): the rotation's sine and
+    /// cosine are taken once, not for each point.
+    pub fn canvas_to_photo(&self) -> impl Fn(Point) -> Point + '_ {
+        let turn = (-self.rotate_deg).to_radians().sin_cos();
+        move |c| {
+            let q = [
+                c[0] / self.scale + self.origin[0],
+                c[1] / self.scale + self.origin[1],
+            ];
+            rotate_by(q, self.pivot, turn)
+        }
     }
 }
 
 fn rotate(p: Point, pivot: Point, deg: f32) -> Point {
-    let (s, c) = deg.to_radians().sin_cos();
+    rotate_by(p, pivot, deg.to_radians().sin_cos())
+}
+
+/// `p` turned about `pivot` by the angle whose sine and cosine are `(s, c)`.
+fn rotate_by(p: Point, pivot: Point, (s, c): (f32, f32)) -> Point {
     let (dx, dy) = (p[0] - pivot[0], p[1] - pivot[1]);
     [pivot[0] + c * dx - s * dy, pivot[1] + s * dx + c * dy]
 }

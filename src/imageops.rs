@@ -129,7 +129,7 @@ pub fn bilinear(img: &RgbImage, q: [f32; 2]) -> [f32; 3] {
 
 /// `v.floor()` without the library call it compiles to on baseline x86-64 (no SSE4.1), exact
 /// for the |v| < 2²⁴ of pixel coordinates (and 0 for NaN, which samples the same edge pixel).
-fn floor(v: f32) -> f32 {
+pub(crate) fn floor(v: f32) -> f32 {
     let t = v as i64 as f32;
     if t > v {
         t - 1.0

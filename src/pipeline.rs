@@ -26,6 +26,7 @@ use crate::decode::{self, FileInfo, Photo};
 use crate::error::Result;
 use crate::face::{self, Face, FaceAnalysis};
 use crate::imageops::{self, Scaled};
+use crate::parallel;
 use crate::report::{self, Report};
 use crate::segment::{self, PersonMask};
 use crate::sheet;
@@ -244,17 +245,9 @@ fn finish_preview(
     }
 }
 
-/// The largest photo whose person mask and face search are made side by side (where a core is
-/// spare), and whose checks are judged beside the rendering of its corrected photo. Both
-/// stages' buffers then live at once on top of the decoded photo: on a 12 MP photo the mask and
-/// the face search kept the median peak at 58 MB, but runs where both stages' largest buffers
-/// met reached 61 MB, past the 60 MB a photo that size is held to, for 3–8 % less wall time;
-/// the checks beside the rendering raised every run's peak to 61 MB for 4 %. At 8 MP the
-/// decoded photo is 12 MB smaller.
-const SIDE_BY_SIDE_MAX_PIXELS: u64 = 8_000_000;
-
-fn photo_pixels(photo: &Photo) -> u64 {
-    u64::from(photo.image.width()) * u64::from(photo.image.height())
+/// Whether `photo` leaves room for two of its larger jobs at once ([`parallel::room_for_two`]).
+fn room_for_two(photo: &Photo) -> bool {
+    parallel::room_for_two(&photo.image)
 }
 
 /// What the analysis stages found in one photo, each computed once.
@@ -304,8 +297,8 @@ impl Analysis {
         // The face search needs no mask: beside the segmentation where a core is spare and
         // the photo leaves room for both stages' buffers. The segmentation is the shorter of
         // the two; the search for faces cut by the frame follows it.
-        let (mut mask, found) = if photo_pixels(photo) <= SIDE_BY_SIDE_MAX_PIXELS {
-            let ((mask, ahead), whole) = crate::parallel::join(
+        let (mut mask, found) = if room_for_two(photo) {
+            let ((mask, ahead), whole) = parallel::join(
                 || (segment_at(first_turn), look.cut_ahead(&working)),
                 || look.find_whole(&working),
             );
@@ -506,7 +499,8 @@ impl Job<'_> {
     ///
     /// `judge` gives the checks of the photo as decoded; they come back first. Where the photo is
     /// corrected as it lies, they are judged beside the rendering (both only read the photo;
-    /// photos up to [`SIDE_BY_SIDE_MAX_PIXELS`]), else before anything turns it.
+    /// where the photo leaves room for both, [`parallel::room_for_two`]), else before anything
+    /// turns it.
     fn correction(
         &self,
         mut photo: Cow<'_, Photo>,
@@ -652,15 +646,20 @@ impl Job<'_> {
             c.problems = plan.problems.iter().copied().map(Problem::of).collect();
             return (checks, c, None);
         }
+        // The matte on the canvas reads no photo pixel and allocates only its canvas: beside
+        // the rendering on any photo.
         let render = || correct::render::render(&photo.image, plan);
-        let (checks, rendered) = match judged {
-            Judged::Already(checks) => (checks, render()),
-            Judged::Beside(judge) if photo_pixels(&photo) <= SIDE_BY_SIDE_MAX_PIXELS => {
-                crate::parallel::join(|| judge(&photo), render)
+        let alpha = || correct::canvas_matte(face, plan, self.spec, matte, self.fix.background);
+        let (checks, (alpha, rendered)) = match judged {
+            Judged::Already(checks) => (checks, parallel::join(alpha, render)),
+            Judged::Beside(judge) if room_for_two(&photo) => {
+                let ((checks, alpha), rendered) =
+                    parallel::join(|| (judge(&photo), alpha()), render);
+                (checks, (alpha, rendered))
             }
-            Judged::Beside(judge) => (judge(&photo), render()),
+            Judged::Beside(judge) => (judge(&photo), parallel::join(alpha, render)),
         };
-        let (c, published) = self.finished(photo, rendered, face, plan, matte);
+        let (c, published) = self.finished(photo, rendered, alpha, face, plan, matte);
         (checks, c, published)
     }
 
@@ -671,6 +670,7 @@ impl Job<'_> {
         &self,
         photo: Cow<'_, Photo>,
         rendered: correct::render::Rendered,
+        alpha: Option<image::GrayImage>,
         face: &Face,
         plan: &CropPlan,
         matte: Option<&Matte>,
@@ -678,9 +678,9 @@ impl Job<'_> {
         let (spec, fix) = (self.spec, self.fix);
         // Handing a large photo's pages back takes milliseconds (3 ms for 12 MP): beside the
         // correction.
-        let ((), corrected) = crate::parallel::join(
+        let ((), corrected) = parallel::join(
             move || drop(photo),
-            || correct::correct_rendered(rendered, face, plan, spec, matte, fix.background),
+            || correct::correct_rendered(rendered, alpha, face, plan, spec, matte, fix.background),
         );
         let mut c = Correction::empty(CorrectionStatus::Failed);
         c.rotate_deg = Some(corrected.plan.rotate_deg);

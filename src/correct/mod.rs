@@ -27,7 +27,7 @@ use crate::crop::{CropPlan, Infeasible};
 use crate::face::{Face, Point};
 use crate::layout::{self, Layout, Placement};
 use crate::spec::{BackgroundColour, Spec};
-use image::RgbImage;
+use image::{GrayImage, RgbImage};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -374,13 +374,35 @@ pub fn correct(
     background: Option<[u8; 3]>,
 ) -> Corrected {
     let rendered = render::render(photo, plan);
-    correct_rendered(rendered, face, plan, spec, matte, background)
+    let alpha = canvas_matte(face, plan, spec, matte, background);
+    correct_rendered(rendered, alpha, face, plan, spec, matte, background)
 }
 
-/// [`correct`] of a canvas already rendered from the photo with [`render::render`]: the photo
-/// is not read again, so a caller that owns it can release it first.
+/// The matte through which [`correct`] replaces the background, on the canvas (the one person
+/// in it, [`background::keep_person`]); `None` where the background is kept. Reads no pixel of
+/// the photo, so it can be made beside the rendering.
+pub fn canvas_matte(
+    face: &Face,
+    plan: &CropPlan,
+    spec: &Spec,
+    matte: Option<&Matte>,
+    background: Option<[u8; 3]>,
+) -> Option<GrayImage> {
+    let m = matte.filter(|m| replacement(spec, background, Some(m.confidence)).is_some())?;
+    let mut a = render::render_matte(&m.alpha, m.scale, plan);
+    // Seeded on the nose, which no hair or hand covers in a photo worth correcting.
+    let canvas_face = face_on_canvas(face, plan);
+    let [x, y] = canvas_face.eye_mid();
+    background::keep_person(&mut a, [x, y + 0.5 * canvas_face.inter_eye()]);
+    Some(a)
+}
+
+/// [`correct`] of a canvas already rendered from the photo with [`render::render`], and its
+/// `alpha` from [`canvas_matte`] of the same arguments: the photo is not read again, so a
+/// caller that owns it can release it first.
 pub fn correct_rendered(
     rendered: render::Rendered,
+    alpha: Option<GrayImage>,
     face: &Face,
     plan: &CropPlan,
     spec: &Spec,
@@ -393,13 +415,6 @@ pub fn correct_rendered(
     let plan = plan.clone();
     let mut image = rendered.image;
     let canvas_face = face_on_canvas(face, &plan);
-    let alpha = replace.map(|(_, m)| {
-        let mut a = render::render_matte(&m.alpha, m.scale, &plan);
-        // Seeded on the nose, which no hair or hand covers in a photo worth correcting.
-        let [x, y] = canvas_face.eye_mid();
-        background::keep_person(&mut a, [x, y + 0.5 * canvas_face.inter_eye()]);
-        a
-    });
 
     // Skin sampled where exposure.brightness samples it, so the correction aims at what the
     // re-check of the corrected photo will measure.

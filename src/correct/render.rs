@@ -113,8 +113,9 @@ pub fn render(photo: &RgbImage, plan: &CropPlan) -> Rendered {
     let (pw, ph) = (photo.width() as f32, photo.height() as f32);
     // Half a canvas pixel in photo pixels: the width of the anti-aliased photo edge.
     let half = 0.5 / plan.scale.max(1e-3);
+    let to_photo = plan.canvas_to_photo();
     for (x, y, px) in image.enumerate_pixels_mut() {
-        let p = plan.to_photo([x as f32 + 0.5, y as f32 + 0.5]);
+        let p = to_photo([x as f32 + 0.5, y as f32 + 0.5]);
         let v = imageops::bilinear(&region.image, region.locate(p));
         // Rounded without a libm call per channel (`round_u8`): the same values.
         *px = image::Rgb(v.map(|c| imageops::round_u8(c.clamp(0.0, 255.0))));
@@ -134,10 +135,11 @@ pub fn render_matte(matte: &GrayImage, matte_scale: f32, plan: &CropPlan) -> Gra
     if w == 0 || h == 0 {
         return GrayImage::new(cw, ch);
     }
+    let to_photo = plan.canvas_to_photo();
     GrayImage::from_fn(cw, ch, |x, y| {
-        let p = plan.to_photo([x as f32 + 0.5, y as f32 + 0.5]);
+        let p = to_photo([x as f32 + 0.5, y as f32 + 0.5]);
         let (fx, fy) = (p[0] * matte_scale - 0.5, p[1] * matte_scale - 0.5);
-        let (x0, y0) = (fx.floor(), fy.floor());
+        let (x0, y0) = (imageops::floor(fx), imageops::floor(fy));
         let (tx, ty) = (fx - x0, fy - y0);
         let at = |x: i64, y: i64| {
             matte.get_pixel(x.clamp(0, w - 1) as u32, y.clamp(0, h - 1) as u32)[0] as f32
