@@ -72,16 +72,30 @@ struct Integral {
 
 impl Integral {
     fn new(w: usize, h: usize, value: impl Fn(usize, usize) -> f64) -> Self {
+        let [one] = Integral::several(w, h, |x, y| [value(x, y)]);
+        one
+    }
+
+    /// `N` tables at once, of the `N` values `values` gives for each pixel (each table summed
+    /// in the same order as [`Integral::new`] sums it alone).
+    fn several<const N: usize>(
+        w: usize,
+        h: usize,
+        values: impl Fn(usize, usize) -> [f64; N],
+    ) -> [Self; N] {
         let stride = w + 1;
-        let mut sums = vec![0.0; stride * (h + 1)];
+        let mut sums: [Vec<f64>; N] = std::array::from_fn(|_| vec![0.0; stride * (h + 1)]);
         for y in 0..h {
-            let mut row = 0.0;
+            let mut row = [0.0; N];
             for x in 0..w {
-                row += value(x, y);
-                sums[(y + 1) * stride + x + 1] = sums[y * stride + x + 1] + row;
+                let v = values(x, y);
+                for k in 0..N {
+                    row[k] += v[k];
+                    sums[k][(y + 1) * stride + x + 1] = sums[k][y * stride + x + 1] + row[k];
+                }
             }
         }
-        Integral { w, sums }
+        sums.map(|sums| Integral { w, sums })
     }
 
     /// Sum over `[x0, x1) × [y0, y1)`.
@@ -168,14 +182,15 @@ pub fn replace_mut(
         let c = coverage.get_pixel(x as u32, y as u32)[0] as f64 / 255.0;
         m * m * m * m * c
     };
-    let wsum = Integral::new(w, h, weight);
-    let chan: Vec<Integral> = (0..3)
-        .map(|k| {
-            Integral::new(w, h, |x, y| {
-                weight(x, y) * canvas.get_pixel(x as u32, y as u32)[k] as f64
-            })
-        })
-        .collect();
+    let [wsum, chan @ ..] = Integral::several(w, h, |x, y| {
+        let (weight, px) = (weight(x, y), canvas.get_pixel(x as u32, y as u32).0);
+        [
+            weight,
+            weight * px[0] as f64,
+            weight * px[1] as f64,
+            weight * px[2] as f64,
+        ]
+    });
     let total = wsum.sum(0, 0, w, h);
     let global: [f64; 3] = if total > 1e-6 {
         [0, 1, 2].map(|k| chan[k].sum(0, 0, w, h) / total)
