@@ -15,7 +15,9 @@
 //!    out on a print sheet ([`crate::sheet`]);
 //! 7. **report** ([`crate::report`]), with the preview drawn from the same analysis.
 //!
-//! Each stage receives what it needs and calls no other stage.
+//! Each stage receives what it needs and calls no other stage. Stages 4 and 5 both only read
+//! the photo, so where a core is spare the checks are judged beside the rendering of the
+//! corrected photo ([`crate::parallel`] says which jobs share the cores).
 
 use crate::checks::{self, CheckId, Context, Status};
 use crate::correct::{

@@ -429,7 +429,8 @@ impl Look {
         }
     }
 
-    /// [`Look::find`] but for the faces cut by the frame.
+    /// [`Look::find`] without its last step, the search for faces cut by the frame
+    /// ([`Whole::with_cut`]).
     pub fn find_whole(&self, working: &Scaled) -> Result<Whole> {
         let img = &working.image;
         if let Some(turned) = &self.turned {
