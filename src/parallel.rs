@@ -13,8 +13,9 @@
 //! the peak memory, which a 12 MP photo holds under 60 MB with little to spare. Larger jobs
 //! share the cores only where the photo leaves room for both ([`room_for_two`]): the person
 //! mask and the face search, the checks and the rendering of the corrected photo, the two eyes'
-//! iris runs. The two side edges' searches for a cut face (a mirrored strip each) stay one
-//! after the other. glibc's malloc
+//! iris runs. On a larger photo the search for faces cut by the frame, which holds one
+//! mirrored strip of the working copy at a time, runs beside the person mask; the two side
+//! edges' searches stay one after the other. glibc's malloc
 //! would also give the helper an arena of its own, whose freed memory stays resident for that
 //! thread's reuse (about 4 MB after the detector's runs on a few tiles); the binary keeps one
 //! arena for all threads (`main.rs`).

@@ -311,11 +311,18 @@ impl Analysis {
                 whole.and_then(|w| w.with_cut(&look, &working, Some(ahead))),
             )
         } else {
-            let mask = segment_at(first_turn);
-            // The segmentation's planes are freed; the face search builds on a heap without
-            // them.
+            // Only the search for faces cut by the frame, which holds one mirrored strip of the
+            // working copy at a time, beside the segmentation.
+            let (mask, ahead) =
+                parallel::join(|| segment_at(first_turn), || look.cut_ahead(&working));
+            // The segmentation's planes are freed; the rest of the face search builds on a heap
+            // without them.
             crate::memory::hand_back_freed();
-            (mask, look.find(&working))
+            let whole = look.find_whole(&working);
+            (
+                mask,
+                whole.and_then(|w| w.with_cut(&look, &working, Some(ahead))),
+            )
         };
         let found = found?;
         let mut measured = look.measure(&found, &working, &photo.image, mask.as_ref())?;
