@@ -299,32 +299,24 @@ impl Analysis {
         // The face search needs no mask: beside the segmentation where a core is spare and
         // the photo leaves room for both stages' buffers. The segmentation is the shorter of
         // the two; the search for faces cut by the frame follows it.
-        let (mut mask, found) = if room_for_two(photo) {
-            let ((mask, ahead), whole) = parallel::join(
+        let ((mut mask, ahead), whole) = if room_for_two(photo) {
+            let both = parallel::join(
                 || (segment_at(first_turn), look.cut_ahead(&working)),
                 || look.find_whole(&working),
             );
             // Both stages' freed buffers are handed back before the face is measured.
             crate::memory::hand_back_freed();
-            (
-                mask,
-                whole.and_then(|w| w.with_cut(&look, &working, Some(ahead))),
-            )
+            both
         } else {
             // Only the search for faces cut by the frame, which holds one mirrored strip of the
             // working copy at a time, beside the segmentation.
-            let (mask, ahead) =
-                parallel::join(|| segment_at(first_turn), || look.cut_ahead(&working));
+            let both = parallel::join(|| segment_at(first_turn), || look.cut_ahead(&working));
             // The segmentation's planes are freed; the rest of the face search builds on a heap
             // without them.
             crate::memory::hand_back_freed();
-            let whole = look.find_whole(&working);
-            (
-                mask,
-                whole.and_then(|w| w.with_cut(&look, &working, Some(ahead))),
-            )
+            (both, look.find_whole(&working))
         };
-        let found = found?;
+        let found = whole?.with_cut(&look, &working, Some(ahead))?;
         let mut measured = look.measure(&found, &working, &photo.image, mask.as_ref())?;
         let lies = measured
             .analysis
@@ -445,6 +437,16 @@ enum Judged<'a> {
     Beside(&'a Judge<'a>),
 }
 
+impl Judged<'_> {
+    /// The checks, judged now where they are not yet.
+    fn now(self, photo: &Photo) -> Vec<checks::Check> {
+        match self {
+            Judged::Already(checks) => checks,
+            Judged::Beside(judge) => judge(photo),
+        }
+    }
+}
+
 /// A photo lying on its side, turned upright and analysed, ready to be corrected.
 struct Turned {
     photo: Photo,
@@ -532,7 +534,8 @@ impl Job<'_> {
         };
         let mut checks = None;
         if let Some(degrees) = turn {
-            checks = Some(judge(&photo));
+            // Judged as the photo lies, before anything turns it.
+            let judged = judge(&photo);
             let photo_of = |image: RgbImage, mut info: FileInfo| {
                 (info.width, info.height) = image.dimensions();
                 Photo { image, info }
@@ -559,14 +562,19 @@ impl Job<'_> {
                     plan,
                     matte,
                 }) => {
-                    let judged = Judged::Already(checks.unwrap_or_default());
-                    let (checks, mut c, canvas) =
-                        self.corrected(Cow::Owned(photo), &face, &plan, matte.as_ref(), judged);
+                    let (checks, mut c, canvas) = self.corrected(
+                        Cow::Owned(photo),
+                        &face,
+                        &plan,
+                        matte.as_ref(),
+                        Judged::Already(judged),
+                    );
                     c.turned_deg = Some(degrees);
                     return (checks, c, canvas);
                 }
                 // Corrected as it lies after all: turned back where it was turned in place.
                 Err(turned) => {
+                    checks = Some(judged);
                     photo = match lying {
                         Some(p) => Cow::Borrowed(p),
                         None => {
@@ -647,10 +655,7 @@ impl Job<'_> {
         judged: Judged<'_>,
     ) -> (Vec<checks::Check>, Correction, Option<Published>) {
         if !plan.is_feasible() {
-            let checks = match judged {
-                Judged::Already(checks) => checks,
-                Judged::Beside(judge) => judge(&photo),
-            };
+            let checks = judged.now(&photo);
             let mut c = Correction::empty(CorrectionStatus::NotPossible);
             c.problems = plan.problems.iter().copied().map(Problem::of).collect();
             return (checks, c, None);
